@@ -1,0 +1,76 @@
+# Member portal: `make run` serves it, `make test` tests it. Both install what is missing first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO_LEPTOS_VERSION := 0.3.5
+# Must equal the wasm-bindgen crate pinned in Cargo.toml.
+WASM_BINDGEN_VERSION := 0.2.130
+
+# wasm-opt comes from the npm package binaryen (Debian's is too old and breaks hydration).
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Compiled into leptos (option_env!): set it for plain cargo too, so that `cargo test` reuses the
+# artifacts of `cargo leptos build` instead of rebuilding leptos.
+export LEPTOS_OUTPUT_NAME := portal
+# What cargo-leptos passes to debug builds; the Rust tests use the same flags to share them.
+DEBUG_RUSTFLAGS := --cfg erase_components
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+NPM_STAMP := end2end/node_modules/.package-lock.json
+
+.PHONY: run test tools browser build-debug build-release test-rust test-e2e lint fmt clean
+
+## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
+run: tools build-release
+	./target/release/server
+
+## test: every test: Rust unit and HTTP tests, then Playwright (with and without JavaScript)
+test: tools browser build-debug test-rust test-e2e
+
+## tools: install, only when missing, what the build needs (idempotent)
+tools: $(NPM_STAMP)
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q " $(CARGO_LEPTOS_VERSION)$$" \
+		|| cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" \
+		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+$(NPM_STAMP): end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+## browser: Debian's Chromium for the end-to-end tests
+browser:
+	@command -v chromium >/dev/null \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+build-debug:
+	cargo leptos build
+
+build-release:
+	cargo leptos build --release
+
+test-rust:
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p server --features app/ssr
+
+# Each run gets a free port and a throwaway database; Playwright starts and stops the server.
+test-e2e:
+	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	cd end2end && CI=$${CI:-} PORTAL_E2E_PORT=$$port PORTAL_E2E_DATABASE="$$dir/e2e.db" \
+		PORTAL_E2E_SERVER=target/debug/server npx playwright test
+
+## lint: formatting and clippy for both the server and the browser build
+lint:
+	cargo fmt --all -- --check
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results

@@ -1,0 +1,73 @@
+//! The member portal: the Leptos application shared by the server (SSR) and the browser (hydrate).
+
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use components::layout::Layout;
+use pages::{home::HomePage, not_found::NotFound, profile::ProfileSectionPage};
+
+/// The name of the wasm, js and css bundles (`/pkg/portal.*`); cargo-leptos `name` in Cargo.toml.
+pub const BUNDLE_NAME: &str = "portal";
+
+/// The HTML document around the application, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css") />
+        <Title formatter=|page: String| format!("{page} · Member Portal") />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/profile") view=ProfileSectionPage />
+                    <Route path=path!("/profile/professional") view=ProfileSectionPage />
+                    <Route path=path!("/profile/billing") view=ProfileSectionPage />
+                    <Route path=path!("/profile/notifications") view=ProfileSectionPage />
+                    <Route path=path!("/profile/password") view=ProfileSectionPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the wasm has taken over the server-rendered page, so that
+/// end-to-end tests (and CSS) can tell a hydrated page from a static one.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,3 @@
+//! The domain: serde types and pure rules, compiled for both the server and the browser.
+
+pub mod gender;

@@ -1,0 +1,5 @@
+//! The routed pages of the portal.
+
+pub mod home;
+pub mod not_found;
+pub mod profile;

@@ -1,0 +1,57 @@
+// Playwright runs against a server it starts itself on a throwaway database, so a stale server
+// from an earlier run can never be the one under test (the port must be free, or the run fails).
+import { defineConfig } from "@playwright/test";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const port = Number(process.env.PORTAL_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const database =
+  process.env.PORTAL_E2E_DATABASE ?? path.join(os.tmpdir(), `portal-e2e-${port}.db`);
+const serverBinary = process.env.PORTAL_E2E_SERVER ?? "target/debug/server";
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  reporter: [["list"]],
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.PORTAL_CHROMIUM ?? "/usr/bin/chromium",
+      // Without these, Chromium keeps trying to reach Google services this machine cannot see.
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [
+    { name: "chromium", use: { javaScriptEnabled: true } },
+    { name: "no-js", use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: serverBinary,
+    cwd: "..",
+    url: `${baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: database,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      RUST_LOG: "warn",
+    },
+  },
+});

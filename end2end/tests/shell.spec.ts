@@ -1,0 +1,82 @@
+// The application shell: layout, navigation, 404, and (with JavaScript) hydration.
+import { test, expect, waitForHydration } from "./fixtures";
+
+const sections = [
+  ["Personal information", "/profile"],
+  ["Professional profile", "/profile/professional"],
+  ["Billing information", "/profile/billing"],
+  ["Notifications", "/profile/notifications"],
+  ["Password", "/profile/password"],
+] as const;
+
+test("the shell shows navigation to the five profile pages", async ({ page }) => {
+  const response = await page.goto("/");
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "Welcome to your member portal",
+  );
+  const nav = page.getByRole("navigation", { name: "Your profile" });
+  for (const [title, href] of sections) {
+    await expect(nav.getByRole("link", { name: title, exact: true })).toHaveAttribute(
+      "href",
+      href,
+    );
+  }
+});
+
+test("following a navigation link opens that page and marks it current", async ({ page }) => {
+  await page.goto("/profile");
+  const nav = page.getByRole("navigation", { name: "Your profile" });
+  await expect(nav.getByRole("link", { name: "Personal information" })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
+
+  await nav.getByRole("link", { name: "Billing information" }).click();
+  await expect(page).toHaveURL(/\/profile\/billing$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Billing information");
+  await expect(nav.getByRole("link", { name: "Billing information" })).toHaveAttribute(
+    "aria-current",
+    "page",
+  );
+  await expect(nav.getByRole("link", { name: "Personal information" })).not.toHaveAttribute(
+    "aria-current",
+    "page",
+  );
+});
+
+test("an unknown address answers 404 with a helpful page", async ({ page }) => {
+  const response = await page.goto("/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
+  await expect(page.getByRole("link", { name: "Back to the start page" })).toBeVisible();
+});
+
+test("after hydration the salutation preview follows what the member types", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  test.skip(!javaScriptEnabled, "needs the wasm");
+  await page.goto("/profile");
+  await waitForHydration(page);
+
+  const preview = page.locator(".salutation");
+  await expect(preview).toHaveText("Dear member");
+  await page.getByLabel("Full name").fill("Jane Doe");
+  await expect(preview).toHaveText("Dear Jane Doe");
+  await page.getByLabel("Gender").selectOption("Female");
+  await expect(preview).toHaveText("Dear Ms Doe");
+  await page.getByLabel("Gender").selectOption("Male");
+  await expect(preview).toHaveText("Dear Mr Doe");
+});
+
+test("without JavaScript the page is never marked hydrated", async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  test.skip(javaScriptEnabled, "only meaningful without JavaScript");
+  await page.goto("/profile");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Personal information");
+  await expect(page.locator("html")).not.toHaveAttribute("data-hydrated", "true");
+  await expect(page.locator(".salutation")).toHaveText("Dear member");
+});

@@ -1,0 +1,6 @@
+//! The member portal's server: configuration, start-up and the HTTP router.
+
+pub mod api;
+pub mod config;
+pub mod routes;
+pub mod startup;

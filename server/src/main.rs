@@ -1,0 +1,28 @@
+//! Starts the member portal: reads the environment, opens the database, serves HTTP.
+
+use std::process::ExitCode;
+
+use server::{config::Config, startup};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let result = match Config::from_env() {
+        Ok(config) => startup::run(config).await,
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line a person can act on, rather than a panic backtrace.
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The router: the JSON API, the Leptos pages and server functions, and the static site files.
+
+use app::{server::state::AppState, shell, App};
+use axum::{routing::get, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/api/health", get(api::health::health))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        // Anything else: a file of the built site (wasm, js, css, assets) or the 404 page.
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,141 @@
+//! The real router, driven in-process with `tower::ServiceExt::oneshot` against a fresh database.
+
+use app::server::{db, state::AppState};
+use axum::{body::Body, Router};
+use http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server::routes::router;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+struct TestApp {
+    router: Router,
+    /// Holds the database file and the fake built site until the test ends.
+    _dir: TempDir,
+}
+
+async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site_root = dir.path().join("site");
+    std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
+    std::fs::write(site_root.join("pkg").join("portal.css"), "body{margin:0}").expect("css");
+
+    let pool = db::open(dir.path().join("test.db").to_str().expect("utf-8"))
+        .await
+        .expect("database opens");
+    let leptos_options = LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(site_root.to_str().expect("utf-8"))
+        .build();
+    TestApp {
+        router: router(AppState {
+            leptos_options,
+            pool,
+        }),
+        _dir: dir,
+    }
+}
+
+async fn get(app: &TestApp, uri: &str) -> (StatusCode, Option<String>, String) {
+    let response = app
+        .router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("router answers");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_start_page_renders_the_shell_with_navigation_to_every_profile_page() {
+    let app = test_app().await;
+    let (status, content_type, body) = get(&app, "/").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.unwrap_or_default().starts_with("text/html"));
+    for path in [
+        "/profile",
+        "/profile/professional",
+        "/profile/billing",
+        "/profile/notifications",
+        "/profile/password",
+    ] {
+        assert!(
+            body.contains(&format!("href=\"{path}\"")),
+            "no link to {path}"
+        );
+    }
+    assert!(body.contains("/pkg/portal.js"), "hydration script missing");
+    assert!(body.contains("/pkg/portal.css"), "stylesheet missing");
+}
+
+#[tokio::test]
+async fn a_profile_page_marks_its_own_navigation_entry_as_current() {
+    let app = test_app().await;
+    let (status, _, body) = get(&app, "/profile/billing").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>Billing information</h1>"), "{body}");
+    let current: Vec<&str> = body
+        .match_indices("aria-current=\"page\"")
+        .map(|m| m.1)
+        .collect();
+    assert_eq!(current.len(), 1, "exactly one current entry");
+    let link = body
+        .find("aria-current=\"page\"")
+        .map(|at| &body[body[..at].rfind("<a").expect("inside a link")..at + 40])
+        .expect("current link");
+    assert!(link.contains("href=\"/profile/billing\""), "{link}");
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_404_page_inside_the_layout() {
+    let app = test_app().await;
+    let (status, content_type, body) = get(&app, "/no/such/page").await;
+
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(content_type.unwrap_or_default().starts_with("text/html"));
+    assert!(body.contains("Page not found"));
+    assert!(
+        body.contains("href=\"/profile\""),
+        "layout navigation missing"
+    );
+}
+
+#[tokio::test]
+async fn static_files_of_the_built_site_are_served() {
+    let app = test_app().await;
+    let (status, content_type, body) = get(&app, "/pkg/portal.css").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type.as_deref(), Some("text/css"));
+    assert_eq!(body, "body{margin:0}");
+}
+
+#[tokio::test]
+async fn health_reports_the_database_as_reachable() {
+    let app = test_app().await;
+    let (status, content_type, body) = get(&app, "/api/health").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json, serde_json::json!({"Status": "ok", "Database": "ok"}));
+}
