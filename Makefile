@@ -53,7 +53,7 @@ build-release:
 	cargo leptos build --release
 
 test-rust:
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test -p app -p server --features app/ssr
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --no-fail-fast -p app -p server --features app/ssr
 
 # Each run gets a free port and a throwaway database; Playwright starts and stops the server.
 test-e2e:

@@ -1,6 +1,6 @@
 //! Starts the member portal: reads the environment, opens the database, serves HTTP.
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 use server::{config::Config, startup};
 use tracing_subscriber::EnvFilter;
@@ -11,6 +11,7 @@ async fn main() -> ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
 
     let result = match Config::from_env() {
