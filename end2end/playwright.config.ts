@@ -37,8 +37,9 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "chromium", use: { javaScriptEnabled: true } },
-    { name: "no-js", use: { javaScriptEnabled: false } },
+    // *.js.spec.ts need JavaScript, *.nojs.spec.ts need it off; the others run in both.
+    { name: "chromium", use: { javaScriptEnabled: true }, testIgnore: /\.nojs\.spec\.ts$/ },
+    { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /\.js\.spec\.ts$/ },
   ],
   webServer: {
     command: serverBinary,

@@ -1,17 +1,26 @@
 // Shared test fixture: every test fails if the browser logged an error (a failed hydration,
-// a missing asset, a panic in the wasm) while it ran.
-import { test as base, expect } from "@playwright/test";
+// a missing asset, a panic in the wasm) while it ran, unless the test said it expects it.
+import { test as base, expect, type Page } from "@playwright/test";
 
-export const test = base.extend<{ consoleErrors: string[] }>({
-  consoleErrors: [
+type BrowserErrors = {
+  /** Accept console errors about `url` (a test that visits a page expected to answer 404). */
+  allowFor(url: RegExp): void;
+};
+
+export const test = base.extend<{ browserErrors: BrowserErrors }>({
+  browserErrors: [
     async ({ page }, use) => {
-      const errors: string[] = [];
+      const errors: { text: string; url: string }[] = [];
+      const allowed: RegExp[] = [];
       page.on("console", (message) => {
-        if (message.type() === "error") errors.push(message.text());
+        if (message.type() === "error") {
+          errors.push({ text: message.text(), url: message.location().url });
+        }
       });
-      page.on("pageerror", (error) => errors.push(error.message));
-      await use(errors);
-      expect(errors, "errors in the browser console").toEqual([]);
+      page.on("pageerror", (error) => errors.push({ text: error.message, url: page.url() }));
+      await use({ allowFor: (url) => allowed.push(url) });
+      const unexpected = errors.filter((error) => !allowed.some((url) => url.test(error.url)));
+      expect(unexpected, "errors in the browser console").toEqual([]);
     },
     { auto: true },
   ],
@@ -20,6 +29,6 @@ export const test = base.extend<{ consoleErrors: string[] }>({
 export { expect };
 
 /** Waits until the wasm has hydrated the page (App sets the marker in an effect). */
-export async function waitForHydration(page: import("@playwright/test").Page) {
+export async function waitForHydration(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
 }
