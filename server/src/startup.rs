@@ -24,6 +24,8 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot install the shutdown signal handlers: {0}")]
+    Signals(std::io::Error),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }
@@ -32,6 +34,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let pool = db::open(&config.database_url).await?;
     tracing::info!(database = %config.database_url, "database ready");
 
+    let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
     let addr = config.leptos_options.site_addr;
     let listener = TcpListener::bind(addr)
         .await
@@ -46,7 +49,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         pool: pool.clone(),
     };
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartupError::Serve)?;
 
@@ -55,32 +58,27 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server exits.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM; in-flight requests then finish before the server exits.
+/// The handlers are installed before this returns, so a signal that arrives as soon as the
+/// address is logged is already a graceful shutdown rather than the default, abrupt one.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, std::io::Error> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+        tracing::info!("shutdown signal received; finishing open requests");
+    })
+}
 
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing open requests");
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, std::io::Error> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; finishing open requests");
+    })
 }

@@ -1,3 +1,4 @@
 //! The domain: serde types and pure rules, compiled for both the server and the browser.
 
 pub mod gender;
+pub mod password_policy;
