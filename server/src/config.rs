@@ -13,6 +13,8 @@ pub const DEFAULT_SITE_PKG_DIR: &str = "pkg";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// How long a session stays valid after its last use (`SESSION_TTL_DAYS`, default 30).
+    pub session_ttl_secs: i64,
     pub leptos_options: LeptosOptions,
 }
 
@@ -23,6 +25,8 @@ pub enum ConfigError {
         value: String,
         source: std::net::AddrParseError,
     },
+    #[error("SESSION_TTL_DAYS {value:?} must be a whole number of days from 1 to 3650")]
+    SessionTtl { value: String },
 }
 
 impl Config {
@@ -50,8 +54,15 @@ impl Config {
             .site_pkg_dir(get("LEPTOS_SITE_PKG_DIR", DEFAULT_SITE_PKG_DIR))
             .site_addr(site_addr)
             .build();
+        let ttl_value = get("SESSION_TTL_DAYS", "30");
+        let ttl_days: i64 = ttl_value
+            .parse()
+            .ok()
+            .filter(|days| (1..=3650).contains(days))
+            .ok_or(ConfigError::SessionTtl { value: ttl_value })?;
         Ok(Config {
             database_url: get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            session_ttl_secs: ttl_days * 24 * 60 * 60,
             leptos_options,
         })
     }
@@ -81,6 +92,24 @@ mod tests {
         );
         assert_eq!(&*config.leptos_options.site_root, "target/site");
         assert_eq!(&*config.leptos_options.output_name, app::BUNDLE_NAME);
+        assert_eq!(config.session_ttl_secs, 30 * 24 * 60 * 60);
+    }
+
+    #[test]
+    fn the_session_lifetime_is_configurable_in_days_within_bounds() {
+        let config = config(&[("SESSION_TTL_DAYS", "7")]).expect("valid");
+        assert_eq!(config.session_ttl_secs, 7 * 24 * 60 * 60);
+        for bad in ["0", "-1", "abc", "5000"] {
+            let error = config_error(&[("SESSION_TTL_DAYS", bad)]);
+            assert!(error.contains("SESSION_TTL_DAYS"), "{error}");
+        }
+    }
+
+    fn config_error(vars: &[(&str, &str)]) -> String {
+        match config(vars) {
+            Ok(_) => panic!("{vars:?} should be rejected"),
+            Err(error) => error.to_string(),
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The router: the JSON API, the Leptos pages and server functions, and the static site files.
 
 use app::{server::state::AppState, shell, App};
-use axum::{routing::get, Router};
+use axum::{
+    routing::{get, post},
+    Router,
+};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
@@ -11,6 +14,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/api/health", get(api::health::health))
+        .route("/api/auth/signup", post(api::auth::sign_up))
+        .route("/api/auth/login", post(api::auth::log_in))
+        .route("/api/auth/logout", post(api::auth::log_out))
+        .route("/login/me", get(api::auth::me))
+        .route(
+            "/api/public/coworkers/profiles",
+            get(api::auth::linked_profiles),
+        )
+        .route(
+            "/api/public/coworkers/profiles/{id}/activate",
+            post(api::auth::activate_profile),
+        )
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

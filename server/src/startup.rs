@@ -47,8 +47,10 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let state = AppState {
         leptos_options: config.leptos_options,
         pool: pool.clone(),
+        session_ttl_secs: config.session_ttl_secs,
     };
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartupError::Serve)?;

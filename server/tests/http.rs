@@ -1,66 +1,14 @@
 //! The real router, driven in-process with `tower::ServiceExt::oneshot` against a fresh database.
 
-use app::server::{db, state::AppState};
-use axum::{body::Body, Router};
-use http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use server::routes::router;
-use tempfile::TempDir;
-use tower::ServiceExt;
+mod common;
 
-struct TestApp {
-    router: Router,
-    /// Holds the database file and the fake built site until the test ends.
-    _dir: TempDir,
-}
-
-async fn test_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let site_root = dir.path().join("site");
-    std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
-    std::fs::write(site_root.join("pkg").join("portal.css"), "body{margin:0}").expect("css");
-
-    let pool = db::open(dir.path().join("test.db").to_str().expect("utf-8"))
-        .await
-        .expect("database opens");
-    let leptos_options = LeptosOptions::builder()
-        .output_name("portal")
-        .site_root(site_root.to_str().expect("utf-8"))
-        .build();
-    TestApp {
-        router: router(AppState {
-            leptos_options,
-            pool,
-        }),
-        _dir: dir,
-    }
-}
+use common::{test_app, TestApp};
+use http::StatusCode;
 
 async fn get(app: &TestApp, uri: &str) -> (StatusCode, Option<String>, String) {
-    let response = app
-        .router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("router answers");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
+    let response = app.get(uri).await;
+    let content_type = response.header("content-type").map(str::to_owned);
+    (response.status, content_type, response.text)
 }
 
 #[tokio::test]

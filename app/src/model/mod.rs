@@ -1,4 +1,6 @@
 //! The domain: serde types and pure rules, compiled for both the server and the browser.
 
+pub mod account;
+pub mod field_error;
 pub mod gender;
 pub mod password_policy;

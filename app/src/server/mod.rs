@@ -1,4 +1,10 @@
-//! Server-only code: shared state and the database. Never compiled into the wasm bundle.
+//! Server-only code: shared state, the database and accounts. Never compiled into the wasm bundle.
 
+pub mod accounts;
+pub mod clock;
 pub mod db;
+pub mod error;
+pub mod passwords;
+pub mod sessions;
 pub mod state;
+pub mod throttle;

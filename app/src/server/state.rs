@@ -8,4 +8,6 @@ use sqlx::SqlitePool;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
+    /// How long a session stays valid after it was last used.
+    pub session_ttl_secs: i64,
 }

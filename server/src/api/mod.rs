@@ -1,3 +1,7 @@
 //! The JSON API: adapters between the wire shapes of the seed documents and the shared core.
 
+pub mod auth;
+pub mod envelope;
 pub mod health;
+pub mod json_body;
+pub mod session_auth;

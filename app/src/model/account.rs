@@ -1,0 +1,192 @@
+//! Sign-up and sign-in input, and the rules they must meet before anything is stored.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    field_error::FieldError,
+    password_policy::{PasswordCandidate, PasswordPolicy, PasswordRule},
+};
+
+/// RFC 5321 limit on a forward path.
+pub const EMAIL_MAX_LENGTH: usize = 254;
+pub const FULL_NAME_MAX_LENGTH: usize = 100;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignIn {
+    pub email: String,
+    pub password: String,
+}
+
+/// The form of an address used to find an account: case does not matter.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// `Email` must be a deliverable-looking address (checked by the `email_address` crate, which
+/// follows RFC 5322) of at most 254 characters.
+pub fn validate_email(property_name: &str, email: &str) -> Option<FieldError> {
+    let email = email.trim();
+    let rule = if email.is_empty() {
+        "is required"
+    } else if email.chars().count() > EMAIL_MAX_LENGTH {
+        "must be at most 254 characters long"
+    } else if !email_address::EmailAddress::is_valid(email) || !email.contains('.') {
+        "must be a valid e-mail address, like name@example.com"
+    } else {
+        return None;
+    };
+    Some(FieldError::new(
+        property_name,
+        "E-mail address",
+        rule,
+        email,
+    ))
+}
+
+/// `FullName` is required, at most 100 characters.
+pub fn validate_full_name(full_name: &str) -> Option<FieldError> {
+    let name = full_name.trim();
+    let rule = if name.is_empty() {
+        "is required"
+    } else if name.chars().count() > FULL_NAME_MAX_LENGTH {
+        "must be at most 100 characters long"
+    } else {
+        return None;
+    };
+    Some(FieldError::new("FullName", "Full name", rule, name))
+}
+
+/// One error per failed password rule, without echoing the password.
+pub fn password_errors(
+    property_name: &str,
+    label: &str,
+    rules: &[PasswordRule],
+) -> Vec<FieldError> {
+    rules
+        .iter()
+        .map(|rule| FieldError::secret(property_name, label, &rule.failure_message()))
+        .collect()
+}
+
+impl SignUp {
+    /// Every failed rule of a sign-up. `is_common` is the server's answer for the password
+    /// (`None` in the browser, where the list is not available).
+    pub fn validate(&self, policy: &PasswordPolicy, is_common: Option<bool>) -> Vec<FieldError> {
+        let mut errors: Vec<FieldError> = [
+            validate_email("Email", &self.email),
+            validate_full_name(&self.full_name),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let violations = policy.violations(&PasswordCandidate {
+            password: &self.password,
+            email: Some(&self.email),
+            current_password: None,
+            is_common,
+        });
+        errors.extend(password_errors("Password", "Password", &violations));
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign_up(email: &str, password: &str, full_name: &str) -> SignUp {
+        SignUp {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            full_name: full_name.to_owned(),
+        }
+    }
+
+    fn failed_fields(errors: &[FieldError]) -> Vec<&str> {
+        errors
+            .iter()
+            .map(|error| error.property_name.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn emails_are_checked_by_shape_and_length() {
+        for good in ["jane@example.com", " Jane.Doe+portal@Example.co.uk "] {
+            assert_eq!(validate_email("Email", good), None, "{good}");
+        }
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@@example.com",
+            "jane@localhost",
+        ] {
+            let error = validate_email("Email", bad).expect(bad);
+            assert_eq!(error.property_name, "Email");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(validate_email("Email", &long)
+            .expect("too long")
+            .message
+            .contains("254"));
+    }
+
+    #[test]
+    fn a_valid_sign_up_has_no_errors() {
+        let form = sign_up("jane@example.com", "a quiet harbour", "Jane Doe");
+        assert_eq!(
+            form.validate(&PasswordPolicy::default(), Some(false)),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn every_failed_rule_is_reported_and_passwords_are_never_echoed() {
+        let form = sign_up("not-an-email", "short", "   ");
+        let errors = form.validate(&PasswordPolicy::default(), Some(true));
+        assert_eq!(
+            failed_fields(&errors),
+            vec!["Email", "FullName", "Password", "Password"]
+        );
+        let password_errors: Vec<&FieldError> = errors
+            .iter()
+            .filter(|error| error.property_name == "Password")
+            .collect();
+        assert!(password_errors
+            .iter()
+            .all(|error| error.attempted_value.is_none()));
+        assert_eq!(
+            password_errors[0].message,
+            "Password must be at least 8 characters long."
+        );
+    }
+
+    #[test]
+    fn the_password_may_not_be_the_email_in_any_case() {
+        let form = sign_up("Jane@Example.com", "jane@example.com", "Jane");
+        let errors = form.validate(&PasswordPolicy::default(), Some(false));
+        assert_eq!(failed_fields(&errors), vec!["Password"]);
+        assert!(
+            errors[0].message.contains("e-mail"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn full_names_are_trimmed_and_limited_to_100_characters() {
+        assert_eq!(validate_full_name(&"é".repeat(100)), None);
+        assert!(validate_full_name(&"é".repeat(101)).is_some());
+        assert_eq!(normalize_email("  Jane@Example.COM "), "jane@example.com");
+    }
+}

@@ -1,0 +1,99 @@
+//! The ActionConfirmation envelope (SPEC 3.2) of the portal endpoints, and how a service error
+//! is rendered in it.
+
+use app::{model::field_error::FieldError, server::error::ServiceError};
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActionConfirmation<T> {
+    pub was_successful: bool,
+    pub value: Option<T>,
+    pub status: u16,
+    pub message: Option<String>,
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// A successful answer carrying `value`.
+pub fn success<T: Serialize>(status: StatusCode, value: T) -> Response {
+    (
+        status,
+        Json(ActionConfirmation {
+            was_successful: true,
+            value: Some(value),
+            status: status.as_u16(),
+            message: None,
+            errors: None,
+        }),
+    )
+        .into_response()
+}
+
+/// A failed answer with a message and, for validation failures, the field errors.
+pub fn failure(status: StatusCode, message: String, errors: Option<Vec<FieldError>>) -> Response {
+    (
+        status,
+        Json(ActionConfirmation::<()> {
+            was_successful: false,
+            value: None,
+            status: status.as_u16(),
+            message: Some(message),
+            errors,
+        }),
+    )
+        .into_response()
+}
+
+/// A service error on a portal endpoint.
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        ApiError(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ServiceError::Validation(errors) => failure(
+                StatusCode::BAD_REQUEST,
+                "One or more fields failed validation.".to_owned(),
+                Some(errors),
+            ),
+            ServiceError::Unauthorized(message) => {
+                let mut response = failure(StatusCode::UNAUTHORIZED, message, None);
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            ServiceError::NotFound(message) => failure(StatusCode::NOT_FOUND, message, None),
+            ServiceError::TooManyRequests { retry_after_secs } => {
+                let mut response = failure(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+                    None,
+                );
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                failure(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side; nothing was changed.".to_owned(),
+                    None,
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Accounts and sessions over HTTP: sign-up, sign-in, tokens and cookies, isolation, throttling.
+
+mod common;
+
+use axum::body::Body;
+use common::test_app;
+use http::{header, Method, Request, StatusCode};
+use serde_json::json;
+
+const PASSWORD: &str = "a quiet harbour at dusk";
+
+#[tokio::test]
+async fn sign_up_stores_an_argon2id_hash_and_signs_the_member_in() {
+    let app = test_app().await;
+    let response = app
+        .call(
+            Method::POST,
+            "/api/auth/signup",
+            None,
+            Some(json!({"Email": " Jane@Example.com ", "Password": PASSWORD, "FullName": " Jane Doe "})),
+        )
+        .await;
+
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    let body = response.json();
+    assert_eq!(body["WasSuccessful"], true);
+    assert_eq!(body["Status"], 201);
+    let token = body["Value"]["AccessToken"].as_str().expect("token");
+    assert!(token.len() >= 43, "at least 256 bits, base64: {token}");
+    assert!(!response.text.contains(PASSWORD));
+    let cookie = response.header("set-cookie").expect("cookie");
+    assert!(
+        cookie.starts_with(&format!("portal_session={token};")),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+
+    let (email, hash): (String, String) = sqlx::query_as("SELECT email, password_hash FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("user row");
+    assert_eq!(email, "Jane@Example.com");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    let stored_tokens: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = ?")
+            .bind(token.as_bytes())
+            .fetch_one(&app.pool)
+            .await
+            .expect("count");
+    assert_eq!(stored_tokens, 0, "the token itself is never stored");
+
+    let me = app.call(Method::GET, "/login/me", Some(token), None).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    let me = me.json();
+    assert_eq!(me["Value"]["User"]["Email"], "Jane@Example.com");
+    assert_eq!(me["Value"]["Profile"]["FullName"], "Jane Doe");
+    assert_eq!(me["Value"]["Profile"]["IsDefaultProfile"], true);
+    assert_eq!(me["Value"]["LocationName"], "Main space");
+    assert_eq!(
+        me["Value"]["NotificationPreferences"]["SignUpToNewsletter"], false,
+        "newsletters are opt-in"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_sign_up_reports_every_field_and_stores_nothing() {
+    let app = test_app().await;
+    let response = app
+        .call(
+            Method::POST,
+            "/api/auth/signup",
+            None,
+            Some(json!({"Email": "not-an-email", "Password": "Password1", "FullName": ""})),
+        )
+        .await;
+
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    let body = response.json();
+    assert_eq!(body["WasSuccessful"], false);
+    assert_eq!(body["Status"], 400);
+    let errors = body["Errors"].as_array().expect("errors");
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|error| error["PropertyName"].as_str().expect("name"))
+        .collect();
+    assert_eq!(fields, vec!["Email", "FullName", "Password"]);
+    assert_eq!(errors[0]["AttemptedValue"], "not-an-email");
+    assert!(errors[2]["Message"]
+        .as_str()
+        .expect("message")
+        .contains("commonly used"));
+    assert!(
+        errors[2]["AttemptedValue"].is_null(),
+        "passwords are never echoed"
+    );
+    assert!(!response.text.contains("Password1"));
+
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .expect("count");
+    assert_eq!(users, 0);
+}
+
+#[tokio::test]
+async fn an_email_is_registered_once_whatever_its_case() {
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+    let response = app
+        .call(
+            Method::POST,
+            "/api/auth/signup",
+            None,
+            Some(json!({"Email": "JANE@example.COM", "Password": PASSWORD, "FullName": "Jane"})),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    let body = response.json();
+    assert_eq!(body["Errors"][0]["PropertyName"], "Email");
+    assert!(body["Errors"][0]["Message"]
+        .as_str()
+        .expect("message")
+        .contains("already registered"));
+}
+
+#[tokio::test]
+async fn sign_in_gives_a_token_that_works_as_bearer_and_as_cookie() {
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+
+    let response = app.log_in("JANE@example.com", PASSWORD).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let body = response.json();
+    let token = body["Value"]["AccessToken"].as_str().expect("token");
+    assert!(body["Value"]["ExpiresAt"]
+        .as_str()
+        .expect("expiry")
+        .ends_with('Z'));
+    assert!(response.header("set-cookie").is_some());
+
+    let bearer = app.call(Method::GET, "/login/me", Some(token), None).await;
+    assert_eq!(bearer.status, StatusCode::OK);
+    let cookie = app
+        .send(
+            Request::get("/login/me")
+                .header(
+                    header::COOKIE,
+                    format!("theme=dark; portal_session={token}"),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(cookie.status, StatusCode::OK, "{}", cookie.text);
+    assert_eq!(cookie.json()["Value"]["User"]["Email"], "jane@example.com");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+
+    let wrong = app.log_in("jane@example.com", "not the password").await;
+    let unknown = app.log_in("nobody@example.com", PASSWORD).await;
+    for response in [&wrong, &unknown] {
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+        assert!(response.header("set-cookie").is_none());
+    }
+    assert_eq!(wrong.text, unknown.text);
+    assert_eq!(wrong.json()["Status"], 401);
+}
+
+#[tokio::test]
+async fn missing_invalid_and_expired_tokens_are_401_with_the_envelope() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+    sqlx::query("UPDATE sessions SET expires_at = 0")
+        .execute(&app.pool)
+        .await
+        .expect("expire");
+
+    for presented in [None, Some("not-a-token"), Some(token.as_str())] {
+        let response = app.call(Method::GET, "/login/me", presented, None).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{presented:?}");
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+        let body = response.json();
+        assert_eq!(body["Status"], 401);
+        assert_eq!(body["WasSuccessful"], false);
+    }
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_and_clears_the_cookie() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+    let other_device = app.log_in("jane@example.com", PASSWORD).await.json()["Value"]
+        ["AccessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    let response = app
+        .call(Method::POST, "/api/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let cookie = response.header("set-cookie").expect("cookie");
+    assert!(
+        cookie.starts_with("portal_session=;") && cookie.contains("Max-Age=0"),
+        "{cookie}"
+    );
+
+    let after = app.call(Method::GET, "/login/me", Some(&token), None).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    let other = app
+        .call(Method::GET, "/login/me", Some(&other_device), None)
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::OK,
+        "other sessions stay signed in"
+    );
+}
+
+#[tokio::test]
+async fn members_see_only_their_own_profiles_and_cannot_switch_to_anothers() {
+    let app = test_app().await;
+    let jane = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let john = app.sign_up("john@example.com", PASSWORD, "John Roe").await;
+
+    let janes = app
+        .call(
+            Method::GET,
+            "/api/public/coworkers/profiles",
+            Some(&jane),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(janes["Value"]["User"]["Email"], "jane@example.com");
+    let profiles = janes["Value"]["Profiles"].as_array().expect("profiles");
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0]["FullName"], "Jane Doe");
+    assert_eq!(profiles[0]["IsDefaultProfile"], true);
+    assert_eq!(profiles[0]["Active"], true);
+    let janes_profile = profiles[0]["Id"].as_i64().expect("id");
+
+    let steal = app
+        .call(
+            Method::POST,
+            &format!("/api/public/coworkers/profiles/{janes_profile}/activate"),
+            Some(&john),
+            None,
+        )
+        .await;
+    assert_eq!(steal.status, StatusCode::NOT_FOUND, "{}", steal.text);
+    let johns_me = app
+        .call(Method::GET, "/login/me", Some(&john), None)
+        .await
+        .json();
+    assert_eq!(johns_me["Value"]["Profile"]["FullName"], "John Roe");
+}
+
+#[tokio::test]
+async fn a_member_with_two_locations_can_switch_the_active_profile() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    sqlx::query("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
+        .execute(&app.pool)
+        .await
+        .expect("location");
+    sqlx::query(
+        "INSERT INTO customer_profiles (id, user_id, location_id, full_name, company_name, created_at, updated_at)
+         SELECT 77, id, 2, 'Jane Doe', 'Doe Ltd', 0, 0 FROM users",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("second profile");
+
+    let switched = app
+        .call(
+            Method::POST,
+            "/api/public/coworkers/profiles/77/activate",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::OK, "{}", switched.text);
+    let me = app
+        .call(Method::GET, "/login/me", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(me["Value"]["Profile"]["Id"], 77);
+    assert_eq!(me["Value"]["LocationName"], "Harbour space");
+    assert_eq!(me["Value"]["Profile"]["IsDefaultProfile"], false);
+}
+
+#[tokio::test]
+async fn ten_failures_lock_the_account_even_for_the_right_password() {
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+    for attempt in 1..=10 {
+        let response = app.log_in("jane@example.com", "wrong password").await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+
+    let locked = app.log_in("Jane@Example.com", PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.text
+    );
+    let retry_after: i64 = locked
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert_eq!(locked.json()["Status"], 429);
+    assert!(locked.header("set-cookie").is_none());
+
+    // Another account is not affected by Jane's lock (these requests share no client address).
+    app.sign_up("john@example.com", PASSWORD, "John").await;
+    assert_eq!(
+        app.log_in("john@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_clear_400_415_answers_in_the_envelope() {
+    let app = test_app().await;
+    let malformed = app
+        .send(
+            Request::post("/api/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"Email\": "))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.json()["Status"], 400);
+
+    let wrong_type = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"Email": 42, "Password": "x"})),
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    assert!(wrong_type.json()["Message"]
+        .as_str()
+        .expect("message")
+        .contains("Email"));
+
+    let not_json = app
+        .send(
+            Request::post("/api/auth/login")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("hello"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(not_json.json()["WasSuccessful"], false);
+}

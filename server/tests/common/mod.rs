@@ -1,0 +1,140 @@
+//! A test server: the real router over a fresh SQLite database, driven in-process.
+#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+
+use app::server::{db, state::AppState};
+use axum::{body::Body, Router};
+use http::{header, HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use serde_json::Value;
+use server::routes::router;
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const SESSION_TTL_SECS: i64 = 30 * 24 * 60 * 60;
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: SqlitePool,
+    /// Holds the database file and the fake built site until the test ends.
+    _dir: TempDir,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+pub async fn test_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site_root = dir.path().join("site");
+    std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
+    std::fs::write(site_root.join("pkg").join("portal.css"), "body{margin:0}").expect("css");
+
+    let pool = db::open(dir.path().join("test.db").to_str().expect("utf-8"))
+        .await
+        .expect("database opens");
+    let leptos_options = LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(site_root.to_str().expect("utf-8"))
+        .build();
+    TestApp {
+        router: router(AppState {
+            leptos_options,
+            pool: pool.clone(),
+            session_ttl_secs: SESSION_TTL_SECS,
+        }),
+        pool,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A request with an optional bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// Signs a new member up and returns their token.
+    pub async fn sign_up(&self, email: &str, password: &str, full_name: &str) -> String {
+        let response = self
+            .call(
+                Method::POST,
+                "/api/auth/signup",
+                None,
+                Some(serde_json::json!({"Email": email, "Password": password, "FullName": full_name})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.json()["Value"]["AccessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> TestResponse {
+        self.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(serde_json::json!({"Email": email, "Password": password})),
+        )
+        .await
+    }
+}
