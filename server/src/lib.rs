@@ -2,5 +2,6 @@
 
 pub mod api;
 pub mod config;
+pub mod csrf;
 pub mod routes;
 pub mod startup;

@@ -32,6 +32,9 @@ pub fn router(state: AppState) -> Router {
         })
         // Anything else: a file of the built site (wasm, js, css, assets) or the 404 page.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(
+            crate::csrf::reject_cross_site_cookie_requests,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -383,3 +383,66 @@ async fn malformed_bodies_get_clear_400_415_answers_in_the_envelope() {
     assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(not_json.json()["WasSuccessful"], false);
 }
+
+/// A POST to logout carrying the session cookie, from `origin` (and `referer`) if given.
+fn cookie_logout(token: &str, origin: Option<&str>, referer: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/api/auth/logout")
+        .header(header::HOST, "portal.test:3000")
+        .header(header::COOKIE, format!("portal_session={token}"));
+    if let Some(origin) = origin {
+        request = request.header(header::ORIGIN, origin);
+    }
+    if let Some(referer) = referer {
+        request = request.header(header::REFERER, referer);
+    }
+    request.body(Body::empty()).expect("request")
+}
+
+#[tokio::test]
+async fn a_cross_site_post_with_the_cookie_is_refused_and_changes_nothing() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+
+    for (origin, referer) in [
+        (Some("https://evil.example"), None),
+        (Some("null"), None),
+        (None, Some("https://evil.example/form.html")),
+        (None, None),
+    ] {
+        let response = app.send(cookie_logout(&token, origin, referer)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::FORBIDDEN,
+            "{origin:?} {referer:?}"
+        );
+        assert_eq!(response.json()["Status"], 403);
+    }
+    let still = app.call(Method::GET, "/login/me", Some(&token), None).await;
+    assert_eq!(still.status, StatusCode::OK, "the session survived");
+
+    let same_site = app
+        .send(cookie_logout(
+            &token,
+            None,
+            Some("http://portal.test:3000/profile"),
+        ))
+        .await;
+    assert_eq!(same_site.status, StatusCode::OK, "{}", same_site.text);
+}
+
+#[tokio::test]
+async fn bearer_requests_are_not_subject_to_the_origin_check() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+    let response = app
+        .send(
+            Request::post("/api/auth/logout")
+                .header(header::HOST, "portal.test:3000")
+                .header(header::ORIGIN, "https://tool.example")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+}
