@@ -1,6 +1,7 @@
 //! The member portal: the Leptos application shared by the server (SSR) and the browser (hydrate).
 
 pub mod components;
+pub mod functions;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -10,11 +11,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use components::layout::Layout;
-use pages::{home::HomePage, not_found::NotFound, profile::ProfileSectionPage};
+use pages::{
+    home::HomePage,
+    not_found::NotFound,
+    profile::ProfileSectionPage,
+    sign_in::{LoginPage, SignupPage},
+};
 
 /// The name of the wasm, js and css bundles (`/pkg/portal.*`); cargo-leptos `name` in Cargo.toml.
 pub const BUNDLE_NAME: &str = "portal";
@@ -51,11 +57,31 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/profile") view=ProfileSectionPage />
-                    <Route path=path!("/profile/professional") view=ProfileSectionPage />
-                    <Route path=path!("/profile/billing") view=ProfileSectionPage />
-                    <Route path=path!("/profile/notifications") view=ProfileSectionPage />
-                    <Route path=path!("/profile/password") view=ProfileSectionPage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/signup") view=SignupPage />
+                    // Async: the session is known before the first byte, so a signed-out
+                    // visitor gets a real 302 to the sign-in page.
+                    <Route path=path!("/profile") view=ProfileSectionPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/profile/professional")
+                        view=ProfileSectionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profile/billing")
+                        view=ProfileSectionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profile/notifications")
+                        view=ProfileSectionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profile/password")
+                        view=ProfileSectionPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </Layout>
         </Router>

@@ -9,10 +9,9 @@ use axum::{
     response::Response,
 };
 
-use crate::api::{
-    envelope::failure,
-    session_auth::{presented_token, Credential},
-};
+use app::server::session_cookie::{presented_token, Credential};
+
+use crate::api::envelope::failure;
 
 pub async fn reject_cross_site_cookie_requests(request: Request, next: Next) -> Response {
     let safe = matches!(

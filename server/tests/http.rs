@@ -35,25 +35,6 @@ async fn the_start_page_renders_the_shell_with_navigation_to_every_profile_page(
 }
 
 #[tokio::test]
-async fn a_profile_page_marks_its_own_navigation_entry_as_current() {
-    let app = test_app().await;
-    let (status, _, body) = get(&app, "/profile/billing").await;
-
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("<h1>Billing information"), "{body}");
-    let current: Vec<&str> = body
-        .match_indices("aria-current=\"page\"")
-        .map(|m| m.1)
-        .collect();
-    assert_eq!(current.len(), 1, "exactly one current entry");
-    let link = body
-        .find("aria-current=\"page\"")
-        .map(|at| &body[body[..at].rfind("<a").expect("inside a link")..at + 40])
-        .expect("current link");
-    assert!(link.contains("href=\"/profile/billing\""), "{link}");
-}
-
-#[tokio::test]
 async fn an_unknown_path_is_a_404_page_inside_the_layout() {
     let app = test_app().await;
     let (status, content_type, body) = get(&app, "/no/such/page").await;

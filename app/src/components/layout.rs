@@ -1,12 +1,15 @@
-//! The frame around every page: the site header and the navigation between the profile pages.
+//! The frame around every page: the site header with the member's name and sign-out, and the
+//! navigation between the profile pages.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::components::A;
 
-use crate::pages::profile::ProfileSection;
+use super::session::{provide_member_resource, MemberResource};
+use crate::{functions::auth::SignOut, pages::profile::ProfileSection};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let member = provide_member_resource();
     view! {
         <a class="skip-link" href="#main">
             "Skip to content"
@@ -18,6 +21,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </span>
                 "Member Portal"
             </a>
+            <Transition fallback=|| ()>
+                <MemberMenu member />
+            </Transition>
         </header>
         <div class="site-body">
             <nav class="section-nav" aria-label="Your profile">
@@ -41,5 +47,44 @@ pub fn Layout(children: Children) -> impl IntoView {
                 {children()}
             </main>
         </div>
+    }
+}
+
+/// The member's name and a sign-out button, or a sign-in link.
+#[component]
+fn MemberMenu(member: MemberResource) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    move || {
+        Suspend::new(async move {
+            match member.0.await {
+                Ok(Some(member)) => Either::Left(view! {
+                    <div class="member-menu">
+                        <span class="member-name" title=member.email.clone()>
+                            {member.full_name.clone()}
+                        </span>
+                        <form
+                            method="post"
+                            action=SignOut::url()
+                            on:submit=move |event| {
+                                event.prevent_default();
+                                sign_out.dispatch(SignOut {});
+                            }
+                        >
+                            <button type="submit" class="button-quiet">
+                                "Sign out"
+                            </button>
+                        </form>
+                    </div>
+                }),
+                _ => Either::Right(view! {
+                    <div class="member-menu">
+                        <a href="/login">"Sign in"</a>
+                        <a href="/signup" class="button-light">
+                            "Create account"
+                        </a>
+                    </div>
+                }),
+            }
+        })
     }
 }

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
-use crate::model::gender::{salutation, Gender};
+use crate::{
+    components::session::RequireMember,
+    model::gender::{salutation, Gender},
+};
 
 /// One profile page: its address, its title and what it is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,19 +73,23 @@ impl ProfileSection {
     }
 }
 
-/// Renders whichever section the current address names.
+/// Renders whichever section the current address names, for signed-in members only.
 #[component]
 pub fn ProfileSectionPage() -> impl IntoView {
     let location = use_location();
-    move || {
-        let section =
-            ProfileSection::from_path(&location.pathname.get()).unwrap_or(ProfileSection::Personal);
-        view! {
-            <Title text=section.title() />
-            <h1>{section.title()}</h1>
-            <p class="lead">{section.summary()}</p>
-            {(section == ProfileSection::Personal).then(SalutationPreview)}
-        }
+    view! {
+        <RequireMember>
+            {move || {
+                let section = ProfileSection::from_path(&location.pathname.get())
+                    .unwrap_or(ProfileSection::Personal);
+                view! {
+                    <Title text=section.title() />
+                    <h1>{section.title()}</h1>
+                    <p class="lead">{section.summary()}</p>
+                    {(section == ProfileSection::Personal).then(SalutationPreview)}
+                }
+            }}
+        </RequireMember>
     }
 }
 

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod passwords;
+pub mod session_cookie;
 pub mod sessions;
 pub mod state;
 pub mod throttle;

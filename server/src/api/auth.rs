@@ -7,6 +7,7 @@ use app::{
     server::{
         accounts,
         error::ServiceError,
+        session_cookie::{expired_session_cookie, is_https, session_cookie},
         sessions::{self, IssuedToken},
         state::AppState,
     },
@@ -21,7 +22,7 @@ use serde::Serialize;
 use super::{
     envelope::{success, ApiError},
     json_body::JsonBody,
-    session_auth::{expired_session_cookie, is_https, session_cookie, Authenticated},
+    session_auth::Authenticated,
 };
 
 #[derive(Debug, Serialize)]

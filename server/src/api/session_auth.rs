@@ -2,56 +2,18 @@
 
 use app::server::{
     error::ServiceError,
+    session_cookie::presented_token,
     sessions::{self, Session},
     state::AppState,
 };
-use axum::{
-    extract::FromRequestParts,
-    http::{header, request::Parts, HeaderMap, HeaderValue},
-};
+use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::envelope::ApiError;
-
-/// The browser's copy of the session token.
-pub const SESSION_COOKIE: &str = "portal_session";
 
 /// The request's session; extracting it answers 401 when there is none.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
     pub session: Session,
-}
-
-/// How the token arrived: CSRF checks apply only to the cookie.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Credential {
-    Bearer,
-    Cookie,
-}
-
-/// The token presented by the request, bearer first.
-pub fn presented_token(headers: &HeaderMap) -> Option<(String, Credential)> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            let (scheme, token) = value.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_owned())
-        });
-    if let Some(token) = bearer.filter(|token| !token.is_empty()) {
-        return Some((token, Credential::Bearer));
-    }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
-        .map(|token| (token, Credential::Cookie))
 }
 
 impl FromRequestParts<AppState> for Authenticated {
@@ -69,28 +31,4 @@ impl FromRequestParts<AppState> for Authenticated {
             .ok_or_else(unauthorized)?;
         Ok(Authenticated { session })
     }
-}
-
-/// The `Set-Cookie` value that gives the browser the session (HttpOnly, SameSite=Lax, and
-/// Secure when the site is served over https).
-pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
-    );
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The `Set-Cookie` value that removes the session cookie.
-pub fn expired_session_cookie(secure: bool) -> HeaderValue {
-    session_cookie("", 0, secure)
-}
-
-/// Whether the client reached us over https (directly or through a proxy that says so).
-pub fn is_https(parts_headers: &HeaderMap, scheme: Option<&str>) -> bool {
-    scheme == Some("https")
-        || parts_headers
-            .get("x-forwarded-proto")
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.eq_ignore_ascii_case("https"))
 }

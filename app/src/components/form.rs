@@ -1,0 +1,72 @@
+//! Form pieces shared by the pages: a labelled input with its messages, and a form-level alert.
+
+use leptos::prelude::*;
+
+/// A labelled input bound to `value`, with the messages about it shown beside it and announced
+/// through `aria-invalid` / `aria-describedby`.
+#[component]
+pub fn TextField(
+    /// The input's id and form name.
+    name: &'static str,
+    label: &'static str,
+    /// The input type: text, email, password, ...
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] messages: Signal<Vec<String>>,
+    /// Called when the field loses focus (to check it).
+    #[prop(optional, into)]
+    on_blur: Option<Callback<()>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let invalid = move || !messages.read().is_empty();
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                // The attribute carries the value into the server-rendered page (and so into
+                // a form without JavaScript); the property keeps it in step afterwards.
+                value=value.get_untracked()
+                prop:value=move || value.get()
+                on:input:target=move |event| value.set(event.target().value())
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby={
+                    let error_id = error_id.clone();
+                    move || invalid().then(|| error_id.clone())
+                }
+                on:blur=move |_| {
+                    if let Some(on_blur) = on_blur {
+                        on_blur.run(());
+                    }
+                }
+            />
+            <Show when=invalid>
+                <ul class="field-messages" id=error_id.clone()>
+                    {move || {
+                        messages
+                            .get()
+                            .into_iter()
+                            .map(|message| view! { <li>{message}</li> })
+                            .collect_view()
+                    }}
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+/// A message about the whole form (e.g. wrong credentials), read out when it appears.
+#[component]
+pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.read().is_some()>
+            <p class="form-alert" role="alert">
+                {move || message.get()}
+            </p>
+        </Show>
+    }
+}

@@ -1,0 +1,188 @@
+//! Signing up, in and out from the pages, and who is signed in.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::error::PortalError;
+use crate::model::password_policy::PasswordPolicy;
+
+/// The signed-in member, as the layout shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub full_name: String,
+    pub email: String,
+}
+
+/// Where to go after signing in: only a path on this site (never `//host`), else the profile.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/profile".to_owned(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+    use http::{header, request::Parts};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use crate::{
+        functions::error::PortalError,
+        server::{
+            error::ServiceError,
+            session_cookie::{is_https, presented_token, session_cookie},
+            sessions::{self, IssuedToken, Session},
+            state::AppState,
+        },
+    };
+
+    pub fn state() -> Result<AppState, PortalError> {
+        use_context::<AppState>()
+            .ok_or_else(|| ServiceError::Internal("no application state".to_owned()).into())
+    }
+
+    fn parts() -> Option<Parts> {
+        use_context::<Parts>()
+    }
+
+    pub fn secure() -> bool {
+        parts().is_some_and(|parts| is_https(&parts.headers, parts.uri.scheme_str()))
+    }
+
+    pub async fn client_addr() -> String {
+        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .map_or_else(|_| "unknown".to_owned(), |info| info.0.ip().to_string())
+    }
+
+    /// The session of the current request, if any.
+    pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
+        let Some((token, _)) = parts().and_then(|parts| presented_token(&parts.headers)) else {
+            return Ok(None);
+        };
+        Ok(sessions::authenticate(&state.pool, &token, state.session_ttl_secs).await?)
+    }
+
+    pub fn set_cookie(value: http::HeaderValue) {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+
+    pub fn start_session(issued: &IssuedToken, state: &AppState) {
+        set_cookie(session_cookie(
+            &issued.token,
+            state.session_ttl_secs,
+            secure(),
+        ));
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), PortalError> {
+    use crate::{model::account::SignIn, server::accounts};
+    let state = ssr::state()?;
+    let client = ssr::client_addr().await;
+    let form = SignIn {
+        email: email.clone(),
+        password,
+    };
+    let issued = accounts::sign_in(&state.pool, form, &client, state.session_ttl_secs)
+        .await
+        .map_err(|error| PortalError::from(error).keeping("email", &email))?;
+    ssr::start_session(&issued, &state);
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    full_name: String,
+    next: Option<String>,
+) -> Result<(), PortalError> {
+    use crate::{model::account::SignUp, server::accounts};
+    let state = ssr::state()?;
+    let form = SignUp {
+        email: email.clone(),
+        password,
+        full_name: full_name.clone(),
+    };
+    let issued = accounts::sign_up(&state.pool, form, state.session_ttl_secs)
+        .await
+        .map_err(|error| {
+            PortalError::from(error)
+                .keeping("email", &email)
+                .keeping("full_name", &full_name)
+        })?;
+    ssr::start_session(&issued, &state);
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), PortalError> {
+    use crate::server::{session_cookie::expired_session_cookie, sessions};
+    let state = ssr::state()?;
+    if let Some(session) = ssr::session(&state).await? {
+        sessions::revoke(&state.pool, session.id).await?;
+    }
+    ssr::set_cookie(expired_session_cookie(ssr::secure()));
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in member, or `None`.
+#[server(prefix = "/api/fn", endpoint = "current_member")]
+pub async fn current_member() -> Result<Option<Member>, PortalError> {
+    use crate::server::accounts;
+    let state = ssr::state()?;
+    let Some(session) = ssr::session(&state).await? else {
+        return Ok(None);
+    };
+    let current = accounts::current_session(&state.pool, &session).await?;
+    Ok(Some(Member {
+        full_name: current.profile.full_name,
+        email: current.user.email,
+    }))
+}
+
+/// The password policy new members sign up under, for the live checklist.
+#[server(prefix = "/api/fn", endpoint = "sign_up_policy")]
+pub async fn sign_up_policy() -> Result<PasswordPolicy, PortalError> {
+    let state = ssr::state()?;
+    let (_, policy) = crate::server::accounts::default_location(&state.pool).await?;
+    Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/profile/billing")), "/profile/billing");
+        assert_eq!(safe_next(Some("/profile?tab=1")), "/profile?tab=1");
+        for unsafe_next in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "",
+            "profile",
+        ] {
+            assert_eq!(safe_next(Some(unsafe_next)), "/profile", "{unsafe_next}");
+        }
+        assert_eq!(safe_next(None), "/profile");
+    }
+}

@@ -1,0 +1,101 @@
+//! The error a server function returns to a page, with and without JavaScript (without it,
+//! Leptos carries it back in the redirect URL so the re-rendered form can show it).
+
+use std::collections::BTreeMap;
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::model::field_error::FieldError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum PortalError {
+    /// The request was refused: `message` says why, `errors` name fields, `values` are the
+    /// non-secret inputs to put back into the form.
+    #[error("{message}")]
+    Rejected {
+        message: String,
+        errors: Vec<FieldError>,
+        values: BTreeMap<String, String>,
+    },
+    /// Transport or framework failure.
+    #[error("{0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl FromServerFnError for PortalError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        PortalError::ServerFn(value)
+    }
+}
+
+impl PortalError {
+    pub fn rejected(message: impl Into<String>) -> Self {
+        PortalError::Rejected {
+            message: message.into(),
+            errors: Vec::new(),
+            values: BTreeMap::new(),
+        }
+    }
+
+    /// Puts a non-secret input back into the form after a failed submit.
+    pub fn keeping(mut self, name: &str, value: &str) -> Self {
+        if let PortalError::Rejected { values, .. } = &mut self {
+            values.insert(name.to_owned(), value.to_owned());
+        }
+        self
+    }
+
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// The messages about the field with wire name `property`.
+    pub fn field_messages(&self, property: &str) -> Vec<String> {
+        match self {
+            PortalError::Rejected { errors, .. } => errors
+                .iter()
+                .filter(|error| error.property_name == property)
+                .map(|error| error.message.clone())
+                .collect(),
+            PortalError::ServerFn(_) => Vec::new(),
+        }
+    }
+
+    pub fn kept_value(&self, name: &str) -> Option<String> {
+        match self {
+            PortalError::Rejected { values, .. } => values.get(name).cloned(),
+            PortalError::ServerFn(_) => None,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::error::ServiceError> for PortalError {
+    fn from(error: crate::server::error::ServiceError) -> Self {
+        use crate::server::error::ServiceError;
+        match error {
+            ServiceError::Validation(errors) => PortalError::Rejected {
+                message: "Some fields need your attention.".to_owned(),
+                errors,
+                values: BTreeMap::new(),
+            },
+            ServiceError::Unauthorized(message) | ServiceError::NotFound(message) => {
+                PortalError::rejected(message)
+            }
+            ServiceError::TooManyRequests { retry_after_secs } => PortalError::rejected(format!(
+                "Too many attempts. Try again in {} minute(s).",
+                (retry_after_secs + 59) / 60
+            )),
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error in a server function");
+                PortalError::rejected("Something went wrong on our side; nothing was changed.")
+            }
+        }
+    }
+}
