@@ -32,3 +32,25 @@ export { expect };
 export async function waitForHydration(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
 }
+
+let counter = 0;
+
+/** A fresh member for one test: signed up through the API, so the page's context has the cookie. */
+export async function signUpViaApi(page: Page, fullName = "Jane Doe") {
+  const email = `member-${Date.now()}-${process.pid}-${counter++}@example.com`;
+  const password = "a quiet harbour at dusk";
+  const response = await page.request.post("/api/auth/signup", {
+    data: { Email: email, Password: password, FullName: fullName },
+  });
+  expect(response.status()).toBe(201);
+  return { email, password, fullName };
+}
+
+/** A new member's credentials, not yet signed up. */
+export function newMember(fullName = "Jane Doe") {
+  return {
+    email: `member-${Date.now()}-${process.pid}-${counter++}@example.com`,
+    password: "a quiet harbour at dusk",
+    fullName,
+  };
+}

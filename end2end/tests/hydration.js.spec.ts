@@ -1,7 +1,8 @@
 // Runs with JavaScript only: the wasm takes over the server-rendered page.
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, signUpViaApi, waitForHydration } from "./fixtures";
 
 test("after hydration the salutation preview follows what the member types", async ({ page }) => {
+  await signUpViaApi(page);
   await page.goto("/profile");
   await waitForHydration(page);
 

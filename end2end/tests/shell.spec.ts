@@ -1,5 +1,5 @@
 // The application shell: layout, navigation and the 404 page, with and without JavaScript.
-import { test, expect } from "./fixtures";
+import { test, expect, signUpViaApi } from "./fixtures";
 
 const sections = [
   ["Personal information", "/profile"],
@@ -25,6 +25,7 @@ test("the shell shows navigation to the five profile pages", async ({ page }) =>
 });
 
 test("following a navigation link opens that page and marks it current", async ({ page }) => {
+  await signUpViaApi(page);
   await page.goto("/profile");
   const nav = page.getByRole("navigation", { name: "Your profile" });
   await expect(nav.getByRole("link", { name: "Personal information" })).toHaveAttribute(

@@ -125,10 +125,15 @@ async fn a_failed_form_sign_in_returns_to_the_form_with_the_error_and_the_email(
     let path = location.trim_start_matches("http://portal.test");
     let again = page(&app, path, None).await;
     assert_eq!(again.status, StatusCode::OK);
-    assert!(again.text.contains("is not correct"), "error shown: {location}\n{}", again.text);
+    assert!(
+        again.text.contains("is not correct"),
+        "error shown: {location}\n{}",
+        again.text
+    );
     assert!(
         again.text.contains("value=\"jane@example.com\""),
-        "e-mail kept: {}", again.text
+        "e-mail kept: {}",
+        again.text
     );
     assert!(
         !again.text.contains("wrong password"),

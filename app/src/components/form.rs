@@ -1,6 +1,30 @@
 //! Form pieces shared by the pages: a labelled input with its messages, and a form-level alert.
 
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    wasm_bindgen::JsCast,
+    web_sys::{HtmlFormElement, HtmlInputElement, SubmitEvent},
+};
+
+/// Copies what the submitted form's inputs hold into their signals, so that text typed before
+/// the page finished hydrating is not lost.
+pub fn sync_from_form(event: &SubmitEvent, fields: &[(&str, RwSignal<String>)]) {
+    let Some(form) = event
+        .target()
+        .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    for (name, signal) in fields {
+        if let Some(input) = form
+            .elements()
+            .named_item(name)
+            .and_then(|element| element.dyn_into::<HtmlInputElement>().ok())
+        {
+            signal.set(input.value());
+        }
+    }
+}
 
 /// A labelled input bound to `value`, with the messages about it shown beside it and announced
 /// through `aria-invalid` / `aria-describedby`.

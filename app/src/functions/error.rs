@@ -75,10 +75,36 @@ impl PortalError {
     }
 }
 
+/// Converts a service error for a page, and gives the server function's HTTP response the
+/// matching status (400, 401, 404, 429, 500) instead of the generic 500 of server functions.
+/// A plain form post (no JavaScript) keeps the redirect back to the form that Leptos answers
+/// it with, which carries the error.
 #[cfg(feature = "ssr")]
 impl From<crate::server::error::ServiceError> for PortalError {
     fn from(error: crate::server::error::ServiceError) -> Self {
         use crate::server::error::ServiceError;
+        use http::StatusCode;
+        let status = match &error {
+            ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let plain_form_post = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+            .and_then(|accept| {
+                accept
+                    .to_str()
+                    .ok()
+                    .map(|accept| accept.contains("text/html"))
+            })
+            .unwrap_or(false);
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            .filter(|_| !plain_form_post)
+        {
+            response.set_status(status);
+        }
         match error {
             ServiceError::Validation(errors) => PortalError::Rejected {
                 message: "Some fields need your attention.".to_owned(),

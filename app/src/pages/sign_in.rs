@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::{FormAlert, TextField},
+    components::form::{sync_from_form, FormAlert, TextField},
     functions::{
         auth::{sign_up_policy, SignIn, SignUp},
         error::PortalError,
@@ -85,6 +85,7 @@ pub fn LoginPage() -> impl IntoView {
                 novalidate
                 on:submit=move |event| {
                     event.prevent_default();
+                    sync_from_form(&event, &[("email", email), ("password", password)]);
                     check();
                     if local_errors.read_untracked().is_empty() {
                         action
@@ -213,6 +214,10 @@ pub fn SignupPage() -> impl IntoView {
                 novalidate
                 on:submit=move |event| {
                     event.prevent_default();
+                    sync_from_form(
+                        &event,
+                        &[("email", email), ("full_name", full_name), ("password", password)],
+                    );
                     submitted.set(true);
                     let valid = ["Email", "FullName", "Password"]
                         .into_iter()

@@ -1,0 +1,81 @@
+// Signing up, out and in through the pages, and the way back to the page that asked for it.
+// Runs with JavaScript (hydrated forms) and without it (plain form posts).
+import { test, expect, newMember } from "./fixtures";
+
+test("a new member signs up, signs out, and signs in again", async ({ page }) => {
+  const member = newMember("Ada Lovelace");
+  await page.goto("/signup");
+  await page.getByLabel("Full name").fill(member.fullName);
+  await page.getByLabel("E-mail address").fill(member.email);
+  await page.getByLabel("Password", { exact: true }).fill(member.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Personal information");
+  await expect(page.locator(".member-name")).toHaveText("Ada Lovelace");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.locator(".member-name")).toHaveCount(0);
+
+  await page.getByLabel("E-mail address").fill(member.email.toUpperCase());
+  await page.getByLabel("Password", { exact: true }).fill(member.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.locator(".member-name")).toHaveText("Ada Lovelace");
+});
+
+test("a signed-out visitor is sent to sign in and then back to the page", async ({ page }) => {
+  const member = newMember("Grace Hopper");
+  const response = await page.request.post("/api/auth/signup", {
+    data: { Email: member.email, Password: member.password, FullName: member.fullName },
+  });
+  expect(response.status()).toBe(201);
+  await page.context().clearCookies();
+
+  await page.goto("/profile/billing");
+  await expect(page).toHaveURL(/\/login\?next=\/profile\/billing$/);
+  await page.getByLabel("E-mail address").fill(member.email);
+  await page.getByLabel("Password", { exact: true }).fill(member.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page).toHaveURL(/\/profile\/billing$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Billing information");
+});
+
+test("a wrong password shows an error and keeps the e-mail address", async ({
+  page,
+  browserErrors,
+}) => {
+  // The browser logs the 401 of the sign-in call; that answer is the point of this test.
+  browserErrors.allowFor(/\/api\/fn\/sign_in$/);
+  const member = newMember();
+  await page.request.post("/api/auth/signup", {
+    data: { Email: member.email, Password: member.password, FullName: member.fullName },
+  });
+  await page.context().clearCookies();
+
+  await page.goto("/login");
+  await page.getByLabel("E-mail address").fill(member.email);
+  await page.getByLabel("Password", { exact: true }).fill("not my password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page.getByRole("alert")).toContainText("not correct");
+  await expect(page.getByLabel("E-mail address")).toHaveValue(member.email);
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("sign-up reports each failed rule next to its field", async ({ page }) => {
+  await page.goto("/signup");
+  await page.getByLabel("Full name").fill("Jane Doe");
+  await page.getByLabel("E-mail address").fill("not-an-email");
+  await page.getByLabel("Password", { exact: true }).fill("password");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  const email = page.getByLabel("E-mail address");
+  await expect(email).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#email-error")).toContainText("E-mail address");
+  await expect(email).toHaveValue("not-an-email");
+  await expect(page.getByLabel("Full name")).toHaveValue("Jane Doe");
+  await expect(page.getByLabel("Full name")).not.toHaveAttribute("aria-invalid", "true");
+});
