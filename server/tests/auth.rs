@@ -446,3 +446,64 @@ async fn bearer_requests_are_not_subject_to_the_origin_check() {
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
 }
+
+#[tokio::test]
+async fn each_location_applies_its_own_password_policy() {
+    let app = test_app().await;
+    // The default location asks for more than the floor; a second one keeps the defaults.
+    sqlx::query(
+        "UPDATE locations SET password_min_length = 12, password_require_digit = 1,
+                password_require_upper = 1 WHERE is_default = 1",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("strict default");
+    sqlx::query("INSERT INTO locations (id, name) VALUES (2, 'Relaxed space')")
+        .execute(&app.pool)
+        .await
+        .expect("second location");
+
+    let refused = app
+        .call(
+            Method::POST,
+            "/api/auth/signup",
+            None,
+            Some(json!({"Email": "jane@example.com", "Password": "harbour dusk", "FullName": "Jane"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let messages: Vec<String> = refused.json()["Errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|error| error["Message"].as_str().expect("message").to_owned())
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            "Password must contain at least one digit.",
+            "Password must contain at least one upper-case letter.",
+        ]
+    );
+    app.sign_up("jane@example.com", "Harbour dusk 7", "Jane")
+        .await;
+
+    let strict = app::server::accounts::policy_for_profile(&app.pool, 1)
+        .await
+        .expect("policy");
+    assert_eq!((strict.min_length, strict.require_digit), (12, true));
+    sqlx::query(
+        "INSERT INTO customer_profiles (id, user_id, location_id, full_name, created_at, updated_at)
+         VALUES (2, 1, 2, 'Jane', 0, 0)",
+    )
+    .execute(&app.pool)
+    .await
+    .expect("profile at the relaxed location");
+    let relaxed = app::server::accounts::policy_for_profile(&app.pool, 2)
+        .await
+        .expect("policy");
+    assert_eq!(
+        relaxed,
+        app::model::password_policy::PasswordPolicy::default()
+    );
+}

@@ -40,7 +40,7 @@ pub fn validate_email(property_name: &str, email: &str) -> Option<FieldError> {
     } else if email.chars().count() > EMAIL_MAX_LENGTH {
         "must be at most 254 characters long"
     } else if !email_address::EmailAddress::is_valid(email) || !email.contains('.') {
-        "must be a valid e-mail address, like name@example.com"
+        "must look like name@example.com"
     } else {
         return None;
     };
