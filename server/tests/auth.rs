@@ -507,3 +507,42 @@ async fn each_location_applies_its_own_password_policy() {
         app::model::password_policy::PasswordPolicy::default()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_cannot_get_more_than_ten_password_checks() {
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane").await;
+    let attempts = (0..30).map(|_| app.log_in("jane@example.com", "wrong password"));
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|response| response.status)
+        .collect();
+    let count = |status: StatusCode| statuses.iter().filter(|s| **s == status).count();
+    let mut checked = count(StatusCode::UNAUTHORIZED);
+    assert!(checked <= 10, "{checked} passwords were checked");
+    assert_eq!(
+        checked + count(StatusCode::TOO_MANY_REQUESTS),
+        30,
+        "{statuses:?}"
+    );
+
+    // However the burst went, the account allows exactly ten wrong guesses in all.
+    loop {
+        match app
+            .log_in("jane@example.com", "wrong password")
+            .await
+            .status
+        {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => break,
+            other => panic!("unexpected {other}"),
+        }
+        assert!(checked <= 10, "{checked} passwords were checked");
+    }
+    assert_eq!(checked, 10);
+    assert_eq!(
+        app.log_in("jane@example.com", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -137,7 +137,7 @@ pub async fn sign_in(
     session_ttl_secs: i64,
 ) -> Result<IssuedToken, ServiceError> {
     let normalized = normalize_email(&form.email);
-    throttle::check(pool, &normalized, client_addr).await?;
+    throttle::begin_attempt(pool, &normalized, client_addr).await?;
 
     let account: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = ?")
@@ -149,11 +149,11 @@ pub async fn sign_in(
         None => (None, None),
     };
     let matches = passwords::verify(form.password, hash).await?;
+    // A failed attempt stays recorded; a successful one clears the account's record.
     let Some(user_id) = user_id.filter(|_| matches) else {
-        throttle::record_failure(pool, &normalized, client_addr).await?;
         return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS.to_owned()));
     };
-    throttle::clear_account(pool, &normalized).await?;
+    throttle::succeeded(pool, &normalized).await?;
 
     let profile_id: i64 = sqlx::query_scalar(
         "SELECT id FROM customer_profiles WHERE user_id = ? ORDER BY is_default DESC, id LIMIT 1",
