@@ -546,3 +546,27 @@ async fn parallel_guesses_cannot_get_more_than_ten_password_checks() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn fifty_failures_from_one_address_lock_that_address_for_every_account() {
+    let app = test_app().await;
+    app.sign_up("target@example.com", PASSWORD, "Target").await;
+    // Spread over many accounts, so that no account reaches its own limit of ten.
+    for attempt in 0..50 {
+        let email = format!("guess{}@example.com", attempt % 6);
+        let response = app.log_in(&email, "wrong password").await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    let locked = app.log_in("target@example.com", PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.text
+    );
+    assert!(locked.header("retry-after").is_some());
+}
