@@ -19,14 +19,14 @@ DEBUG_RUSTFLAGS := --cfg erase_components
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust test-e2e lint fmt clean
+.PHONY: run test tools browser build-debug build-release test-rust test-e2e lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
 	./target/release/server
 
 ## test: every test: Rust unit and HTTP tests, then Playwright (with and without JavaScript)
-test: tools browser build-debug test-rust test-e2e
+test: tools browser fmt-check build-debug test-rust test-e2e
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)
@@ -62,9 +62,11 @@ test-e2e:
 	cd end2end && CI=$${CI:-} PORTAL_E2E_PORT=$$port PORTAL_E2E_DATABASE="$$dir/e2e.db" \
 		PORTAL_E2E_SERVER=target/debug/server npx playwright test
 
-## lint: formatting and clippy for both the server and the browser build
-lint:
+fmt-check:
 	cargo fmt --all -- --check
+
+## lint: formatting and clippy for both the server and the browser build
+lint: fmt-check
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
