@@ -4,3 +4,4 @@ pub mod account;
 pub mod field_error;
 pub mod gender;
 pub mod password_policy;
+pub mod profile;
