@@ -2,7 +2,8 @@
 
 use app::{server::state::AppState, shell, App};
 use axum::{
-    routing::{get, post},
+    extract::DefaultBodyLimit,
+    routing::{get, patch, post},
     Router,
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -18,6 +19,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/login", post(api::auth::log_in))
         .route("/api/auth/logout", post(api::auth::log_out))
         .route("/login/me", get(api::auth::me))
+        .route("/en/profile", get(api::profile::read))
+        .route(
+            "/api/public/coworker/profile",
+            patch(api::profile::patch).layer(DefaultBodyLimit::max(api::profile::MAX_BODY_BYTES)),
+        )
+        .route("/api/public/countries", get(api::profile::countries))
         .route(
             "/api/public/coworkers/profiles",
             get(api::auth::linked_profiles),

@@ -88,6 +88,7 @@ impl From<crate::server::error::ServiceError> for PortalError {
             ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -111,9 +112,9 @@ impl From<crate::server::error::ServiceError> for PortalError {
                 errors,
                 values: BTreeMap::new(),
             },
-            ServiceError::Unauthorized(message) | ServiceError::NotFound(message) => {
-                PortalError::rejected(message)
-            }
+            ServiceError::Unauthorized(message)
+            | ServiceError::NotFound(message)
+            | ServiceError::PreconditionFailed(message) => PortalError::rejected(message),
             ServiceError::TooManyRequests { retry_after_secs } => PortalError::rejected(format!(
                 "Too many attempts. Try again in {} minute(s).",
                 (retry_after_secs + 59) / 60

@@ -13,6 +13,9 @@ pub enum ServiceError {
     Unauthorized(String),
     #[error("{0}")]
     NotFound(String),
+    /// `If-Match` named a version that is no longer current; nothing was written.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// Too many attempts; the client may retry after this many seconds.
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: i64 },

@@ -2,9 +2,11 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod countries;
 pub mod db;
 pub mod error;
 pub mod passwords;
+pub mod profiles;
 pub mod session_cookie;
 pub mod sessions;
 pub mod state;

@@ -75,6 +75,9 @@ impl IntoResponse for ApiError {
                 response
             }
             ServiceError::NotFound(message) => failure(StatusCode::NOT_FOUND, message, None),
+            ServiceError::PreconditionFailed(message) => {
+                failure(StatusCode::PRECONDITION_FAILED, message, None)
+            }
             ServiceError::TooManyRequests { retry_after_secs } => {
                 let mut response = failure(
                     StatusCode::TOO_MANY_REQUESTS,

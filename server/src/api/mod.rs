@@ -4,4 +4,5 @@ pub mod auth;
 pub mod envelope;
 pub mod health;
 pub mod json_body;
+pub mod profile;
 pub mod session_auth;

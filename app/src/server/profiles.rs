@@ -1,0 +1,344 @@
+//! Reading and updating the active customer profile: one transaction per patch that writes only
+//! the columns the patch names, bumps the version and records which fields changed.
+
+use chrono::Utc;
+use serde_json::{Map, Value};
+use sqlx::{Row, SqlitePool};
+
+use super::{clock, countries, error::ServiceError, passwords, sessions::Session};
+use crate::model::{
+    field_error::FieldError,
+    password_policy::{PasswordCandidate, PasswordRule},
+    profile::{
+        field::{FieldKind, ProfileField},
+        patch::{ProfilePatch, StoredValue, ValidatedPatch, ValidationContext},
+    },
+};
+
+/// The column of a stored field: its name in snake_case, as everywhere in the code.
+fn column(field: ProfileField) -> Option<&'static str> {
+    use ProfileField::*;
+    Some(match field {
+        FullName => "full_name",
+        NickName => "nick_name",
+        Gender => "gender",
+        DateOfBirth => "date_of_birth",
+        MobilePhone => "mobile_phone",
+        LandLine => "land_line",
+        Address => "address",
+        PostCode => "post_code",
+        CityName => "city_name",
+        State => "state",
+        CountryId => "country_id",
+        Position => "position",
+        CompanyName => "company_name",
+        Industry => "industry",
+        ProfileSummary => "profile_summary",
+        ProfileWebsite => "profile_website",
+        ProfileIsPublic => "profile_is_public",
+        ProfileTags => "profile_tags",
+        Twitter => "twitter",
+        Github => "github",
+        Instagram => "instagram",
+        Linkedin => "linkedin",
+        BillingName => "billing_name",
+        BillingEmail => "billing_email",
+        BillingAddress => "billing_address",
+        BillingPostCode => "billing_post_code",
+        BillingCityName => "billing_city_name",
+        BillingState => "billing_state",
+        BillingCountryId => "billing_country_id",
+        TaxIdNumber => "tax_id_number",
+        NotifyOnHelpDeskReplies => "notify_on_help_desk_replies",
+        NotifyOnCommunityBoardPosts => "notify_on_community_board_posts",
+        NotifyOnBlogComments => "notify_on_blog_comments",
+        NotifyOnEventComments => "notify_on_event_comments",
+        ReceiveActivityDigest => "receive_activity_digest",
+        SignUpToNewsletter => "sign_up_to_newsletter",
+        CurrentPassword | NewPassword | ConfirmPassword => return None,
+    })
+}
+
+/// The stored fields, in wire order.
+fn stored_fields() -> impl Iterator<Item = (ProfileField, &'static str)> {
+    ProfileField::ALL
+        .iter()
+        .filter_map(|field| column(*field).map(|column| (*field, column)))
+}
+
+/// The editable profile as the API shows it, and its version (for the ETag).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EditableProfile {
+    pub id: i64,
+    pub version: i64,
+    /// Wire name to value, every stored field present (null when empty).
+    pub fields: Map<String, Value>,
+}
+
+fn read_value(
+    row: &sqlx::sqlite::SqliteRow,
+    field: ProfileField,
+    column: &str,
+) -> Result<Value, sqlx::Error> {
+    Ok(match field.kind() {
+        FieldKind::Flag => Value::Bool(row.try_get::<bool, _>(column)?),
+        FieldKind::CountryId => row
+            .try_get::<Option<i64>, _>(column)?
+            .map_or(Value::Null, Value::from),
+        _ => row
+            .try_get::<Option<String>, _>(column)?
+            .map_or(Value::Null, Value::String),
+    })
+}
+
+/// The session's active profile, every editable field.
+pub async fn editable(
+    pool: &SqlitePool,
+    session: &Session,
+) -> Result<EditableProfile, ServiceError> {
+    let columns: Vec<&str> = stored_fields().map(|(_, column)| column).collect();
+    let row = sqlx::query(&format!(
+        "SELECT id, version, {} FROM customer_profiles WHERE id = ? AND user_id = ?",
+        columns.join(", ")
+    ))
+    .bind(session.active_profile_id)
+    .bind(session.user_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ServiceError::NotFound("The active profile no longer exists.".to_owned()))?;
+    let mut fields = Map::new();
+    for (field, column) in stored_fields() {
+        fields.insert(
+            field.wire_name().to_owned(),
+            read_value(&row, field, column)?,
+        );
+    }
+    Ok(EditableProfile {
+        id: row.try_get("id")?,
+        version: row.try_get("version")?,
+        fields,
+    })
+}
+
+/// What a successful update did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateOutcome {
+    /// Wire names of the fields whose value changed (a new password counts as `Password`).
+    pub changed: Vec<String>,
+    pub version: i64,
+    pub password_changed: bool,
+}
+
+fn bind_value<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    value: &Option<StoredValue>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    match value {
+        None => query.bind(None::<String>),
+        Some(StoredValue::Text(text)) => query.bind(text.clone()),
+        Some(StoredValue::Integer(number)) => query.bind(*number),
+        Some(StoredValue::Flag(flag)) => query.bind(*flag),
+    }
+}
+
+fn as_json(value: &Option<StoredValue>) -> Value {
+    match value {
+        None => Value::Null,
+        Some(StoredValue::Text(text)) => Value::String(text.clone()),
+        Some(StoredValue::Integer(number)) => Value::from(*number),
+        Some(StoredValue::Flag(flag)) => Value::Bool(*flag),
+    }
+}
+
+/// Checks the patch against every rule, then writes it in one transaction: only the named
+/// columns, only if `expected_version` (from `If-Match`) still holds. Nothing is written when
+/// anything fails.
+pub async fn update(
+    pool: &SqlitePool,
+    session: &Session,
+    patch: &ProfilePatch,
+    expected_version: Option<i64>,
+) -> Result<UpdateOutcome, ServiceError> {
+    let current = editable(pool, session).await?;
+    let validated = validate(pool, session, patch, &current).await?;
+
+    let new_hash = match &validated.password_change {
+        Some(change) => Some(passwords::hash(change.new_password.clone()).await?),
+        None => None,
+    };
+
+    let changes: Vec<&(ProfileField, Option<StoredValue>)> = validated
+        .changes
+        .iter()
+        .filter(|(field, value)| current.fields.get(field.wire_name()) != Some(&as_json(value)))
+        .collect();
+    let mut changed: Vec<String> = changes
+        .iter()
+        .map(|(field, _)| field.wire_name().to_owned())
+        .collect();
+    if new_hash.is_some() {
+        changed.push("Password".to_owned());
+    }
+    if changed.is_empty() {
+        // Nothing differs from what is stored: no write, no new version.
+        return match expected_version {
+            Some(expected) if expected != current.version => Err(stale()),
+            _ => Ok(UpdateOutcome {
+                changed,
+                version: current.version,
+                password_changed: false,
+            }),
+        };
+    }
+
+    let mut tx = pool.begin().await?;
+    let mut assignments: Vec<String> = changes
+        .iter()
+        .filter_map(|(field, _)| column(*field).map(|column| format!("{column} = ?")))
+        .collect();
+    assignments.push("version = version + 1".to_owned());
+    assignments.push("updated_at = ?".to_owned());
+    let mut sql = format!(
+        "UPDATE customer_profiles SET {} WHERE id = ? AND user_id = ?",
+        assignments.join(", ")
+    );
+    if expected_version.is_some() {
+        sql.push_str(" AND version = ?");
+    }
+    let mut query = sqlx::query(&sql);
+    for (_, value) in &changes {
+        query = bind_value(query, value);
+    }
+    query = query
+        .bind(clock::now())
+        .bind(current.id)
+        .bind(session.user_id);
+    if let Some(version) = expected_version {
+        query = query.bind(version);
+    }
+    if query.execute(&mut *tx).await?.rows_affected() == 0 {
+        return Err(stale());
+    }
+    if let Some(hash) = &new_hash {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(session.user_id)
+            .execute(&mut *tx)
+            .await?;
+        // Every other device signs in again; this session stays.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
+            .bind(session.user_id)
+            .bind(session.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES (?, ?, ?, ?)",
+    )
+    .bind(current.id)
+    .bind(clock::now())
+    .bind(session.user_id)
+    .bind(changed.join(","))
+    .execute(&mut *tx)
+    .await?;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM customer_profiles WHERE id = ?")
+        .bind(current.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(UpdateOutcome {
+        changed,
+        version,
+        password_changed: new_hash.is_some(),
+    })
+}
+
+fn stale() -> ServiceError {
+    ServiceError::PreconditionFailed(
+        "The profile was changed since you loaded it; reload it and try again.".to_owned(),
+    )
+}
+
+/// Every rule: the pure core, then what needs the database (countries, the current password,
+/// the location's password policy). All failures are returned together.
+async fn validate(
+    pool: &SqlitePool,
+    session: &Session,
+    patch: &ProfilePatch,
+    current: &EditableProfile,
+) -> Result<ValidatedPatch, ServiceError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let country_code = |field: ProfileField| {
+        let sent = match patch.get(field) {
+            Some(Some(crate::model::profile::patch::SentValue::Integer(id))) => Some(*id),
+            Some(_) => None,
+            None => current
+                .fields
+                .get(field.wire_name())
+                .and_then(Value::as_i64),
+        };
+        (field, sent)
+    };
+    let mut billing_country_code = None;
+    for (field, id) in [
+        country_code(ProfileField::CountryId),
+        country_code(ProfileField::BillingCountryId),
+    ] {
+        let Some(id) = id else { continue };
+        match countries::code_of(pool, id).await? {
+            Some(code) if field == ProfileField::BillingCountryId => {
+                billing_country_code = Some(code)
+            }
+            Some(_) => {}
+            None if patch.get(field).is_some() => errors.push(FieldError::new(
+                field.wire_name(),
+                field.label(),
+                "must be an Id from /api/public/countries",
+                &id.to_string(),
+            )),
+            None => {}
+        }
+    }
+    let context = ValidationContext {
+        today: Utc::now().date_naive(),
+        billing_country_code,
+    };
+    let validated = match patch.validate(&context) {
+        Ok(validated) => Some(validated),
+        Err(mut rule_errors) => {
+            errors.append(&mut rule_errors);
+            None
+        }
+    };
+    if let Some(change) = validated.as_ref().and_then(|v| v.password_change.as_ref()) {
+        let (email, hash): (String, String) =
+            sqlx::query_as("SELECT email, password_hash FROM users WHERE id = ?")
+                .bind(session.user_id)
+                .fetch_one(pool)
+                .await?;
+        if !passwords::verify(change.current_password.clone(), Some(hash)).await? {
+            errors.push(FieldError::secret(
+                ProfileField::CurrentPassword.wire_name(),
+                ProfileField::CurrentPassword.label(),
+                "is not correct",
+            ));
+        } else {
+            let policy = super::accounts::policy_for_profile(pool, current.id).await?;
+            let violations: Vec<PasswordRule> = policy.violations(&PasswordCandidate {
+                password: &change.new_password,
+                email: Some(&email),
+                current_password: Some(&change.current_password),
+                is_common: Some(passwords::is_common(&change.new_password)),
+            });
+            errors.extend(crate::model::account::password_errors(
+                ProfileField::NewPassword.wire_name(),
+                ProfileField::NewPassword.label(),
+                &violations,
+            ));
+        }
+    }
+    match validated {
+        Some(validated) if errors.is_empty() => Ok(validated),
+        _ => Err(ServiceError::Validation(errors)),
+    }
+}

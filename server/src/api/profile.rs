@@ -1,0 +1,118 @@
+//! The members-portal profile API (seed 004): read the editable profile, patch it, list countries.
+
+use app::{
+    model::profile::patch::ProfilePatch,
+    server::{countries, error::ServiceError, profiles, state::AppState},
+};
+use axum::{
+    extract::{Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::Response,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{
+    envelope::{success, ApiError},
+    json_body::JsonBody,
+    session_auth::Authenticated,
+};
+
+/// The largest PATCH body accepted; more is a 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+fn etag(profile_id: i64, version: i64) -> String {
+    format!("\"p{profile_id}-v{version}\"")
+}
+
+/// The version an `If-Match` header asks for: `None` when absent or `*`. A tag for another
+/// profile, or one that cannot be read, can never match.
+fn expected_version(headers: &HeaderMap, profile_id: i64) -> Result<Option<i64>, ServiceError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or_default().trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    let tag = value.trim_start_matches("W/").trim_matches('"');
+    let version = tag
+        .strip_prefix(&format!("p{profile_id}-v"))
+        .and_then(|version| version.parse::<i64>().ok());
+    // An unknown or foreign tag asks for a version that is not current: -1 never is.
+    Ok(Some(version.unwrap_or(-1)))
+}
+
+fn with_etag(mut response: Response, profile_id: i64, version: i64) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&etag(profile_id, version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResourceQuery {
+    #[serde(rename = "_resource")]
+    resource: Option<String>,
+}
+
+/// `GET /en/profile?_resource=Coworker`: every editable field, with an `ETag`.
+pub async fn read(
+    State(state): State<AppState>,
+    Authenticated { session }: Authenticated,
+    Query(query): Query<ResourceQuery>,
+) -> Result<Response, ApiError> {
+    if query
+        .resource
+        .as_deref()
+        .is_some_and(|resource| resource != "Coworker")
+    {
+        return Err(
+            ServiceError::NotFound("Only _resource=Coworker is available.".to_owned()).into(),
+        );
+    }
+    let profile = profiles::editable(&state.pool, &session).await?;
+    let mut value = profile.fields;
+    value.insert("Id".to_owned(), Value::from(profile.id));
+    Ok(with_etag(
+        success(StatusCode::OK, Value::Object(value)),
+        profile.id,
+        profile.version,
+    ))
+}
+
+/// `PATCH /api/public/coworker/profile`: the partial update. `Value` lists the changed fields.
+pub async fn patch(
+    State(state): State<AppState>,
+    Authenticated { session }: Authenticated,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response, ApiError> {
+    let patch = ProfilePatch::from_json(&body).map_err(ServiceError::Validation)?;
+    let expected = expected_version(&headers, session.active_profile_id)?;
+    let outcome = profiles::update(&state.pool, &session, &patch, expected).await?;
+    Ok(with_etag(
+        success(StatusCode::OK, outcome.changed),
+        session.active_profile_id,
+        outcome.version,
+    ))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CountryList {
+    countries: Vec<countries::Country>,
+}
+
+/// `GET /api/public/countries`: public and cacheable.
+pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let list = CountryList {
+        countries: countries::all(&state.pool).await?,
+    };
+    let mut response = success(StatusCode::OK, list);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(response)
+}
