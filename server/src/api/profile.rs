@@ -88,7 +88,7 @@ pub async fn patch(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
-    let patch = ProfilePatch::from_json(&body).map_err(ServiceError::Validation)?;
+    let patch = ProfilePatch::from_json(&body);
     let expected = expected_version(&headers, session.active_profile_id)?;
     let outcome = profiles::update(&state.pool, &session, &patch, expected).await?;
     Ok(with_etag(

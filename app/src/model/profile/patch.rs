@@ -34,6 +34,9 @@ pub enum StoredValue {
 pub struct ProfilePatch {
     /// `None` is an explicit `null`: clear the field.
     entries: BTreeMap<ProfileField, Option<SentValue>>,
+    /// Names that are not fields, and values of the wrong JSON type, found while parsing; they
+    /// are reported by [`ProfilePatch::validate`] together with every broken rule.
+    rejected: Vec<FieldError>,
 }
 
 /// What the caller knows that the rules need besides the patch.
@@ -100,18 +103,19 @@ impl ProfilePatch {
         self.entries.get(&field).map(Option::as_ref)
     }
 
-    /// Parses a JSON body. Every unknown name and every wrong JSON type is reported, each
-    /// naming its field; nothing else is checked yet.
-    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
+    /// Parses a JSON body. Unknown names and wrong JSON types are kept as errors (each naming
+    /// its field) for [`ProfilePatch::validate`] to report along with the rules it checks.
+    pub fn from_json(body: &Value) -> Self {
+        let mut patch = ProfilePatch::new();
         let Value::Object(object) = body else {
-            return Err(vec![FieldError {
+            patch.rejected.push(FieldError {
                 property_name: String::new(),
                 message: "The body must be a JSON object of the fields to change.".to_owned(),
                 attempted_value: None,
-            }]);
+            });
+            return patch;
         };
-        let mut patch = ProfilePatch::new();
-        let mut errors = Vec::new();
+        let errors = &mut patch.rejected;
         for (name, value) in object {
             let Some(field) = ProfileField::from_wire_name(name) else {
                 let hint = ProfileField::closest_to(name)
@@ -135,11 +139,7 @@ impl ProfilePatch {
                 }),
             }
         }
-        if errors.is_empty() {
-            Ok(patch)
-        } else {
-            Err(errors)
-        }
+        patch
     }
 
     /// The patch as a JSON object with wire names (what `from_json` reads).
@@ -163,7 +163,7 @@ impl ProfilePatch {
     /// Runs every rule and returns the normalised changes, or every failure at once.
     pub fn validate(&self, context: &ValidationContext) -> Result<ValidatedPatch, Vec<FieldError>> {
         let mut validated = ValidatedPatch::default();
-        let mut errors = Vec::new();
+        let mut errors = self.rejected.clone();
         for (&field, sent) in &self.entries {
             if field.is_secret() {
                 continue;
@@ -315,14 +315,6 @@ impl Serialize for ProfilePatch {
 impl<'de> Deserialize<'de> for ProfilePatch {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        ProfilePatch::from_json(&value).map_err(|errors| {
-            serde::de::Error::custom(
-                errors
-                    .into_iter()
-                    .map(|error| error.message)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-        })
+        Ok(ProfilePatch::from_json(&value))
     }
 }
