@@ -140,3 +140,86 @@ async fn a_failed_form_sign_in_returns_to_the_form_with_the_error_and_the_email(
         "password never echoed"
     );
 }
+
+/// A server-function call as the hydrated page makes it: JSON body, session cookie, same origin.
+fn server_fn_call(uri: &str, token: &str, body: serde_json::Value) -> Request<Body> {
+    Request::post(uri)
+        .header(header::HOST, "portal.test")
+        .header(header::ORIGIN, "http://portal.test")
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, format!("portal_session={token}"))
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn the_profile_server_function_keeps_absent_null_and_value_apart() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let first = app
+        .send(server_fn_call(
+            "/api/fn/update_profile",
+            &token,
+            serde_json::json!({"patch": {"NickName": "JD", "Position": "Designer"}}),
+        ))
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.json(), serde_json::json!(["NickName", "Position"]));
+
+    let second = app
+        .send(server_fn_call(
+            "/api/fn/update_profile",
+            &token,
+            serde_json::json!({"patch": {"NickName": null}}),
+        ))
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    let loaded = app
+        .send(server_fn_call(
+            "/api/fn/load_profile",
+            &token,
+            serde_json::json!({}),
+        ))
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.text);
+    let fields = loaded.json();
+    assert!(fields["NickName"].is_null(), "null cleared it");
+    assert_eq!(fields["Position"], "Designer", "absent kept it");
+}
+
+#[tokio::test]
+async fn the_profile_server_function_returns_the_same_field_errors_as_the_api() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let response = app
+        .send(server_fn_call(
+            "/api/fn/update_profile",
+            &token,
+            serde_json::json!({"patch": {"FullName": "", "Fullname": "x"}}),
+        ))
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    let errors = response.json()["Rejected"]["errors"].clone();
+    let names: Vec<&str> = errors
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|error| error["PropertyName"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, vec!["Fullname", "FullName"]);
+
+    let signed_out = app
+        .send(server_fn_call(
+            "/api/fn/update_profile",
+            "not-a-token",
+            serde_json::json!({"patch": {"Position": "x"}}),
+        ))
+        .await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+}

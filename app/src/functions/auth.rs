@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::context as ssr;
 use super::error::PortalError;
 use crate::model::password_policy::PasswordPolicy;
 
@@ -20,67 +22,6 @@ pub fn safe_next(next: Option<&str>) -> String {
             path.to_owned()
         }
         _ => "/profile".to_owned(),
-    }
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-    use http::{header, request::Parts};
-    use leptos::prelude::*;
-    use leptos_axum::ResponseOptions;
-
-    use crate::{
-        functions::error::PortalError,
-        server::{
-            error::ServiceError,
-            session_cookie::{is_https, presented_token, session_cookie},
-            sessions::{self, IssuedToken, Session},
-            state::AppState,
-        },
-    };
-
-    pub fn state() -> Result<AppState, PortalError> {
-        use_context::<AppState>()
-            .ok_or_else(|| ServiceError::Internal("no application state".to_owned()).into())
-    }
-
-    fn parts() -> Option<Parts> {
-        use_context::<Parts>()
-    }
-
-    pub fn secure() -> bool {
-        parts().is_some_and(|parts| is_https(&parts.headers, parts.uri.scheme_str()))
-    }
-
-    pub async fn client_addr() -> String {
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .map_or_else(|_| "unknown".to_owned(), |info| info.0.ip().to_string())
-    }
-
-    /// The session of the current request, if any.
-    pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
-        let Some((token, _)) = parts().and_then(|parts| presented_token(&parts.headers)) else {
-            return Ok(None);
-        };
-        Ok(sessions::authenticate(&state.pool, &token, state.session_ttl_secs).await?)
-    }
-
-    pub fn set_cookie(value: http::HeaderValue) {
-        if let Some(response) = use_context::<ResponseOptions>() {
-            response.append_header(header::SET_COOKIE, value);
-        }
-    }
-
-    pub fn start_session(issued: &IssuedToken, state: &AppState) {
-        set_cookie(session_cookie(
-            &issued.token,
-            state.session_ttl_secs,
-            secure(),
-        ));
     }
 }
 

@@ -1,4 +1,7 @@
 //! Server functions: what the pages call. Thin: authenticate, call the core, map errors.
 
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod context;
 pub mod error;
+pub mod profile;
