@@ -342,3 +342,94 @@ async fn validate(
         _ => Err(ServiceError::Validation(errors)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{model::account::SignUp, server::db};
+
+    /// A fresh database with one member, and that member's session.
+    async fn member() -> (tempfile::TempDir, SqlitePool, Session) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pool = db::open(dir.path().join("p.db").to_str().expect("utf-8"))
+            .await
+            .expect("opens");
+        let issued = crate::server::accounts::sign_up(
+            &pool,
+            SignUp {
+                email: "jane@example.com".to_owned(),
+                password: "a quiet harbour at dusk".to_owned(),
+                full_name: "Jane Doe".to_owned(),
+            },
+            3600,
+        )
+        .await
+        .expect("signs up");
+        let session = crate::server::sessions::authenticate(&pool, &issued.token, 3600)
+            .await
+            .expect("query")
+            .expect("session");
+        (dir, pool, session)
+    }
+
+    #[tokio::test]
+    async fn only_the_named_columns_change_and_the_version_and_audit_follow() {
+        let (_dir, pool, session) = member().await;
+        sqlx::query("UPDATE customer_profiles SET city_name = 'Lisbon'")
+            .execute(&pool)
+            .await
+            .expect("seed");
+        let patch = ProfilePatch::from_json(&json!({"Position": "Designer", "Industry": "Design"}));
+        let outcome = update(&pool, &session, &patch, Some(1))
+            .await
+            .expect("updates");
+        assert_eq!(outcome.changed, vec!["Position", "Industry"]);
+        assert_eq!(outcome.version, 2);
+
+        let row: (Option<String>, Option<String>, String, i64) =
+            sqlx::query_as("SELECT position, city_name, full_name, version FROM customer_profiles")
+                .fetch_one(&pool)
+                .await
+                .expect("row");
+        assert_eq!(
+            row,
+            (
+                Some("Designer".to_owned()),
+                Some("Lisbon".to_owned()),
+                "Jane Doe".to_owned(),
+                2
+            )
+        );
+        let audit: (String, i64) =
+            sqlx::query_as("SELECT changed_fields, actor_user_id FROM profile_audit")
+                .fetch_one(&pool)
+                .await
+                .expect("audit");
+        assert_eq!(audit, ("Position,Industry".to_owned(), session.user_id));
+    }
+
+    #[tokio::test]
+    async fn a_failing_rule_or_a_stale_version_writes_nothing() {
+        let (_dir, pool, session) = member().await;
+        let bad =
+            ProfilePatch::from_json(&json!({"Position": "Designer", "DateOfBirth": "1800-01-01"}));
+        assert!(matches!(
+            update(&pool, &session, &bad, None).await,
+            Err(ServiceError::Validation(errors)) if errors.len() == 1
+        ));
+        let stale = ProfilePatch::from_json(&json!({"Position": "Designer"}));
+        assert!(matches!(
+            update(&pool, &session, &stale, Some(7)).await,
+            Err(ServiceError::PreconditionFailed(_))
+        ));
+        let (position, version, audits): (Option<String>, i64, i64) = sqlx::query_as(
+            "SELECT position, version, (SELECT COUNT(*) FROM profile_audit) FROM customer_profiles",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("row");
+        assert_eq!((position, version, audits), (None, 1, 0));
+    }
+}
