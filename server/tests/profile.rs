@@ -358,3 +358,26 @@ async fn concurrent_patches_of_different_fields_all_land() {
         "{etag}"
     );
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_through_the_patch_is_throttled() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let guess = |attempt: usize| json!({"CurrentPassword": format!("guess {attempt}"), "NewPassword": "a brighter harbour at dawn", "ConfirmPassword": "a brighter harbour at dawn"});
+    for attempt in 0..10 {
+        let response = patch(&app, &token, guess(attempt)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "attempt {attempt}"
+        );
+    }
+    let locked = patch(&app, &token, guess(10)).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.text
+    );
+    assert!(locked.header("retry-after").is_some());
+}

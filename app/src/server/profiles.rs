@@ -316,6 +316,10 @@ async fn validate(
                 .bind(session.user_id)
                 .fetch_one(pool)
                 .await?;
+        // Guessing the current password through a session counts against the same limit as
+        // guessing it at sign-in.
+        let normalized = crate::model::account::normalize_email(&email);
+        throttle::begin_attempt(pool, &normalized, "password-change").await?;
         if !passwords::verify(change.current_password.clone(), Some(hash)).await? {
             errors.push(FieldError::secret(
                 ProfileField::CurrentPassword.wire_name(),
@@ -323,6 +327,7 @@ async fn validate(
                 "is not correct",
             ));
         } else {
+            throttle::succeeded(pool, &normalized).await?;
             let policy = super::accounts::policy_for_profile(pool, current.id).await?;
             let violations: Vec<PasswordRule> = policy.violations(&PasswordCandidate {
                 password: &change.new_password,
