@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde_json::{Map, Value};
 use sqlx::{Row, SqlitePool};
 
-use super::{clock, countries, error::ServiceError, passwords, sessions::Session};
+use super::{clock, countries, error::ServiceError, passwords, sessions::Session, throttle};
 use crate::model::{
     field_error::FieldError,
     password_policy::{PasswordCandidate, PasswordRule},
