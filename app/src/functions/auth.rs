@@ -33,7 +33,7 @@ pub async fn sign_in(
 ) -> Result<(), PortalError> {
     use crate::{model::account::SignIn, server::accounts};
     let state = ssr::state()?;
-    let client = ssr::client_addr().await;
+    let client = ssr::client_addr();
     let form = SignIn {
         email: email.clone(),
         password,

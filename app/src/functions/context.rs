@@ -1,9 +1,6 @@
 //! What server functions need from the request: the application state, the session, the
 //! client address, and a way to set cookies on the response.
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
 use http::{header, request::Parts};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -12,7 +9,7 @@ use crate::{
     functions::error::PortalError,
     server::{
         error::ServiceError,
-        session_cookie::{is_https, presented_token, session_cookie},
+        session_cookie::{client_address, is_https, presented_token, session_cookie},
         sessions::{self, IssuedToken, Session},
         state::AppState,
     },
@@ -31,10 +28,11 @@ pub fn secure() -> bool {
     parts().is_some_and(|parts| is_https(&parts.headers, parts.uri.scheme_str()))
 }
 
-pub async fn client_addr() -> String {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map_or_else(|_| "unknown".to_owned(), |info| info.0.ip().to_string())
+pub fn client_addr() -> String {
+    parts().map_or_else(
+        || "unknown".to_owned(),
+        |parts| client_address(&parts.extensions),
+    )
 }
 
 /// The session of the current request, if any.

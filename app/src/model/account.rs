@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::{
     field_error::FieldError,
     password_policy::{PasswordCandidate, PasswordPolicy, PasswordRule},
+    profile::{
+        field::{FieldKind, ProfileField},
+        rules,
+    },
 };
-
-/// RFC 5321 limit on a forward path.
-pub const EMAIL_MAX_LENGTH: usize = 254;
-pub const FULL_NAME_MAX_LENGTH: usize = 100;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -31,38 +31,31 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// `Email` must be a deliverable-looking address (checked by the `email_address` crate, which
-/// follows RFC 5322) of at most 254 characters.
+/// `Email` is required and must pass the same address rule as every e-mail field of the
+/// profile ([`rules::email`]).
 pub fn validate_email(property_name: &str, email: &str) -> Option<FieldError> {
-    let email = email.trim();
-    let rule = if email.is_empty() {
-        "is required"
-    } else if email.chars().count() > EMAIL_MAX_LENGTH {
-        "must be at most 254 characters long"
-    } else if !email_address::EmailAddress::is_valid(email) || !email.contains('.') {
-        "must look like name@example.com"
-    } else {
-        return None;
+    let rule = match rules::email(email) {
+        Ok(Some(_)) => return None,
+        Ok(None) => "is required".to_owned(),
+        Err(rule) => rule,
     };
     Some(FieldError::new(
         property_name,
         "E-mail address",
-        rule,
-        email,
+        &rule,
+        email.trim(),
     ))
 }
 
-/// `FullName` is required, at most 100 characters.
+/// `FullName` follows the profile's own rule for the field: required, at most 100 characters.
 pub fn validate_full_name(full_name: &str) -> Option<FieldError> {
-    let name = full_name.trim();
-    let rule = if name.is_empty() {
-        "is required"
-    } else if name.chars().count() > FULL_NAME_MAX_LENGTH {
-        "must be at most 100 characters long"
-    } else {
+    let field = ProfileField::FullName;
+    let FieldKind::Text { max, required } = field.kind() else {
         return None;
     };
-    Some(FieldError::new("FullName", "Full name", rule, name))
+    rules::text(full_name, max, required)
+        .err()
+        .map(|rule| FieldError::new(field.wire_name(), field.label(), &rule, full_name.trim()))
 }
 
 /// One error per failed password rule, without echoing the password.

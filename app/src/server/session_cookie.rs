@@ -1,6 +1,10 @@
-//! How a request presents its session (bearer header or cookie) and the cookie we set.
+//! How a request presents its session (bearer header or cookie), the cookie we set, and the
+//! client address the throttle counts.
 
-use http::{header, HeaderMap, HeaderValue};
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use http::{header, Extensions, HeaderMap, HeaderValue};
 
 /// The browser's copy of the session token.
 pub const SESSION_COOKIE: &str = "portal_session";
@@ -60,4 +64,12 @@ pub fn is_https(headers: &HeaderMap, scheme: Option<&str>) -> bool {
             .get("x-forwarded-proto")
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.eq_ignore_ascii_case("https"))
+}
+
+/// The client's IP address as the sign-in throttle counts it (the TCP peer); "unknown" when the
+/// server runs without connect info, as in-process tests do.
+pub fn client_address(extensions: &Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
 }

@@ -1,19 +1,17 @@
 //! `/api/auth/*`, `/login/me` and the member's linked profiles.
 
-use std::net::SocketAddr;
-
 use app::{
     model::account::{SignIn, SignUp},
     server::{
         accounts,
         error::ServiceError,
-        session_cookie::{expired_session_cookie, is_https, session_cookie},
+        session_cookie::{client_address, expired_session_cookie, is_https, session_cookie},
         sessions::{self, IssuedToken},
         state::AppState,
     },
 };
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Path, State},
+    extract::{FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderMap, StatusCode, Uri},
     response::Response,
 };
@@ -55,20 +53,14 @@ fn signed_in(
     response
 }
 
-/// The client's IP address, for throttling; "unknown" when the server runs without connect
-/// info (as in-process tests do).
+/// The client's IP address, for throttling (see `session_cookie::client_address`).
 pub struct ClientAddr(String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string()),
-        ))
+        Ok(ClientAddr(client_address(&parts.extensions)))
     }
 }
 
