@@ -16,6 +16,7 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
+    directory::DirectoryPage,
     home::HomePage,
     not_found::NotFound,
     profile::ProfileSectionPage,
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                         view=ProfileSectionPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

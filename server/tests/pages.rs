@@ -141,85 +141,288 @@ async fn a_failed_form_sign_in_returns_to_the_form_with_the_error_and_the_email(
     );
 }
 
-/// A server-function call as the hydrated page makes it: JSON body, session cookie, same origin.
-fn server_fn_call(uri: &str, token: &str, body: serde_json::Value) -> Request<Body> {
-    Request::post(uri)
-        .header(header::HOST, "portal.test")
-        .header(header::ORIGIN, "http://portal.test")
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::COOKIE, format!("portal_session={token}"))
-        .body(Body::from(body.to_string()))
-        .expect("request")
+/// A form post from a signed-in browser: without JavaScript (`Accept: text/html`) or as the
+/// hydrated page sends it (`Accept: application/json`).
+async fn member_post(
+    app: &TestApp,
+    uri: &str,
+    token: &str,
+    accept: &str,
+    body: &str,
+) -> common::TestResponse {
+    let page = match body.split('&').next() {
+        Some("section=personal") => "/profile",
+        Some("section=notifications") => "/profile/notifications",
+        _ => "/profile/professional",
+    };
+    app.send(
+        Request::post(uri)
+            .header(header::HOST, "portal.test")
+            .header(header::ORIGIN, "http://portal.test")
+            .header(header::ACCEPT, accept)
+            .header(header::REFERER, format!("http://portal.test{page}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("portal_session={token}"))
+            .body(Body::from(body.to_owned()))
+            .expect("request"),
+    )
+    .await
 }
 
-#[tokio::test]
-async fn the_profile_server_function_keeps_absent_null_and_value_apart() {
-    let app = test_app().await;
-    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
-    let first = app
-        .send(server_fn_call(
-            "/api/fn/update_profile",
-            &token,
-            serde_json::json!({"patch": {"NickName": "JD", "Position": "Designer"}}),
-        ))
-        .await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
-    assert_eq!(first.json(), serde_json::json!(["NickName", "Position"]));
-
-    let second = app
-        .send(server_fn_call(
-            "/api/fn/update_profile",
-            &token,
-            serde_json::json!({"patch": {"NickName": null}}),
-        ))
-        .await;
-    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
-    let loaded = app
-        .send(server_fn_call(
-            "/api/fn/load_profile",
-            &token,
-            serde_json::json!({}),
-        ))
-        .await;
-    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.text);
-    let fields = loaded.json();
-    assert!(fields["NickName"].is_null(), "null cleared it");
-    assert_eq!(fields["Position"], "Designer", "absent kept it");
+async fn stored(app: &TestApp, column: &str) -> Option<String> {
+    sqlx::query_scalar(&format!("SELECT {column} FROM customer_profiles"))
+        .fetch_one(&app.pool)
+        .await
+        .expect("row")
 }
 
-#[tokio::test]
-async fn the_profile_server_function_returns_the_same_field_errors_as_the_api() {
-    let app = test_app().await;
-    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+async fn patch(app: &TestApp, token: &str, body: serde_json::Value) {
     let response = app
-        .send(server_fn_call(
-            "/api/fn/update_profile",
-            &token,
-            serde_json::json!({"patch": {"FullName": "", "Fullname": "x"}}),
-        ))
+        .call(
+            http::Method::PATCH,
+            "/api/public/coworker/profile",
+            Some(token),
+            Some(body),
+        )
         .await;
-    assert_eq!(
-        response.status,
-        StatusCode::BAD_REQUEST,
-        "{}",
-        response.text
-    );
-    let errors = response.json()["Rejected"]["errors"].clone();
-    let names: Vec<&str> = errors
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|error| error["PropertyName"].as_str().expect("name"))
-        .collect();
-    assert_eq!(names, vec!["Fullname", "FullName"]);
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+}
 
-    let signed_out = app
-        .send(server_fn_call(
-            "/api/fn/update_profile",
-            "not-a-token",
-            serde_json::json!({"patch": {"Position": "x"}}),
-        ))
-        .await;
+#[tokio::test]
+async fn a_profile_page_arrives_filled_in_with_a_safe_preview() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    patch(
+        &app,
+        &token,
+        serde_json::json!({"Position": "Designer", "ProfileIsPublic": true,
+            "ProfileSummary": "**Maps** </textarea><script>alert(1)</script>",
+            "ProfileTags": "maps, type"}),
+    )
+    .await;
+    let response = page(&app, "/profile/professional", Some(&token)).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let body = &response.text;
+    for needle in [
+        r#"name="values[Position]" type="text" autocomplete="organization-title" value="Designer""#,
+        r#"&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"#,
+        "<p><strong>Maps</strong> </p>",
+        r#"<input type="hidden" name="loaded[ProfileTags]" value="maps, type""#,
+        r#"<li class="chip"><span>maps<!></span>"#,
+        "role=\"switch\"",
+        "checked",
+    ] {
+        assert!(body.contains(needle), "{needle} missing in {body}");
+    }
+    assert!(
+        !body.contains("<script>alert(1)"),
+        "no live script anywhere"
+    );
+}
+
+#[tokio::test]
+async fn the_personal_page_selects_the_stored_country_and_gender() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    patch(
+        &app,
+        &token,
+        serde_json::json!({"CountryId": 620, "Gender": "Female"}),
+    )
+    .await;
+    let body = page(&app, "/profile", Some(&token)).await.text;
+    assert!(
+        body.contains(r#"<option value="620" selected>Portugal"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<option value="Female" selected>"#),
+        "{body}"
+    );
+    assert!(body.contains("Dear Ms Doe"), "salutation preview");
+}
+
+#[tokio::test]
+async fn a_form_post_saves_only_what_changed_and_returns_to_the_page() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    patch(&app, &token, serde_json::json!({"Position": "Designer"})).await;
+    // The page was loaded with Position "Designer"; meanwhile another client changed it.
+    patch(&app, &token, serde_json::json!({"Position": "Director"})).await;
+    let response = member_post(
+        &app,
+        "/api/fn/save_profile_page",
+        &token,
+        "text/html",
+        "section=professional&values%5BPosition%5D=Designer&loaded%5BPosition%5D=Designer\
+         &values%5BCompanyName%5D=Acme&loaded%5BCompanyName%5D=\
+         &values%5BProfileWebsite%5D=www.acme.example&loaded%5BProfileWebsite%5D=",
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.text);
+    assert_eq!(
+        response.header("location"),
+        Some("/profile/professional?saved=1")
+    );
+    assert_eq!(stored(&app, "position").await.as_deref(), Some("Director"));
+    assert_eq!(stored(&app, "company_name").await.as_deref(), Some("Acme"));
+    assert_eq!(
+        stored(&app, "profile_website").await.as_deref(),
+        Some("https://www.acme.example")
+    );
+    let again = page(&app, "/profile/professional?saved=1", Some(&token)).await;
+    assert!(again.text.contains("Your changes were saved."));
+}
+
+#[tokio::test]
+async fn an_unticked_switch_is_saved_as_off_without_javascript() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    patch(
+        &app,
+        &token,
+        serde_json::json!({"SignUpToNewsletter": true}),
+    )
+    .await;
+    let response = member_post(
+        &app,
+        "/api/fn/save_profile_page",
+        &token,
+        "text/html",
+        "section=notifications&loaded%5BSignUpToNewsletter%5D=true\
+         &values%5BNotifyOnBlogComments%5D=true&loaded%5BNotifyOnBlogComments%5D=false",
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.text);
+    let flags: (bool, bool) = sqlx::query_as(
+        "SELECT sign_up_to_newsletter, notify_on_blog_comments FROM customer_profiles",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("row");
+    assert_eq!(flags, (false, true));
+}
+
+#[tokio::test]
+async fn a_refused_form_post_shows_each_error_by_its_field_and_keeps_what_was_typed() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let response = member_post(
+        &app,
+        "/api/fn/save_profile_page",
+        &token,
+        "text/html",
+        "section=personal&values%5BNickName%5D=JD&values%5BDateOfBirth%5D=1800-01-01\
+         &values%5BMobilePhone%5D=call+me",
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.text);
+    let location = response.header("location").expect("location").to_owned();
+    assert!(location.contains("__err="), "{location}");
+    assert_eq!(stored(&app, "nick_name").await, None, "nothing written");
+
+    let path = location.trim_start_matches("http://portal.test");
+    let body = page(&app, path, Some(&token)).await.text;
+    for needle in [
+        r#"id="DateOfBirth-error""#,
+        "Date of birth must be within the last 130 years.",
+        r#"id="MobilePhone-error""#,
+        r#"aria-invalid="true""#,
+        r#"value="JD""#,
+        r#"value="call me""#,
+    ] {
+        assert!(body.contains(needle), "{needle} missing in {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_hydrated_page_gets_the_normalised_values_back_as_json() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let response = member_post(
+        &app,
+        "/api/fn/save_profile_page",
+        &token,
+        "application/json",
+        "section=professional&values%5BTwitter%5D=https%3A%2F%2Fx.com%2Fjane_doe\
+         &values%5BProfileTags%5D=rust%2C+Rust%2C+ux&loaded%5BTwitter%5D=",
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let saved = response.json();
+    assert_eq!(saved["values"]["Twitter"], "jane_doe");
+    assert_eq!(saved["values"]["ProfileTags"], "rust, ux");
+    assert_eq!(
+        saved["changed"],
+        serde_json::json!(["ProfileTags", "Twitter"])
+    );
+
+    let refused = member_post(
+        &app,
+        "/api/fn/save_profile_page",
+        &token,
+        "application/json",
+        "section=personal&values%5BFullName%5D=",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.json()["Rejected"]["errors"][0]["PropertyName"],
+        "FullName"
+    );
+
+    let signed_out = member_post(
+        &app,
+        "/api/fn/save_profile_page",
+        "not-a-token",
+        "application/json",
+        "section=personal&values%5BNickName%5D=x",
+    )
+    .await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_directory_lists_public_profiles_only_with_inert_bios() {
+    let app = test_app().await;
+    let public = app
+        .sign_up("jane@example.com", PASSWORD, "Jane Public")
+        .await;
+    let private = app
+        .sign_up("john@example.com", PASSWORD, "John Private")
+        .await;
+    patch(
+        &app,
+        &public,
+        serde_json::json!({"ProfileIsPublic": true, "Github": "jane-doe",
+            "ProfileSummary": "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n\
+                [x](javascript:alert(3)) <a href=\"JavaScript:alert(4)\">y</a>"}),
+    )
+    .await;
+    patch(
+        &app,
+        &private,
+        serde_json::json!({"ProfileIsPublic": false, "Position": "Secret agent"}),
+    )
+    .await;
+    let viewer = app.sign_up("ann@example.com", PASSWORD, "Ann Viewer").await;
+    let body = page(&app, "/directory", Some(&viewer)).await.text;
+    assert!(body.contains("Jane Public"), "{body}");
+    assert!(body.contains(r#"href="https://github.com/jane-doe""#));
+    assert!(!body.contains("John Private") && !body.contains("Secret agent"));
+    let lowered = body.to_lowercase();
+    assert!(
+        lowered.contains(">x</a>") || lowered.contains("[x]"),
+        "{body}"
+    );
+    for needle in [
+        "<script>alert",
+        "onerror",
+        "href=\"javascript:",
+        "href=\\\"javascript:",
+    ] {
+        assert!(!lowered.contains(needle), "{needle} in {body}");
+    }
+    let signed_out = page(&app, "/directory", None).await;
+    assert_eq!(signed_out.status, StatusCode::FOUND);
 }

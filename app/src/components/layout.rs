@@ -4,13 +4,18 @@
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::components::A;
 
-use super::session::{provide_member_resource, MemberResource};
-use crate::{functions::auth::SignOut, pages::profile::ProfileSection};
+use super::{
+    session::{provide_member_resource, MemberResource},
+    unsaved::{confirm_leaving, provide_unsaved_changes},
+};
+use crate::{functions::auth::SignOut, model::profile::section::ProfileSection};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let member = provide_member_resource();
+    let unsaved = provide_unsaved_changes();
     view! {
+        <div class="page" on:click=confirm_leaving(unsaved)>
         <a class="skip-link" href="#main">
             "Skip to content"
         </a>
@@ -21,6 +26,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </span>
                 "Member Portal"
             </a>
+            <nav class="site-nav" aria-label="Portal">
+                <A href="/directory">"Directory"</A>
+            </nav>
             <Transition fallback=|| ()>
                 <MemberMenu member />
             </Transition>
@@ -46,6 +54,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <main id="main" class="content">
                 {children()}
             </main>
+        </div>
         </div>
     }
 }

@@ -1,5 +1,7 @@
 //! Building blocks shared by the pages.
 
 pub mod form;
+pub mod hydrated;
 pub mod layout;
 pub mod session;
+pub mod unsaved;

@@ -28,6 +28,19 @@ pub fn secure() -> bool {
     parts().is_some_and(|parts| is_https(&parts.headers, parts.uri.scheme_str()))
 }
 
+/// A form posted by a browser without JavaScript (it asks for HTML back, not JSON).
+pub fn plain_form_post() -> bool {
+    parts()
+        .and_then(|parts| parts.headers.get(header::ACCEPT).cloned())
+        .and_then(|accept| {
+            accept
+                .to_str()
+                .ok()
+                .map(|accept| accept.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
 pub fn client_addr() -> String {
     parts().map_or_else(
         || "unknown".to_owned(),

@@ -92,17 +92,8 @@ impl From<crate::server::error::ServiceError> for PortalError {
             ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let plain_form_post = leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
-            .and_then(|accept| {
-                accept
-                    .to_str()
-                    .ok()
-                    .map(|accept| accept.contains("text/html"))
-            })
-            .unwrap_or(false);
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-            .filter(|_| !plain_form_post)
+            .filter(|_| !super::context::plain_form_post())
         {
             response.set_status(status);
         }

@@ -1,28 +1,135 @@
-//! The profile pages' server functions: the same core and storage as the JSON API.
+//! The profile pages' server functions: the same core and storage as the JSON API. A page
+//! sends its form as it stands plus the values it was filled with; the shared core turns the
+//! difference into the patch.
 
-use leptos::{prelude::*, server_fn::codec::Json};
-use serde_json::{Map, Value};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::context as ssr;
 use super::error::PortalError;
-use crate::model::profile::patch::ProfilePatch;
+use crate::model::{
+    country::Country,
+    directory::DirectoryEntry,
+    password_policy::PasswordPolicy,
+    profile::section::{FormValues, ProfileSection},
+};
 
-/// Every editable field of the active profile, by wire name.
-#[server(prefix = "/api/fn", endpoint = "load_profile")]
-pub async fn load_profile() -> Result<Map<String, Value>, PortalError> {
-    let state = ssr::state()?;
-    let session = ssr::require_session(&state).await?;
-    let profile = crate::server::profiles::editable(&state.pool, &session).await?;
-    Ok(profile.fields)
+/// What a profile page is filled with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfilePage {
+    pub values: FormValues,
+    /// For the country selects; empty on pages without one.
+    pub countries: Vec<Country>,
+    /// The password rules of the member's location, on the credentials page.
+    pub policy: Option<PasswordPolicy>,
+    /// The stored profile summary rendered as the directory shows it, on the professional page.
+    pub summary_html: Option<String>,
 }
 
-/// Applies a page's slice of the profile. JSON input, so that a field left out, a `null` and a
-/// value stay three different things on the way to the server.
-#[server(prefix = "/api/fn", endpoint = "update_profile", input = Json)]
-pub async fn update_profile(patch: ProfilePatch) -> Result<Vec<String>, PortalError> {
+/// What a save did, and the page's values as now stored (normalised: trimmed, `www.x.com` as
+/// `https://www.x.com`, a social URL as its handle).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedPage {
+    pub values: FormValues,
+    /// Wire names of the fields that changed (`Password` for a new password).
+    pub changed: Vec<String>,
+}
+
+/// The query a profile page is sent back to after a save without JavaScript.
+pub const SAVED_QUERY: &str = "saved";
+
+#[server(prefix = "/api/fn", endpoint = "load_profile_page")]
+pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, PortalError> {
+    use crate::{
+        model::profile::field::{FieldKind, ProfileField},
+        server::{accounts, countries, profiles},
+    };
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    let outcome = crate::server::profiles::update(&state.pool, &session, &patch, None).await?;
-    Ok(outcome.changed)
+    let profile = profiles::editable(&state.pool, &session).await?;
+    let has_country = section
+        .fields()
+        .iter()
+        .any(|field| field.kind() == FieldKind::CountryId);
+    Ok(ProfilePage {
+        values: section.form_values(&profile.fields),
+        countries: if has_country {
+            countries::all(&state.pool).await?
+        } else {
+            Vec::new()
+        },
+        policy: if section == ProfileSection::Credentials {
+            Some(accounts::policy_for_profile(&state.pool, profile.id).await?)
+        } else {
+            None
+        },
+        summary_html: (section == ProfileSection::Professional).then(|| {
+            profile
+                .fields
+                .get(ProfileField::ProfileSummary.wire_name())
+                .and_then(|summary| summary.as_str())
+                .map(crate::server::markdown::render)
+                .unwrap_or_default()
+        }),
+    })
+}
+
+/// Saves what changed on one page. Without JavaScript the browser is sent back to the page
+/// (with `?saved=1`, or with the error and every non-secret value it typed).
+#[server(prefix = "/api/fn", endpoint = "save_profile_page")]
+pub async fn save_profile_page(
+    section: ProfileSection,
+    #[server(default)] values: FormValues,
+    #[server(default)] loaded: FormValues,
+) -> Result<SavedPage, PortalError> {
+    use crate::server::profiles;
+    let state = ssr::state()?;
+    let keep_typed = |error: PortalError| {
+        section
+            .fields()
+            .iter()
+            .filter(|field| !field.is_secret())
+            .filter_map(|field| values.get(field.wire_name()).map(|v| (field, v)))
+            .fold(error, |error, (field, value)| {
+                error.keeping(field.wire_name(), value)
+            })
+    };
+    let session = ssr::require_session(&state).await.map_err(keep_typed)?;
+    let patch = section.patch_from_form(&values, &loaded);
+    let outcome = profiles::update(&state.pool, &session, &patch, None)
+        .await
+        .map_err(|error| keep_typed(error.into()))?;
+    let profile = profiles::editable(&state.pool, &session).await?;
+    if ssr::plain_form_post() {
+        leptos_axum::redirect(&format!("{}?{SAVED_QUERY}=1", section.path()));
+    }
+    Ok(SavedPage {
+        values: section.form_values(&profile.fields),
+        changed: outcome.changed,
+    })
+}
+
+/// The profile summary as the directory will show it: Markdown rendered and sanitised here,
+/// so that neither a Markdown engine nor a sanitiser is shipped to the browser.
+#[server(prefix = "/api/fn", endpoint = "preview_markdown")]
+pub async fn preview_markdown(markdown: String) -> Result<String, PortalError> {
+    use crate::model::profile::field::{FieldKind, ProfileField};
+    let state = ssr::state()?;
+    ssr::require_session(&state).await?;
+    let limit = match ProfileField::ProfileSummary.kind() {
+        FieldKind::Markdown { max } => max,
+        _ => 4000,
+    };
+    // Enough for a summary that is a little too long (the form says so); not a free renderer.
+    let text: String = markdown.chars().take(limit * 2).collect();
+    Ok(crate::server::markdown::render(&text))
+}
+
+/// The public profiles, for signed-in members.
+#[server(prefix = "/api/fn", endpoint = "member_directory")]
+pub async fn member_directory() -> Result<Vec<DirectoryEntry>, PortalError> {
+    let state = ssr::state()?;
+    ssr::require_session(&state).await?;
+    Ok(crate::server::directory::public_profiles(&state.pool).await?)
 }

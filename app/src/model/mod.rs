@@ -1,6 +1,8 @@
 //! The domain: serde types and pure rules, compiled for both the server and the browser.
 
 pub mod account;
+pub mod country;
+pub mod directory;
 pub mod field_error;
 pub mod gender;
 pub mod password_policy;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::profile::ProfileSection;
+use crate::model::profile::section::ProfileSection;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

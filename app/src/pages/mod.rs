@@ -1,5 +1,6 @@
 //! The routed pages of the portal.
 
+pub mod directory;
 pub mod home;
 pub mod not_found;
 pub mod profile;

@@ -1,17 +1,9 @@
 //! The ISO 3166-1 countries that `CountryId` and `BillingCountryId` refer to.
 
-use serde::Serialize;
 use sqlx::SqlitePool;
 
 use super::error::ServiceError;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
-#[serde(rename_all = "PascalCase")]
-pub struct Country {
-    pub id: i64,
-    pub name: String,
-    pub two_digits_code: String,
-}
+pub use crate::model::country::Country;
 
 pub async fn all(pool: &SqlitePool) -> Result<Vec<Country>, ServiceError> {
     Ok(

@@ -232,6 +232,17 @@ pub fn tags(value: &str) -> Result<Option<String>, Broken> {
     Ok((!kept.is_empty()).then(|| kept.join(", ")))
 }
 
+/// The tags of a comma-separated list as typed or stored, trimmed, empty ones dropped (what
+/// the chips show; [`tags`] also deduplicates and checks the limits).
+pub fn split_tags(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 impl SocialNetwork {
     fn hosts(self) -> &'static [&'static str] {
         match self {

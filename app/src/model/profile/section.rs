@@ -1,0 +1,317 @@
+//! The profile pages as slices of the one profile patch: which fields each page edits, and how
+//! a page's form values (strings, as a form holds them) become a patch of what changed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{
+    field::{FieldKind, ProfileField},
+    patch::ProfilePatch,
+};
+use crate::model::gender::Gender;
+
+/// One profile page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileSection {
+    Personal,
+    Professional,
+    Billing,
+    Notifications,
+    Credentials,
+}
+
+/// A page's form: wire name to the text its input holds (`"true"`/`"false"` for switches).
+pub type FormValues = BTreeMap<String, String>;
+
+impl ProfileSection {
+    pub const ALL: [ProfileSection; 5] = [
+        ProfileSection::Personal,
+        ProfileSection::Professional,
+        ProfileSection::Billing,
+        ProfileSection::Notifications,
+        ProfileSection::Credentials,
+    ];
+
+    /// The fields the page edits, in the order it shows them.
+    pub fn fields(self) -> &'static [ProfileField] {
+        use ProfileField::*;
+        match self {
+            ProfileSection::Personal => &[
+                FullName,
+                NickName,
+                Gender,
+                DateOfBirth,
+                MobilePhone,
+                LandLine,
+                Address,
+                PostCode,
+                CityName,
+                State,
+                CountryId,
+            ],
+            ProfileSection::Professional => &[
+                Position,
+                CompanyName,
+                Industry,
+                ProfileSummary,
+                ProfileWebsite,
+                ProfileTags,
+                Twitter,
+                Github,
+                Instagram,
+                Linkedin,
+                ProfileIsPublic,
+            ],
+            ProfileSection::Billing => &[
+                BillingName,
+                BillingEmail,
+                BillingAddress,
+                BillingPostCode,
+                BillingCityName,
+                BillingState,
+                BillingCountryId,
+                TaxIdNumber,
+            ],
+            ProfileSection::Notifications => &[
+                NotifyOnHelpDeskReplies,
+                NotifyOnCommunityBoardPosts,
+                NotifyOnBlogComments,
+                NotifyOnEventComments,
+                ReceiveActivityDigest,
+                SignUpToNewsletter,
+            ],
+            ProfileSection::Credentials => &[CurrentPassword, NewPassword, ConfirmPassword],
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            ProfileSection::Personal => "/profile",
+            ProfileSection::Professional => "/profile/professional",
+            ProfileSection::Billing => "/profile/billing",
+            ProfileSection::Notifications => "/profile/notifications",
+            ProfileSection::Credentials => "/profile/password",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ProfileSection::Personal => "Personal information",
+            ProfileSection::Professional => "Professional profile",
+            ProfileSection::Billing => "Billing information",
+            ProfileSection::Notifications => "Notifications",
+            ProfileSection::Credentials => "Password",
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            ProfileSection::Personal => "Your name, date of birth, phone numbers and address.",
+            ProfileSection::Professional => {
+                "What other members see in the directory: position, company, bio and links."
+            }
+            ProfileSection::Billing => "Who invoices are made out to and where they are sent.",
+            ProfileSection::Notifications => "Which e-mails you receive from the community.",
+            ProfileSection::Credentials => "Change the password you sign in with.",
+        }
+    }
+
+    /// The section served at `path`, ignoring a trailing slash.
+    pub fn from_path(path: &str) -> Option<ProfileSection> {
+        let path = match path.trim_end_matches('/') {
+            "" => "/",
+            trimmed => trimmed,
+        };
+        ProfileSection::ALL
+            .into_iter()
+            .find(|section| section.path() == path)
+    }
+
+    /// The page's slice of a stored profile (wire name to JSON value), as form values.
+    pub fn form_values(self, profile: &Map<String, Value>) -> FormValues {
+        self.fields()
+            .iter()
+            .filter(|field| !field.is_secret())
+            .map(|field| {
+                let text = match profile.get(field.wire_name()) {
+                    // The select shows "Not set" for a gender never chosen.
+                    None | Some(Value::Null) if field.kind() == FieldKind::Gender => {
+                        Gender::NotSet.as_str().to_owned()
+                    }
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(text)) => text.clone(),
+                    Some(other) => other.to_string(),
+                };
+                (field.wire_name().to_owned(), text)
+            })
+            .collect()
+    }
+
+    /// The patch of what the page's form changed compared with `loaded` (the values it was
+    /// filled with), so that saving a page never overwrites a field someone else changed
+    /// meanwhile. Only this page's fields are read. A switch missing from `values` is off (an
+    /// unticked checkbox is not submitted); any other missing field is left as it is.
+    pub fn patch_from_form(self, values: &FormValues, loaded: &FormValues) -> ProfilePatch {
+        let mut body = Map::new();
+        for &field in self.fields() {
+            let name = field.wire_name();
+            let sent = match (field.kind(), values.get(name)) {
+                (FieldKind::Flag, value) => {
+                    let on = value.is_some_and(|value| matches!(value.as_str(), "true" | "on"));
+                    on.to_string()
+                }
+                (FieldKind::Secret, Some(value)) if !value.is_empty() => value.clone(),
+                (FieldKind::Secret, _) | (_, None) => continue,
+                (_, Some(value)) => value.clone(),
+            };
+            if loaded.get(name) == Some(&sent) {
+                continue;
+            }
+            let json = match field.kind() {
+                FieldKind::Flag => Value::Bool(sent == "true"),
+                FieldKind::CountryId if sent.trim().is_empty() => Value::Null,
+                // Anything but a number stays text, which the patch reports as a wrong type.
+                FieldKind::CountryId => sent
+                    .trim()
+                    .parse::<i64>()
+                    .map_or(Value::String(sent), Value::from),
+                _ => Value::String(sent),
+            };
+            body.insert(name.to_owned(), json);
+        }
+        ProfilePatch::from_json(&Value::Object(body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::profile::patch::SentValue;
+
+    fn values(pairs: &[(&str, &str)]) -> FormValues {
+        pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_section_is_found_by_its_own_path() {
+        for section in ProfileSection::ALL {
+            assert_eq!(ProfileSection::from_path(section.path()), Some(section));
+            let with_slash = format!("{}/", section.path());
+            assert_eq!(ProfileSection::from_path(&with_slash), Some(section));
+        }
+        assert_eq!(ProfileSection::from_path("/profile/unknown"), None);
+        assert_eq!(ProfileSection::from_path("/"), None);
+    }
+
+    #[test]
+    fn the_sections_share_out_every_field_exactly_once() {
+        let mut seen: Vec<ProfileField> = ProfileSection::ALL
+            .iter()
+            .flat_map(|section| section.fields().iter().copied())
+            .collect();
+        seen.sort();
+        assert_eq!(seen, ProfileField::ALL.to_vec());
+    }
+
+    #[test]
+    fn stored_values_become_form_text_and_secrets_are_left_out() {
+        let profile = json!({"FullName": "Jane", "NickName": null, "CountryId": 620,
+            "NotifyOnBlogComments": true})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+        let personal = ProfileSection::Personal.form_values(&profile);
+        assert_eq!(personal["FullName"], "Jane");
+        assert_eq!(personal["NickName"], "");
+        assert_eq!(personal["CountryId"], "620");
+        assert_eq!(personal.len(), ProfileSection::Personal.fields().len());
+        assert_eq!(
+            ProfileSection::Notifications.form_values(&profile)["NotifyOnBlogComments"],
+            "true"
+        );
+        assert!(ProfileSection::Credentials.form_values(&profile).is_empty());
+    }
+
+    #[test]
+    fn only_changed_fields_of_the_page_enter_the_patch() {
+        let loaded = values(&[("FullName", "Jane"), ("NickName", "JD"), ("CountryId", "")]);
+        let sent = values(&[
+            ("FullName", "Jane"),
+            ("NickName", ""),
+            ("CountryId", "620"),
+            ("Position", "Not on this page"),
+        ]);
+        let patch = ProfileSection::Personal.patch_from_form(&sent, &loaded);
+        assert_eq!(
+            patch.fields().collect::<Vec<_>>(),
+            vec![ProfileField::NickName, ProfileField::CountryId]
+        );
+        assert_eq!(
+            patch.get(ProfileField::NickName),
+            Some(Some(&SentValue::Text(String::new())))
+        );
+        assert_eq!(
+            patch.get(ProfileField::CountryId),
+            Some(Some(&SentValue::Integer(620)))
+        );
+    }
+
+    #[test]
+    fn a_cleared_country_is_null_and_a_non_number_is_a_type_error() {
+        let loaded = values(&[("CountryId", "620")]);
+        let cleared =
+            ProfileSection::Personal.patch_from_form(&values(&[("CountryId", "")]), &loaded);
+        assert_eq!(cleared.get(ProfileField::CountryId), Some(None));
+        let garbage =
+            ProfileSection::Personal.patch_from_form(&values(&[("CountryId", "Spain")]), &loaded);
+        assert!(garbage.get(ProfileField::CountryId).is_none());
+        assert_eq!(garbage.to_json(), json!({}), "rejected, not sent");
+    }
+
+    #[test]
+    fn an_unticked_switch_is_off_and_unchanged_switches_are_left_out() {
+        let loaded = values(&[
+            ("NotifyOnBlogComments", "true"),
+            ("SignUpToNewsletter", "false"),
+            ("ReceiveActivityDigest", "true"),
+        ]);
+        // A browser submits only ticked boxes, with their value "true" (or "on" by default).
+        let sent = values(&[
+            ("SignUpToNewsletter", "on"),
+            ("ReceiveActivityDigest", "true"),
+        ]);
+        let patch = ProfileSection::Notifications.patch_from_form(&sent, &loaded);
+        assert_eq!(
+            patch.to_json(),
+            json!({"NotifyOnBlogComments": false, "SignUpToNewsletter": true,
+                "NotifyOnHelpDeskReplies": false, "NotifyOnCommunityBoardPosts": false,
+                "NotifyOnEventComments": false})
+        );
+    }
+
+    #[test]
+    fn passwords_are_sent_only_when_typed() {
+        let empty = ProfileSection::Credentials.patch_from_form(
+            &values(&[("CurrentPassword", ""), ("NewPassword", "")]),
+            &FormValues::new(),
+        );
+        assert!(empty.is_empty());
+        let typed = ProfileSection::Credentials.patch_from_form(
+            &values(&[
+                ("CurrentPassword", "old one"),
+                ("NewPassword", "new one"),
+                ("ConfirmPassword", "new one"),
+            ]),
+            &FormValues::new(),
+        );
+        assert_eq!(typed.fields().count(), 3);
+    }
+}

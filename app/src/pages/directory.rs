@@ -1,0 +1,108 @@
+//! `/directory`: the public profiles of members, for signed-in members.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    components::session::RequireMember, functions::profile::member_directory,
+    model::directory::DirectoryEntry,
+};
+
+#[component]
+pub fn DirectoryPage() -> impl IntoView {
+    view! {
+        <Title text="Member directory" />
+        <h1>"Member directory"</h1>
+        <p class="lead">"Members who chose to show their professional profile."</p>
+        <RequireMember>
+            {
+                let entries = Resource::new(|| (), |_| member_directory());
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Loading the directory…"</p> }>
+                        {move || Suspend::new(async move {
+                            match entries.await {
+                                Ok(entries) if entries.is_empty() => {
+                                    view! {
+                                        <p class="muted">
+                                            "No public profiles yet. Make yours public on your "
+                                            <a href="/profile/professional">"professional profile"</a>
+                                            " page."
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                Ok(entries) => {
+                                    view! {
+                                        <ul class="directory">
+                                            {entries
+                                                .into_iter()
+                                                .map(|entry| view! { <DirectoryCard entry /> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }
+                                Err(error) => {
+                                    view! { <p class="form-alert" role="alert">{error.message()}</p> }
+                                        .into_any()
+                                }
+                            }
+                        })}
+                    </Suspense>
+                }
+            }
+        </RequireMember>
+    }
+}
+
+#[component]
+fn DirectoryCard(entry: DirectoryEntry) -> impl IntoView {
+    let heading_id = format!("member-{}", entry.id);
+    let labelled_by = heading_id.clone();
+    let role = [entry.position.clone(), entry.company_name.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    view! {
+        <li class="card directory-card" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{entry.full_name}</h2>
+            {(!role.is_empty()).then(|| view! { <p class="role">{role}</p> })}
+            {entry.industry.map(|industry| view! { <p class="muted">{industry}</p> })}
+            <div class="markdown bio" inner_html=entry.bio_html></div>
+            {(!entry.tags.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="chips" aria-label="Tags">
+                            {entry.tags.into_iter().map(|tag| view! { <li class="chip">{tag}</li> }).collect_view()}
+                        </ul>
+                    }
+                })}
+            <ul class="links">
+                {entry
+                    .website
+                    .map(|website| {
+                        let href = website.clone();
+                        view! {
+                            <li>
+                                <a href=href rel="noopener noreferrer nofollow">{website}</a>
+                            </li>
+                        }
+                    })}
+                {entry
+                    .social
+                    .into_iter()
+                    .map(|link| {
+                        view! {
+                            <li>
+                                <a href=link.url() rel="noopener noreferrer nofollow">
+                                    {link.label()}": "{link.handle.clone()}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </li>
+    }
+}

@@ -1,0 +1,366 @@
+//! One labelled control per profile field, chosen by the field's kind: text inputs of the
+//! right type, selects, switches, the Markdown editor with its server-rendered preview, tag
+//! chips and the password checklist.
+
+use leptos::prelude::*;
+
+use crate::{
+    components::hydrated::use_hydrated,
+    functions::profile::{preview_markdown, ProfilePage},
+    model::{
+        gender::Gender,
+        password_policy::{PasswordCandidate, PasswordPolicy},
+        profile::{
+            field::{FieldKind, ProfileField},
+            rules::split_tags,
+        },
+    },
+};
+
+/// A field's value and messages, and what the control reports back to the form.
+#[derive(Clone, Copy)]
+pub struct FieldState {
+    pub field: ProfileField,
+    pub value: Signal<String>,
+    pub set: Callback<String>,
+    /// The control lost focus: its rules may now be shown.
+    pub touch: Callback<()>,
+    pub messages: Signal<Vec<String>>,
+}
+
+/// The input type and browser autofill token of a field shown as a plain input.
+fn input_kind(field: ProfileField) -> (&'static str, &'static str) {
+    use ProfileField::*;
+    match field {
+        FullName => ("text", "name"),
+        NickName => ("text", "nickname"),
+        DateOfBirth => ("date", "bday"),
+        MobilePhone => ("tel", "mobile tel"),
+        LandLine => ("tel", "home tel"),
+        Address => ("text", "street-address"),
+        PostCode => ("text", "postal-code"),
+        CityName => ("text", "address-level2"),
+        State => ("text", "address-level1"),
+        Position => ("text", "organization-title"),
+        CompanyName => ("text", "organization"),
+        ProfileWebsite => ("url", "url"),
+        BillingName => ("text", "billing name"),
+        BillingEmail => ("email", "billing email"),
+        BillingAddress => ("text", "billing street-address"),
+        BillingPostCode => ("text", "billing postal-code"),
+        BillingCityName => ("text", "billing address-level2"),
+        BillingState => ("text", "billing address-level1"),
+        CurrentPassword => ("password", "current-password"),
+        NewPassword | ConfirmPassword => ("password", "new-password"),
+        _ => ("text", "off"),
+    }
+}
+
+/// A line of help under the label, where the rule is not obvious.
+fn hint(field: ProfileField) -> Option<&'static str> {
+    use ProfileField::*;
+    Some(match field {
+        MobilePhone | LandLine => "Any format, e.g. +351 912 345 678.",
+        ProfileSummary => "Markdown: **bold**, _italic_, [links](https://example.com), lists. Up to 4,000 characters.",
+        ProfileWebsite => "For example www.example.com.",
+        ProfileTags => "Separate tags with commas; up to 20.",
+        Twitter | Github | Instagram => "Your handle (@name) or the address of your profile.",
+        Linkedin => "The address of your profile, e.g. linkedin.com/in/your-name.",
+        ProfileIsPublic => "Show this page to other members in the directory.",
+        TaxIdNumber => "EU VAT numbers start with the billing country's code, e.g. PT123456789.",
+        NotifyOnHelpDeskReplies => "When the team answers one of your help desk tickets.",
+        NotifyOnCommunityBoardPosts => "New posts on the community board.",
+        NotifyOnBlogComments => "Comments on blog posts you wrote or follow.",
+        NotifyOnEventComments => "Comments on events you attend.",
+        ReceiveActivityDigest => "A weekly summary of what happened in the community.",
+        SignUpToNewsletter => "The monthly newsletter.",
+        _ => return None,
+    })
+}
+
+#[component]
+pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl IntoView {
+    let field = state.field;
+    let id = field.wire_name();
+    let name = format!("values[{id}]");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let hint_text = hint(field);
+    let invalid = move || !state.messages.read().is_empty();
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let ids: Vec<&str> = [
+                hint_text.map(|_| hint_id.as_str()),
+                invalid().then_some(error_id.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let aria_invalid = move || invalid().then_some("true");
+    let on_input = move |event: leptos::ev::Event| state.set.run(event_target_value(&event));
+    let on_blur = move |_| state.touch.run(());
+
+    let control = match field.kind() {
+        FieldKind::Flag => {
+            return view! {
+                <div class="field switch" class:invalid=invalid>
+                    <input
+                        id=id
+                        name=name
+                        type="checkbox"
+                        role="switch"
+                        value="true"
+                        checked=state.value.get_untracked() == "true"
+                        prop:checked=move || state.value.get() == "true"
+                        on:change:target=move |event| {
+                            state.set.run(event.target().checked().to_string())
+                        }
+                        aria-describedby=described_by
+                    />
+                    <label for=id>{field.label()}</label>
+                    {hint_text.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+                    <Messages id=error_id messages=state.messages />
+                </div>
+            }
+            .into_any();
+        }
+        FieldKind::Gender | FieldKind::CountryId => {
+            let options: Vec<(String, String)> = if field.kind() == FieldKind::Gender {
+                Gender::ALL
+                    .into_iter()
+                    .map(|gender| (gender.as_str().to_owned(), gender.label().to_owned()))
+                    .collect()
+            } else {
+                std::iter::once((String::new(), "Choose a country".to_owned()))
+                    .chain(page.with_value(|page| {
+                        page.countries
+                            .iter()
+                            .map(|country| (country.id.to_string(), country.name.clone()))
+                            .collect::<Vec<_>>()
+                    }))
+                    .collect()
+            };
+            let initial = state.value.get_untracked();
+            view! {
+                <select
+                    id=id
+                    name=name
+                    autocomplete=if field == ProfileField::CountryId { "country-name" } else { "off" }
+                    prop:value=move || state.value.get()
+                    on:change=on_input
+                    on:blur=on_blur
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                >
+                    {options
+                        .into_iter()
+                        .map(|(value, label)| {
+                            let selected = value == initial;
+                            view! { <option value=value selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        FieldKind::Markdown { .. } => view! {
+            <textarea
+                id=id
+                name=name
+                rows="8"
+                prop:value=move || state.value.get()
+                on:input=on_input
+                on:blur=on_blur
+                aria-invalid=aria_invalid
+                aria-describedby=described_by
+                // Not a text child: Leptos writes a textarea's children unescaped, so a
+                // summary containing `</textarea>` could break out of it.
+                inner_html=escape_html(&state.value.get_untracked())
+            ></textarea>
+        }
+        .into_any(),
+        _ => {
+            let (kind, autocomplete) = input_kind(field);
+            view! {
+                <input
+                    id=id
+                    name=name
+                    type=kind
+                    autocomplete=autocomplete
+                    placeholder=placeholder(field)
+                    value=state.value.get_untracked()
+                    prop:value=move || state.value.get()
+                    on:input=on_input
+                    on:blur=on_blur
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                />
+            }
+            .into_any()
+        }
+    };
+
+    let extra = match field.kind() {
+        FieldKind::Tags => Some(view! { <TagChips state /> }.into_any()),
+        FieldKind::Markdown { .. } => {
+            let initial = page.with_value(|page| page.summary_html.clone().unwrap_or_default());
+            Some(view! { <MarkdownPreview state initial /> }.into_any())
+        }
+        _ if field == ProfileField::NewPassword => page
+            .with_value(|page| page.policy.clone())
+            .map(|policy| view! { <PasswordChecklist state policy /> }.into_any()),
+        _ => None,
+    };
+
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for=id>{field.label()}</label>
+            {hint_text.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+            {control}
+            <Messages id=error_id messages=state.messages />
+            {extra}
+        </div>
+    }
+    .into_any()
+}
+
+/// Text as HTML character data.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn placeholder(field: ProfileField) -> Option<&'static str> {
+    use ProfileField::*;
+    match field {
+        Twitter | Instagram | Github => Some("@handle"),
+        Linkedin => Some("linkedin.com/in/your-name"),
+        ProfileTags => Some("design, product, coffee"),
+        _ => None,
+    }
+}
+
+/// The messages about one field, referenced by its control's `aria-describedby`.
+#[component]
+fn Messages(id: String, messages: Signal<Vec<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || !messages.read().is_empty()>
+            <ul class="field-messages" id=id.clone()>
+                {move || {
+                    messages.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()
+                }}
+            </ul>
+        </Show>
+    }
+}
+
+/// The tags typed so far as chips; each can be removed with its button once the page is
+/// interactive.
+#[component]
+fn TagChips(state: FieldState) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let remove = move |tag: String| {
+        let kept: Vec<String> = split_tags(&state.value.get_untracked())
+            .into_iter()
+            .filter(|other| *other != tag)
+            .collect();
+        state.set.run(kept.join(", "));
+    };
+    view! {
+        <ul class="chips" aria-label="Tags">
+            {move || {
+                split_tags(&state.value.get())
+                    .into_iter()
+                    .map(|tag| {
+                        let label = format!("Remove tag {tag}");
+                        let removed = tag.clone();
+                        view! {
+                            <li class="chip">
+                                <span>{tag}</span>
+                                <Show when=move || hydrated.get()>
+                                    <button
+                                        type="button"
+                                        class="chip-remove"
+                                        aria-label=label.clone()
+                                        on:click={
+                                            let removed = removed.clone();
+                                            move |_| remove(removed.clone())
+                                        }
+                                    >
+                                        "×"
+                                    </button>
+                                </Show>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}
+
+/// The summary as the directory will show it, rendered and sanitised by the server a moment
+/// after the member stops typing. `initial` is the stored summary, rendered with the page.
+#[component]
+fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
+    let render = Action::new(|markdown: &String| preview_markdown(markdown.clone()));
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |previous: Option<()>| {
+        let text = state.value.get();
+        if previous.is_none() {
+            return;
+        }
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                render.dispatch(text);
+            },
+            std::time::Duration::from_millis(300),
+        )
+        .ok();
+        pending.set_value(handle);
+    });
+    let html = move || match render.value().get() {
+        Some(Ok(html)) => html,
+        Some(Err(_)) | None => initial.clone(),
+    };
+    view! {
+        <section class="markdown-preview" aria-labelledby="summary-preview-title" aria-busy=move || render.pending().get().then_some("true")>
+            <h3 id="summary-preview-title">"Preview"</h3>
+            <div class="markdown" inner_html=html></div>
+        </section>
+    }
+}
+
+/// The password rules of the member's location, ticked off as the new password is typed.
+#[component]
+fn PasswordChecklist(state: FieldState, policy: PasswordPolicy) -> impl IntoView {
+    view! {
+        <ul class="checklist" aria-label="Password rules">
+            {move || {
+                policy
+                    .checklist(&PasswordCandidate {
+                        password: &state.value.get(),
+                        ..PasswordCandidate::default()
+                    })
+                    .into_iter()
+                    .map(|(rule, met)| {
+                        view! {
+                            <li class:met=met data-met=if met { "true" } else { "false" }>
+                                {rule.description()}
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+            <li class="checklist-note">"Not a commonly used password, your e-mail address or your current password (checked when you save)"</li>
+        </ul>
+    }
+}

@@ -1,0 +1,359 @@
+//! The form every profile page is: filled on the server, checked as the member types with the
+//! shared rules, saved through one server function, and usable without JavaScript (it then
+//! posts to that function, which sends the browser back to the page).
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use leptos::{
+    prelude::*,
+    server_fn::ServerFn,
+    wasm_bindgen::JsCast,
+    web_sys::{FormData, HtmlElement, HtmlFormElement, SubmitEvent},
+};
+use leptos_router::hooks::use_query_map;
+
+use super::controls::{FieldControl, FieldState};
+use crate::{
+    components::{form::FormAlert, session::MemberResource, unsaved::UnsavedChanges},
+    functions::{
+        error::PortalError,
+        profile::{ProfilePage, SaveProfilePage, SAVED_QUERY},
+    },
+    model::{
+        account::password_errors,
+        field_error::FieldError,
+        gender::{salutation, Gender},
+        password_policy::PasswordCandidate,
+        profile::{
+            field::ProfileField,
+            patch::ValidationContext,
+            section::{FormValues, ProfileSection},
+        },
+    },
+};
+
+/// Today in the member's own calendar (the browser's), or the server's on the server.
+fn today() -> NaiveDate {
+    #[cfg(feature = "ssr")]
+    {
+        chrono::Utc::now().date_naive()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let now = leptos::web_sys::js_sys::Date::new_0();
+        NaiveDate::from_ymd_opt(
+            now.get_full_year() as i32,
+            now.get_month() + 1,
+            now.get_date(),
+        )
+        .unwrap_or_default()
+    }
+}
+
+/// What the page's form holds as the browser submits it (also text typed before hydration).
+fn submitted_values(event: &SubmitEvent, section: ProfileSection) -> Option<FormValues> {
+    let form = event.target()?.dyn_into::<HtmlFormElement>().ok()?;
+    let data = FormData::new_with_form(&form).ok()?;
+    Some(
+        section
+            .fields()
+            .iter()
+            .filter_map(|field| {
+                let name = field.wire_name();
+                data.get(&format!("values[{name}]"))
+                    .as_string()
+                    .map(|value| (name.to_owned(), value))
+            })
+            .collect(),
+    )
+}
+
+fn focus_first_invalid(section: ProfileSection, errors: &[FieldError]) {
+    let Some(field) = section
+        .fields()
+        .iter()
+        .find(|field| errors.iter().any(|e| e.property_name == field.wire_name()))
+    else {
+        return;
+    };
+    if let Some(element) = document()
+        .get_element_by_id(field.wire_name())
+        .and_then(|element| element.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// The form of `section`, filled with `page`.
+#[component]
+pub fn ProfileForm(section: ProfileSection, page: ProfilePage) -> impl IntoView {
+    let action = ServerAction::<SaveProfilePage>::new();
+    // Without JavaScript a refused save comes back in the address, with what was typed.
+    let returned = action.value().get_untracked().and_then(Result::err);
+    let mut initial = page.values.clone();
+    if let Some(PortalError::Rejected { values: typed, .. }) = &returned {
+        for field in section.fields() {
+            if let Some(value) = typed.get(field.wire_name()) {
+                initial.insert(field.wire_name().to_owned(), value.clone());
+            }
+        }
+    }
+    let values = RwSignal::new(initial);
+    let loaded = RwSignal::new(page.values.clone());
+    let page = StoredValue::new(page);
+    let server_errors = RwSignal::new(match &returned {
+        Some(PortalError::Rejected { errors, .. }) => errors.clone(),
+        _ => Vec::new(),
+    });
+    let alert = RwSignal::new(returned.as_ref().and_then(|error| match error {
+        PortalError::Rejected { errors, .. } if !errors.is_empty() => None,
+        other => Some(other.message()),
+    }));
+    let query = use_query_map();
+    let confirmation = RwSignal::new(
+        query
+            .read_untracked()
+            .get(SAVED_QUERY)
+            .map(|_| saved_message(section, &["saved".to_owned()])),
+    );
+    let touched = RwSignal::new(BTreeSet::<&'static str>::new());
+    let submitted = RwSignal::new(false);
+    let member_email = use_context::<MemberResource>().map(|member| {
+        Signal::derive(move || {
+            member
+                .0
+                .get()
+                .and_then(Result::ok)
+                .flatten()
+                .map(|member| member.email)
+        })
+    });
+
+    // The shared rules, run on every change; shown per field once touched or submitted.
+    let local_errors = Memo::new(move |_| {
+        let values = values.read();
+        let patch = section.patch_from_form(&values, &loaded.read());
+        let billing_country_code = values.get("BillingCountryId").and_then(|id| {
+            page.with_value(|page| {
+                page.countries
+                    .iter()
+                    .find(|country| id.parse() == Ok(country.id))
+                    .map(|country| country.two_digits_code.clone())
+            })
+        });
+        let context = ValidationContext {
+            today: today(),
+            billing_country_code,
+        };
+        let mut errors = patch.validate(&context).err().unwrap_or_default();
+        let new_password = values.get("NewPassword").cloned().unwrap_or_default();
+        let policy = page.with_value(|page| page.policy.clone());
+        if let (Some(policy), false) = (policy, new_password.is_empty()) {
+            let email = member_email.and_then(|email| email.get());
+            let violations = policy.violations(&PasswordCandidate {
+                password: &new_password,
+                email: email.as_deref(),
+                current_password: values.get("CurrentPassword").map(String::as_str),
+                is_common: None,
+            });
+            errors.extend(password_errors(
+                ProfileField::NewPassword.wire_name(),
+                ProfileField::NewPassword.label(),
+                &violations,
+            ));
+        }
+        errors
+    });
+    let dirty = Memo::new(move |_| {
+        !section
+            .patch_from_form(&values.read(), &loaded.read())
+            .is_empty()
+    });
+    if let Some(UnsavedChanges(unsaved)) = use_context::<UnsavedChanges>() {
+        Effect::new(move |_| unsaved.set(dirty.get() && !action.pending().get()));
+        on_cleanup(move || unsaved.set(false));
+    }
+
+    // The server's answer.
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(saved)) => {
+            confirmation.set(Some(saved_message(section, &saved.changed)));
+            server_errors.set(Vec::new());
+            alert.set(None);
+            submitted.set(false);
+            touched.set(BTreeSet::new());
+            loaded.set(saved.values.clone());
+            values.set(saved.values);
+        }
+        Some(Err(error)) => {
+            let errors = match &error {
+                PortalError::Rejected { errors, .. } => errors.clone(),
+                PortalError::ServerFn(_) => Vec::new(),
+            };
+            alert.set(errors.is_empty().then(|| error.message()));
+            focus_first_invalid(section, &errors);
+            server_errors.set(errors);
+        }
+        None => {}
+    });
+
+    let field_state = move |field: ProfileField| {
+        let name = field.wire_name();
+        FieldState {
+            field,
+            value: Signal::derive(move || values.read().get(name).cloned().unwrap_or_default()),
+            set: Callback::new(move |value: String| {
+                values.update(|values| {
+                    values.insert(name.to_owned(), value);
+                });
+                confirmation.set(None);
+                server_errors.update(|errors| errors.retain(|error| error.property_name != name));
+            }),
+            touch: Callback::new(move |()| {
+                touched.update(|touched| {
+                    touched.insert(name);
+                })
+            }),
+            messages: Signal::derive(move || {
+                let shown = submitted.get() || touched.read().contains(name);
+                let mine = |errors: &[FieldError]| -> Vec<String> {
+                    errors
+                        .iter()
+                        .filter(|error| error.property_name == name)
+                        .map(|error| error.message.clone())
+                        .collect()
+                };
+                let local = if shown {
+                    mine(&local_errors.read())
+                } else {
+                    Vec::new()
+                };
+                if local.is_empty() {
+                    mine(&server_errors.read())
+                } else {
+                    local
+                }
+            }),
+        }
+    };
+
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if let Some(typed) = submitted_values(&event, section) {
+            values.set(typed);
+        }
+        submitted.set(true);
+        confirmation.set(None);
+        let errors = local_errors.get_untracked();
+        if !errors.is_empty() {
+            alert.set(None);
+            focus_first_invalid(section, &errors);
+            return;
+        }
+        action.dispatch(SaveProfilePage {
+            section,
+            values: values.get_untracked(),
+            loaded: loaded.get_untracked(),
+        });
+    };
+
+    view! {
+        <form
+            class="profile-form card"
+            class:single-column=section == ProfileSection::Credentials
+            method="post"
+            action=SaveProfilePage::url()
+            novalidate
+            aria-busy=move || action.pending().get().then_some("true")
+            on:submit=on_submit
+        >
+            <input type="hidden" name="section" value=section_name(section) />
+            {loaded
+                .get_untracked()
+                .into_iter()
+                .map(|(name, value)| {
+                    view! { <input type="hidden" name=format!("loaded[{name}]") value=value /> }
+                })
+                .collect_view()}
+            <FormAlert message=alert />
+            {section
+                .fields()
+                .iter()
+                .map(|field| {
+                    let salutation = (*field == ProfileField::Gender)
+                        .then(|| view! { <SalutationPreview values /> });
+                    view! {
+                        <FieldControl state=field_state(*field) page />
+                        {salutation}
+                    }
+                })
+                .collect_view()}
+            <div class="form-actions">
+                <button type="submit" class="button-primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Saving…" } else { "Save changes" }}
+                </button>
+                <p class="form-status" role="status" aria-live="polite">
+                    {move || confirmation.get()}
+                    {move || {
+                        (dirty.get() && confirmation.read().is_none())
+                            .then_some(view! { <span class="unsaved">"You have unsaved changes."</span> })
+                    }}
+                </p>
+            </div>
+        </form>
+    }
+}
+
+/// How the portal will greet the member, as they type their name and choose a gender.
+#[component]
+fn SalutationPreview(values: RwSignal<FormValues>) -> impl IntoView {
+    let greeting = move || {
+        let values = values.read();
+        let gender = values
+            .get("Gender")
+            .and_then(|gender| gender.parse::<Gender>().ok())
+            .unwrap_or_default();
+        salutation(gender, values.get("FullName").map_or("", String::as_str))
+    };
+    view! {
+        <p class="salutation" aria-live="polite">
+            <span class="muted">"We will greet you as: "</span>
+            <strong>{greeting}</strong>
+        </p>
+    }
+}
+
+/// The value the `section` argument has in the form post.
+fn section_name(section: ProfileSection) -> &'static str {
+    match section {
+        ProfileSection::Personal => "personal",
+        ProfileSection::Professional => "professional",
+        ProfileSection::Billing => "billing",
+        ProfileSection::Notifications => "notifications",
+        ProfileSection::Credentials => "credentials",
+    }
+}
+
+fn saved_message(section: ProfileSection, changed: &[String]) -> String {
+    match (section, changed.is_empty()) {
+        (_, true) => "Nothing to save: everything was already up to date.".to_owned(),
+        (ProfileSection::Credentials, false) => {
+            "Your password was changed. Your other devices were signed out.".to_owned()
+        }
+        (_, false) => "Your changes were saved.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_posted_section_name_is_what_the_server_function_reads() {
+        for section in ProfileSection::ALL {
+            let json = serde_json::to_value(section).expect("serialises");
+            assert_eq!(json, section_name(section));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The five profile pages. Each edits one slice of the profile through the same form, filled
+//! on the server so that it arrives complete in the first HTML.
+
+mod controls;
+mod form;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+use crate::{
+    components::session::RequireMember, functions::profile::load_profile_page,
+    model::profile::section::ProfileSection,
+};
+use form::ProfileForm;
+
+/// Renders whichever section the current address names, for signed-in members only.
+#[component]
+pub fn ProfileSectionPage() -> impl IntoView {
+    let location = use_location();
+    let section = Memo::new(move |_| {
+        ProfileSection::from_path(&location.pathname.get()).unwrap_or(ProfileSection::Personal)
+    });
+    view! {
+        <RequireMember>
+            {move || {
+                let section = section.get();
+                let page = Resource::new(move || (), move |_| load_profile_page(section));
+                view! {
+                    <Title text=section.title() />
+                    <h1>{section.title()}</h1>
+                    <p class="lead">{section.summary()}</p>
+                    <Suspense fallback=|| view! { <p class="loading">"Loading your profile…"</p> }>
+                        {move || Suspend::new(async move {
+                            match page.await {
+                                Ok(page) => view! { <ProfileForm section page /> }.into_any(),
+                                Err(error) => {
+                                    view! { <p class="form-alert" role="alert">{error.message()}</p> }
+                                        .into_any()
+                                }
+                            }
+                        })}
+                    </Suspense>
+                }
+            }}
+        </RequireMember>
+    }
+}

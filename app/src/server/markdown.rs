@@ -1,0 +1,77 @@
+//! Member-written Markdown to HTML that is safe to put into a page: CommonMark by
+//! pulldown-cmark, then every tag, attribute and URL scheme checked by ammonia's allow-list.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{html, Options, Parser};
+
+/// Only http(s) and mail links survive; ammonia removes `<script>`, `on*=` handlers, `style`
+/// and `javascript:` URLs, and marks links `rel="noopener noreferrer nofollow"`.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer nofollow"));
+    builder
+});
+
+/// Renders a profile summary for display.
+pub fn render(markdown: &str) -> String {
+    let parser = Parser::new_ext(
+        markdown,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
+    );
+    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, parser);
+    SANITIZER.clean(&unsafe_html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn markdown_becomes_html() {
+        let html = render("**Designer** at [Acme](https://acme.example)\n\n- maps\n- type");
+        assert!(html.contains("<strong>Designer</strong>"), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="https://acme.example" rel="noopener noreferrer nofollow">Acme</a>"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<li>maps</li>"), "{html}");
+    }
+
+    #[test]
+    fn scripts_handlers_and_javascript_links_come_out_inert() {
+        let cases = [
+            "<script>alert(1)</script>",
+            r#"<img src="x" onerror="alert(1)">"#,
+            "[click](javascript:alert(1))",
+            r#"<a href="javascript:alert(1)">click</a>"#,
+            r#"<a href="JaVaScRiPt:alert(1)">click</a>"#,
+            r#"<iframe src="https://evil.example"></iframe>"#,
+            r#"<p style="position:fixed" onclick="alert(1)">x</p>"#,
+            "<svg><script>alert(1)</script></svg>",
+        ];
+        for case in cases {
+            let html = render(case).to_lowercase();
+            for needle in [
+                "<script",
+                "onerror",
+                "onclick",
+                "javascript:",
+                "<iframe",
+                "style=",
+            ] {
+                assert!(!html.contains(needle), "{case:?} gave {html:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_text_is_escaped_not_dropped() {
+        assert_eq!(render("1 < 2 & 3 > 2"), "<p>1 &lt; 2 &amp; 3 &gt; 2</p>\n");
+    }
+}
