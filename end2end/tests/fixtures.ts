@@ -54,3 +54,20 @@ export function newMember(fullName = "Jane Doe") {
     fullName,
   };
 }
+
+/** Changes the signed-in member's profile through the JSON API (the page's cookie session). */
+export async function patchProfile(page: Page, fields: Record<string, unknown>) {
+  const response = await page.request.patch("/api/public/coworker/profile", {
+    data: fields,
+    headers: { Origin: test.info().project.use.baseURL ?? "" },
+  });
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+/** The messages shown next to the field with this id, and that the field points at them. */
+export async function expectFieldError(page: Page, id: string, message: RegExp) {
+  const field = page.locator(`#${id}`);
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await expect(field).toHaveAttribute("aria-describedby", new RegExp(`${id}-error`));
+  await expect(page.locator(`#${id}-error`)).toContainText(message);
+}

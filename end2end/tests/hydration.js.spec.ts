@@ -6,7 +6,9 @@ test("after hydration the salutation preview follows what the member types", asy
   await page.goto("/profile");
   await waitForHydration(page);
 
-  const preview = page.locator(".salutation");
+  const preview = page.locator(".salutation strong");
+  await expect(preview).toHaveText("Dear Jane Doe");
+  await page.getByLabel("Full name").fill("");
   await expect(preview).toHaveText("Dear member");
   await page.getByLabel("Full name").fill("Jane Doe");
   await expect(preview).toHaveText("Dear Jane Doe");

@@ -3,7 +3,7 @@
 use leptos::{
     prelude::*,
     wasm_bindgen::JsCast,
-    web_sys::{HtmlFormElement, HtmlInputElement, SubmitEvent},
+    web_sys::{HtmlFormElement, HtmlInputElement, MouseEvent, SubmitEvent},
 };
 
 /// Copies what the submitted form's inputs hold into their signals, so that text typed before
@@ -24,6 +24,14 @@ pub fn sync_from_form(event: &SubmitEvent, fields: &[(&str, RwSignal<String>)]) 
             signal.set(input.value());
         }
     }
+}
+
+/// For `on:mousedown` of a submit button. A field shows its messages when it loses focus; if
+/// pressing the button took the focus, the messages appearing above it would push the button
+/// away before the mouse is released, and the click would be lost. The submit checks every
+/// field anyway.
+pub fn keep_focus(event: MouseEvent) {
+    event.prevent_default();
 }
 
 /// A labelled input bound to `value`, with the messages about it shown beside it and announced

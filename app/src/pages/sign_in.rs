@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::{sync_from_form, FormAlert, TextField},
+    components::form::{keep_focus, sync_from_form, FormAlert, TextField},
     functions::{
         auth::{sign_up_policy, SignIn, SignUp},
         error::PortalError,
@@ -283,7 +283,12 @@ pub fn SignupPage() -> impl IntoView {
                         <li class="checklist-note">"Not a commonly used password (checked when you submit)"</li>
                     </ul>
                 </Transition>
-                <button type="submit" class="button-primary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    class="button-primary"
+                    disabled=move || action.pending().get()
+                    on:mousedown=keep_focus
+                >
                     {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
                 </button>
             </form>

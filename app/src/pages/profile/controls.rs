@@ -272,7 +272,7 @@ fn TagChips(state: FieldState) -> impl IntoView {
         state.set.run(kept.join(", "));
     };
     view! {
-        <ul class="chips" aria-label="Tags">
+        <ul class="chips" aria-label="Your tags">
             {move || {
                 split_tags(&state.value.get())
                     .into_iter()
@@ -333,7 +333,7 @@ fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
     };
     view! {
         <section class="markdown-preview" aria-labelledby="summary-preview-title" aria-busy=move || render.pending().get().then_some("true")>
-            <h3 id="summary-preview-title">"Preview"</h3>
+            <h2 id="summary-preview-title">"Preview"</h2>
             <div class="markdown" inner_html=html></div>
         </section>
     }

@@ -15,7 +15,11 @@ use leptos_router::hooks::use_query_map;
 
 use super::controls::{FieldControl, FieldState};
 use crate::{
-    components::{form::FormAlert, session::MemberResource, unsaved::UnsavedChanges},
+    components::{
+        form::{keep_focus, FormAlert},
+        session::MemberResource,
+        unsaved::UnsavedChanges,
+    },
     functions::{
         error::PortalError,
         profile::{ProfilePage, SaveProfilePage, SAVED_QUERY},
@@ -290,7 +294,12 @@ pub fn ProfileForm(section: ProfileSection, page: ProfilePage) -> impl IntoView 
                 })
                 .collect_view()}
             <div class="form-actions">
-                <button type="submit" class="button-primary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    class="button-primary"
+                    disabled=move || action.pending().get()
+                    on:mousedown=keep_focus
+                >
                     {move || if action.pending().get() { "Saving…" } else { "Save changes" }}
                 </button>
                 <p class="form-status" role="status" aria-live="polite">

@@ -1,0 +1,42 @@
+// axe-core on every page, at phone and desktop widths, also with field errors showing.
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, waitForHydration, signUpViaApi, patchProfile } from "./fixtures";
+
+const pages = [
+  "/profile",
+  "/profile/professional",
+  "/profile/billing",
+  "/profile/notifications",
+  "/profile/password",
+  "/directory",
+];
+
+for (const width of [360, 1280]) {
+  test(`every page has no axe violations at ${width}px`, async ({ page, browser, baseURL }) => {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of ["/", "/login", "/signup"]) {
+      await page.goto(path);
+      await waitForHydration(page);
+      const results = await new AxeBuilder({ page }).analyze();
+      expect(results.violations, `${path}`).toEqual([]);
+    }
+    await signUpViaApi(page);
+    await patchProfile(page, { ProfileIsPublic: true, ProfileSummary: "**Hello** [site](https://example.com)", ProfileTags: "a, b" });
+    for (const path of pages) {
+      await page.goto(path);
+      await waitForHydration(page);
+      const results = await new AxeBuilder({ page }).analyze();
+      expect(results.violations, `${path}`).toEqual([]);
+    }
+    await page.goto("/profile");
+    await waitForHydration(page);
+    await page.getByLabel("Full name").fill("");
+    await page.getByLabel("Mobile phone").fill("abc");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.locator("#FullName-error")).toBeVisible();
+    const withErrors = await new AxeBuilder({ page }).analyze();
+    expect(withErrors.violations, "/profile with errors").toEqual([]);
+    void browser;
+    void baseURL;
+  });
+}
