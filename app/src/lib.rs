@@ -36,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -49,7 +49,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
 
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css") />
@@ -59,7 +58,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/signup") view=SignupPage />
+                    // Async: the password policy is in the first HTML, so the form is there
+                    // without JavaScript too.
+                    <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     // Async: the session is known before the first byte, so a signed-out
                     // visitor gets a real 302 to the sign-in page.
                     <Route path=path!("/profile") view=ProfileSectionPage ssr=SsrMode::Async />
@@ -90,12 +91,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Sets `data-hydrated` on `<html>` once the wasm has taken over the server-rendered page, so that
-/// end-to-end tests (and CSS) can tell a hydrated page from a static one.
-fn mark_hydrated() {
-    Effect::new(|_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
+/// Brings the islands of the server-rendered page (the forms) to life. Called by the wasm entry
+/// point; it lives here so that linking it also links the islands this crate exports.
+#[cfg(feature = "hydrate")]
+pub fn hydrate_islands() {
+    // A server function that redirects (sign-in, sign-up) loads the page it names.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = window().location().set_href(location);
     });
+    leptos::mount::hydrate_islands();
+    // Lets end-to-end tests (and CSS) tell an interactive page from a static one.
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }

@@ -1,9 +1,10 @@
-//! The wasm entry point: takes over the server-rendered page so that it becomes interactive.
+//! The wasm entry point. Only the islands of a page (its forms) are hydrated; everything else is
+//! plain server-rendered HTML, so only the islands' code is shipped.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    app::hydrate_islands();
 }

@@ -4,18 +4,13 @@
 use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::components::A;
 
-use super::{
-    session::{provide_member_resource, MemberResource},
-    unsaved::{confirm_leaving, provide_unsaved_changes},
-};
+use super::session::{provide_member_resource, MemberResource};
 use crate::{functions::auth::SignOut, model::profile::section::ProfileSection};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let member = provide_member_resource();
-    let unsaved = provide_unsaved_changes();
     view! {
-        <div class="page" on:click=confirm_leaving(unsaved)>
         <a class="skip-link" href="#main">
             "Skip to content"
         </a>
@@ -55,14 +50,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                 {children()}
             </main>
         </div>
-        </div>
     }
 }
 
-/// The member's name and a sign-out button, or a sign-in link.
+/// The member's name and a sign-out button (a plain form post), or a sign-in link.
 #[component]
 fn MemberMenu(member: MemberResource) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
     move || {
         Suspend::new(async move {
             match member.0.await {
@@ -71,14 +64,7 @@ fn MemberMenu(member: MemberResource) -> impl IntoView {
                         <span class="member-name" title=member.email.clone()>
                             {member.full_name.clone()}
                         </span>
-                        <form
-                            method="post"
-                            action=SignOut::url()
-                            on:submit=move |event| {
-                                event.prevent_default();
-                                sign_out.dispatch(SignOut {});
-                            }
-                        >
+                        <form method="post" action=SignOut::url()>
                             <button type="submit" class="button-quiet">
                                 "Sign out"
                             </button>

@@ -25,6 +25,8 @@ pub struct ProfilePage {
     pub policy: Option<PasswordPolicy>,
     /// The stored profile summary rendered as the directory shows it, on the professional page.
     pub summary_html: Option<String>,
+    /// The member's e-mail address, on the credentials page (a new password must differ).
+    pub email: Option<String>,
 }
 
 /// What a save did, and the page's values as now stored (normalised: trimmed, `www.x.com` as
@@ -61,6 +63,16 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
         },
         policy: if section == ProfileSection::Credentials {
             Some(accounts::policy_for_profile(&state.pool, profile.id).await?)
+        } else {
+            None
+        },
+        email: if section == ProfileSection::Credentials {
+            Some(
+                accounts::current_session(&state.pool, &session)
+                    .await?
+                    .user
+                    .email,
+            )
         } else {
             None
         },

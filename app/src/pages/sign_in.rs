@@ -17,12 +17,6 @@ use crate::{
     },
 };
 
-/// The error of the last submit: from the action in the browser, or (without JavaScript) the
-/// one Leptos put in the redirect URL.
-fn last_error(value: impl Get<Value = Option<Result<(), PortalError>>>) -> Option<PortalError> {
-    value.get().and_then(Result::err)
-}
-
 fn next_param() -> Signal<String> {
     let query = use_query_map();
     Signal::derive(move || query.read().get("next").unwrap_or_default())
@@ -30,14 +24,43 @@ fn next_param() -> Signal<String> {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let next = next_param().get_untracked();
+    // Without JavaScript a refused sign-in comes back in the address.
+    let returned = ServerAction::<SignIn>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
+    let signup = format!("/signup?next={next}");
+    view! {
+        <Title text="Sign in" />
+        <section class="auth-card card">
+            <h1>"Sign in"</h1>
+            <LoginForm next returned />
+            <p class="auth-switch">"New here? " <a href=signup>"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// The sign-in form: an island, checked in the browser before it is sent.
+#[island]
+fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let kept = action.value().get_untracked().and_then(Result::err);
+    let returned = RwSignal::new(returned);
     let email = RwSignal::new(
-        kept.and_then(|error| error.kept_value("email"))
+        returned
+            .get_untracked()
+            .and_then(|error| error.kept_value("email"))
             .unwrap_or_default(),
     );
     let password = RwSignal::new(String::new());
-    let next = next_param();
+    let next = StoredValue::new(next);
+    let last_error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| returned.get())
+    };
     let local_errors = RwSignal::new(Vec::<(&'static str, String)>::new());
 
     let messages = move |property: &'static str| {
@@ -51,7 +74,7 @@ pub fn LoginPage() -> impl IntoView {
             if !local.is_empty() {
                 return local;
             }
-            last_error(action.value())
+            last_error()
                 .map(|error| error.field_messages(property))
                 .unwrap_or_default()
         })
@@ -60,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
         local_errors
             .read()
             .is_empty()
-            .then(|| last_error(action.value()).map(|error| error.message()))
+            .then(|| last_error().map(|error| error.message()))
             .flatten()
     });
     let check = move || {
@@ -75,11 +98,8 @@ pub fn LoginPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Sign in" />
-        <section class="auth-card card">
-            <h1>"Sign in"</h1>
-            <FormAlert message=alert />
-            <form
+        <FormAlert message=alert />
+        <form
                 method="post"
                 action=SignIn::url()
                 novalidate
@@ -92,12 +112,12 @@ pub fn LoginPage() -> impl IntoView {
                             .dispatch(SignIn {
                                 email: email.get_untracked(),
                                 password: password.get_untracked(),
-                                next: Some(next.get_untracked()),
+                                next: Some(next.get_value()),
                             });
                     }
                 }
             >
-                <input type="hidden" name="next" value=next />
+                <input type="hidden" name="next" value=next.get_value() />
                 <TextField
                     name="email"
                     label="E-mail address"
@@ -118,27 +138,65 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
-            <p class="auth-switch">
-                "New here? " <a href=move || format!("/signup?next={}", next.get())>"Create an account"</a>
-            </p>
-        </section>
     }
 }
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
+    let next = next_param().get_untracked();
+    let returned = ServerAction::<SignUp>::new()
+        .value()
+        .get_untracked()
+        .and_then(Result::err);
+    let login = format!("/login?next={next}");
+    let policy = Resource::new(|| (), |_| sign_up_policy());
+    view! {
+        <Title text="Create an account" />
+        <section class="auth-card card">
+            <h1>"Create an account"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {
+                    let (next, returned) = (next.clone(), returned.clone());
+                    move || {
+                        let (next, returned) = (next.clone(), returned.clone());
+                        Suspend::new(async move {
+                            let policy = policy.await.unwrap_or_default();
+                            view! { <SignupForm next returned policy /> }
+                        })
+                    }
+                }
+            </Suspense>
+            <p class="auth-switch">"Already a member? " <a href=login>"Sign in"</a></p>
+        </section>
+    }
+}
+
+/// The sign-up form: an island with the live password checklist of the location's policy.
+#[island]
+fn SignupForm(
+    next: String,
+    returned: Option<PortalError>,
+    policy: PasswordPolicy,
+) -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let kept = action.value().get_untracked().and_then(Result::err);
+    let returned = RwSignal::new(returned);
     let kept_value = |name: &str| {
-        kept.as_ref()
+        returned
+            .get_untracked()
             .and_then(|error| error.kept_value(name))
             .unwrap_or_default()
     };
     let email = RwSignal::new(kept_value("email"));
     let full_name = RwSignal::new(kept_value("full_name"));
     let password = RwSignal::new(String::new());
-    let next = next_param();
-    let policy = Resource::new(|| (), |_| sign_up_policy());
+    let next = StoredValue::new(next);
+    let last_error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| returned.get())
+    };
     let touched = RwSignal::new(Vec::<&'static str>::new());
     let submitted = RwSignal::new(false);
 
@@ -151,12 +209,8 @@ pub fn SignupPage() -> impl IntoView {
             })
         })
     };
-    let current_policy = move || {
-        policy
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_else(PasswordPolicy::default)
-    };
+    let policy = StoredValue::new(policy);
+    let current_policy = move || policy.get_value();
     // The same rules the server runs, minus the common-password list it alone holds.
     let local_messages = move |property: &'static str| -> Vec<String> {
         match property {
@@ -190,13 +244,13 @@ pub fn SignupPage() -> impl IntoView {
             if !local.is_empty() {
                 return local;
             }
-            last_error(action.value())
+            last_error()
                 .map(|error| error.field_messages(property))
                 .unwrap_or_default()
         })
     };
     let alert = Signal::derive(move || {
-        last_error(action.value())
+        last_error()
             .filter(
                 |error| matches!(error, PortalError::Rejected { errors, .. } if errors.is_empty()),
             )
@@ -204,11 +258,8 @@ pub fn SignupPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Create an account" />
-        <section class="auth-card card">
-            <h1>"Create an account"</h1>
-            <FormAlert message=alert />
-            <form
+        <FormAlert message=alert />
+        <form
                 method="post"
                 action=SignUp::url()
                 novalidate
@@ -228,12 +279,12 @@ pub fn SignupPage() -> impl IntoView {
                                 email: email.get_untracked(),
                                 password: password.get_untracked(),
                                 full_name: full_name.get_untracked(),
-                                next: Some(next.get_untracked()),
+                                next: Some(next.get_value()),
                             });
                     }
                 }
             >
-                <input type="hidden" name="next" value=next />
+                <input type="hidden" name="next" value=next.get_value() />
                 <TextField
                     name="full_name"
                     label="Full name"
@@ -261,7 +312,6 @@ pub fn SignupPage() -> impl IntoView {
                     messages=messages("Password")
                     on_blur=touch("Password")
                 />
-                <Transition fallback=|| ()>
                     <ul class="checklist" aria-label="Password rules">
                         {move || {
                             current_policy()
@@ -282,7 +332,6 @@ pub fn SignupPage() -> impl IntoView {
                         }}
                         <li class="checklist-note">"Not a commonly used password (checked when you submit)"</li>
                     </ul>
-                </Transition>
                 <button
                     type="submit"
                     class="button-primary"
@@ -292,9 +341,5 @@ pub fn SignupPage() -> impl IntoView {
                     {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
                 </button>
             </form>
-            <p class="auth-switch">
-                "Already a member? " <a href=move || format!("/login?next={}", next.get())>"Sign in"</a>
-            </p>
-        </section>
     }
 }

@@ -130,14 +130,14 @@ impl ProfileField {
 
     /// The known name closest to a misspelt one, if any is reasonably close.
     pub fn closest_to(name: &str) -> Option<ProfileField> {
-        let lowered = name.to_lowercase();
+        let lowered = name.to_ascii_lowercase();
         ProfileField::ALL
             .iter()
             .copied()
             .map(|field| {
                 let similarity = strsim::normalized_damerau_levenshtein(
                     &lowered,
-                    &field.wire_name().to_lowercase(),
+                    &field.wire_name().to_ascii_lowercase(),
                 );
                 (field, similarity)
             })

@@ -5,6 +5,7 @@ pub mod field;
 pub mod patch;
 pub mod rules;
 pub mod section;
+pub mod web_address;
 
 #[cfg(test)]
 mod tests;

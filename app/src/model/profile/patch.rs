@@ -89,6 +89,17 @@ impl ProfilePatch {
         self
     }
 
+    /// Records that `field` was sent as the wrong type of value (`expected` says which);
+    /// [`ProfilePatch::validate`] reports it.
+    pub fn wrong_type(mut self, field: ProfileField, expected: &str, sent: String) -> Self {
+        self.rejected.push(FieldError {
+            property_name: field.wire_name().to_owned(),
+            message: format!("{} must be {expected}.", field.label()),
+            attempted_value: (!field.is_secret()).then_some(sent),
+        });
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -115,6 +126,7 @@ impl ProfilePatch {
             });
             return patch;
         };
+        let mut wrong_types = Vec::new();
         let errors = &mut patch.rejected;
         for (name, value) in object {
             let Some(field) = ProfileField::from_wire_name(name) else {
@@ -132,14 +144,14 @@ impl ProfilePatch {
                 Ok(sent) => {
                     patch.entries.insert(field, sent);
                 }
-                Err(expected) => errors.push(FieldError {
-                    property_name: field.wire_name().to_owned(),
-                    message: format!("{} must be {expected}.", field.label()),
-                    attempted_value: (!field.is_secret()).then(|| value.to_string()),
-                }),
+                Err(expected) => wrong_types.push((field, expected, value.to_string())),
             }
         }
-        patch
+        wrong_types
+            .into_iter()
+            .fold(patch, |patch, (field, expected, sent)| {
+                patch.wrong_type(field, expected, sent)
+            })
     }
 
     /// The patch as a JSON object with wire names (what `from_json` reads).

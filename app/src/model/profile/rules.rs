@@ -4,7 +4,7 @@
 
 use chrono::{Months, NaiveDate};
 
-use super::field::SocialNetwork;
+use super::{field::SocialNetwork, web_address};
 
 /// A rule broken by a value: "must be at most 100 characters long".
 pub type Broken = String;
@@ -31,10 +31,7 @@ pub fn date_of_birth(value: &str, today: NaiveDate) -> Result<Option<String>, Br
     if value.is_empty() {
         return Ok(None);
     }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .filter(|_| value.len() == 10)
-        .ok_or_else(|| "must be a date like 1990-06-15".to_owned())?;
+    let date = parse_iso_date(value).ok_or_else(|| "must be a date like 1990-06-15".to_owned())?;
     if date > today {
         return Err("must not be in the future".to_owned());
     }
@@ -44,7 +41,24 @@ pub fn date_of_birth(value: &str, today: NaiveDate) -> Result<Option<String>, Br
     if date < earliest {
         return Err("must be within the last 130 years".to_owned());
     }
-    Ok(Some(date.format("%Y-%m-%d").to_string()))
+    Ok(Some(value.to_owned()))
+}
+
+/// `YYYY-MM-DD` exactly, as a real calendar date. Parsed by hand rather than with chrono's
+/// format-string parser, which would add its whole formatting engine to the browser bundle.
+fn parse_iso_date(value: &str) -> Option<NaiveDate> {
+    let bytes = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = value.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
 /// A phone number in any human format: 5 to 20 digits once spaces, dashes, dots, parentheses
@@ -137,7 +151,7 @@ pub fn tax_id(value: &str, billing_country: Option<&str>) -> Result<Option<Strin
     let compact: String = value
         .chars()
         .filter(|c| !matches!(c, ' ' | '.' | '-'))
-        .flat_map(char::to_uppercase)
+        .map(|c| c.to_ascii_uppercase())
         .collect();
     if compact.is_empty() {
         return Ok(None);
@@ -182,14 +196,13 @@ pub fn website(value: &str) -> Result<Option<String>, Broken> {
     } else {
         format!("https://{value}")
     };
-    let parsed = url::Url::parse(&candidate)
-        .map_err(|_| "must be a web address like https://example.com".to_owned())?;
-    if !matches!(parsed.scheme(), "http" | "https") {
+    let parsed = web_address::parse(&candidate)
+        .ok_or_else(|| "must be a web address like https://example.com".to_owned())?;
+    if !matches!(parsed.scheme.as_str(), "http" | "https") {
         return Err("must start with http:// or https://".to_owned());
     }
-    let host_ok = parsed
-        .host_str()
-        .is_some_and(|host| host.contains('.') && !host.starts_with('.') && !host.ends_with('.'));
+    let host = &parsed.host;
+    let host_ok = host.contains('.') && !host.starts_with('.') && !host.ends_with('.');
     if !host_ok || value.chars().any(char::is_whitespace) {
         return Err("must be a web address like https://example.com".to_owned());
     }
@@ -216,10 +229,7 @@ pub fn tags(value: &str) -> Result<Option<String>, Broken> {
                 "must each be at most {MAX_TAG_LENGTH} characters long (\"{tag}\" is longer)"
             ));
         }
-        if !kept
-            .iter()
-            .any(|seen| seen.to_lowercase() == tag.to_lowercase())
-        {
+        if !kept.iter().any(|seen| lowercase(seen) == lowercase(tag)) {
             kept.push(tag);
         }
     }
@@ -230,6 +240,20 @@ pub fn tags(value: &str) -> Result<Option<String>, Broken> {
         ));
     }
     Ok((!kept.is_empty()).then(|| kept.join(", ")))
+}
+
+/// Unicode lower case, for comparing tags: Rust's tables on the server, the browser's own
+/// (`String.prototype.toLowerCase`, the same Unicode mapping) in wasm, which keeps the case
+/// tables out of the bundle.
+fn lowercase(text: &str) -> String {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.to_lowercase()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(text).to_lower_case())
+    }
 }
 
 /// The tags of a comma-separated list as typed or stored, trimmed, empty ones dropped (what
@@ -316,7 +340,7 @@ pub fn social(network: SocialNetwork, value: &str) -> Result<Option<String>, Bro
     let looks_like_url = value.contains("://")
         || network.hosts().iter().any(|host| {
             value
-                .to_lowercase()
+                .to_ascii_lowercase()
                 .trim_start_matches("www.")
                 .starts_with(host)
         });
@@ -355,8 +379,8 @@ fn handle_from_url(network: SocialNetwork, value: &str) -> Option<String> {
     } else {
         format!("https://{value}")
     };
-    let url = url::Url::parse(&candidate).ok()?;
-    let host = url.host_str()?.to_lowercase();
+    let url = web_address::parse(&candidate)?;
+    let host = url.host;
     let host = host
         .strip_prefix("www.")
         .or_else(|| host.strip_prefix("mobile."))
@@ -364,10 +388,7 @@ fn handle_from_url(network: SocialNetwork, value: &str) -> Option<String> {
     if !network.hosts().contains(&host) {
         return None;
     }
-    let segments: Vec<&str> = url
-        .path_segments()?
-        .filter(|segment| !segment.is_empty())
-        .collect();
+    let segments = url.path_segments;
     match network {
         SocialNetwork::Linkedin => match segments.as_slice() {
             [section, name, ..] => Some(format!("{section}/{name}")),
@@ -409,6 +430,11 @@ mod tests {
             ("2023-02-29", Err("must be a date like 1990-06-15")),
             ("15/06/1990", Err("must be a date like 1990-06-15")),
             ("1990-6-15", Err("must be a date like 1990-06-15")),
+            ("1990-13-01", Err("must be a date like 1990-06-15")),
+            ("1990-06-1x", Err("must be a date like 1990-06-15")),
+            ("+990-06-15", Err("must be a date like 1990-06-15")),
+            ("1990/06/15", Err("must be a date like 1990-06-15")),
+            ("1990-06-15T00:00", Err("must be a date like 1990-06-15")),
             ("2026-11-22", Ok(Some("2026-11-22".to_owned()))),
             ("2026-11-23", Err("must not be in the future")),
             ("1896-11-22", Ok(Some("1896-11-22".to_owned()))),

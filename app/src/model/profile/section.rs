@@ -155,7 +155,9 @@ impl ProfileSection {
     /// meanwhile. Only this page's fields are read. A switch missing from `values` is off (an
     /// unticked checkbox is not submitted); any other missing field is left as it is.
     pub fn patch_from_form(self, values: &FormValues, loaded: &FormValues) -> ProfilePatch {
-        let mut body = Map::new();
+        // Built directly rather than through the JSON parser, which would bring serde_json's
+        // `Value` into the browser bundle for nothing.
+        let mut patch = ProfilePatch::new();
         for &field in self.fields() {
             let name = field.wire_name();
             let sent = match (field.kind(), values.get(name)) {
@@ -170,19 +172,17 @@ impl ProfileSection {
             if loaded.get(name) == Some(&sent) {
                 continue;
             }
-            let json = match field.kind() {
-                FieldKind::Flag => Value::Bool(sent == "true"),
-                FieldKind::CountryId if sent.trim().is_empty() => Value::Null,
-                // Anything but a number stays text, which the patch reports as a wrong type.
-                FieldKind::CountryId => sent
-                    .trim()
-                    .parse::<i64>()
-                    .map_or(Value::String(sent), Value::from),
-                _ => Value::String(sent),
+            patch = match field.kind() {
+                FieldKind::Flag => patch.set_flag(field, sent == "true"),
+                FieldKind::CountryId if sent.trim().is_empty() => patch.clear(field),
+                FieldKind::CountryId => match sent.trim().parse::<i64>() {
+                    Ok(id) => patch.set_integer(field, id),
+                    Err(_) => patch.wrong_type(field, "a whole number", sent),
+                },
+                _ => patch.set_text(field, sent),
             };
-            body.insert(name.to_owned(), json);
         }
-        ProfilePatch::from_json(&Value::Object(body))
+        patch
     }
 }
 

@@ -11,18 +11,16 @@ use leptos::{
     wasm_bindgen::JsCast,
     web_sys::{FormData, HtmlElement, HtmlFormElement, SubmitEvent},
 };
-use leptos_router::hooks::use_query_map;
 
 use super::controls::{FieldControl, FieldState};
 use crate::{
     components::{
         form::{keep_focus, FormAlert},
-        session::MemberResource,
-        unsaved::UnsavedChanges,
+        unsaved::warn_before_leaving,
     },
     functions::{
         error::PortalError,
-        profile::{ProfilePage, SaveProfilePage, SAVED_QUERY},
+        profile::{ProfilePage, SaveProfilePage},
     },
     model::{
         account::password_errors,
@@ -89,12 +87,17 @@ fn focus_first_invalid(section: ProfileSection, errors: &[FieldError]) {
     }
 }
 
-/// The form of `section`, filled with `page`.
-#[component]
-pub fn ProfileForm(section: ProfileSection, page: ProfilePage) -> impl IntoView {
+/// The form of `section`, filled with `page`: an island, the part of the page the browser runs.
+/// `returned` is a refused save that came back in the address (a post without JavaScript),
+/// with what was typed; `saved` says the page was reached after a successful one.
+#[island]
+pub fn ProfileForm(
+    section: ProfileSection,
+    page: ProfilePage,
+    returned: Option<PortalError>,
+    saved: bool,
+) -> impl IntoView {
     let action = ServerAction::<SaveProfilePage>::new();
-    // Without JavaScript a refused save comes back in the address, with what was typed.
-    let returned = action.value().get_untracked().and_then(Result::err);
     let mut initial = page.values.clone();
     if let Some(PortalError::Rejected { values: typed, .. }) = &returned {
         for field in section.fields() {
@@ -114,25 +117,9 @@ pub fn ProfileForm(section: ProfileSection, page: ProfilePage) -> impl IntoView 
         PortalError::Rejected { errors, .. } if !errors.is_empty() => None,
         other => Some(other.message()),
     }));
-    let query = use_query_map();
-    let confirmation = RwSignal::new(
-        query
-            .read_untracked()
-            .get(SAVED_QUERY)
-            .map(|_| saved_message(section, &["saved".to_owned()])),
-    );
+    let confirmation = RwSignal::new(saved.then(|| saved_message(section, &["saved".to_owned()])));
     let touched = RwSignal::new(BTreeSet::<&'static str>::new());
     let submitted = RwSignal::new(false);
-    let member_email = use_context::<MemberResource>().map(|member| {
-        Signal::derive(move || {
-            member
-                .0
-                .get()
-                .and_then(Result::ok)
-                .flatten()
-                .map(|member| member.email)
-        })
-    });
 
     // The shared rules, run on every change; shown per field once touched or submitted.
     let local_errors = Memo::new(move |_| {
@@ -154,7 +141,7 @@ pub fn ProfileForm(section: ProfileSection, page: ProfilePage) -> impl IntoView 
         let new_password = values.get("NewPassword").cloned().unwrap_or_default();
         let policy = page.with_value(|page| page.policy.clone());
         if let (Some(policy), false) = (policy, new_password.is_empty()) {
-            let email = member_email.and_then(|email| email.get());
+            let email = page.with_value(|page| page.email.clone());
             let violations = policy.violations(&PasswordCandidate {
                 password: &new_password,
                 email: email.as_deref(),
@@ -174,10 +161,9 @@ pub fn ProfileForm(section: ProfileSection, page: ProfilePage) -> impl IntoView 
             .patch_from_form(&values.read(), &loaded.read())
             .is_empty()
     });
-    if let Some(UnsavedChanges(unsaved)) = use_context::<UnsavedChanges>() {
-        Effect::new(move |_| unsaved.set(dirty.get() && !action.pending().get()));
-        on_cleanup(move || unsaved.set(false));
-    }
+    warn_before_leaving(Signal::derive(move || {
+        dirty.get() && !action.pending().get() && !action.value().with(|v| matches!(v, Some(Ok(_))))
+    }));
 
     // The server's answer.
     Effect::new(move |_| match action.value().get() {

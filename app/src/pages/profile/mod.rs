@@ -6,10 +6,11 @@ mod form;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
-    components::session::RequireMember, functions::profile::load_profile_page,
+    components::session::RequireMember,
+    functions::profile::{load_profile_page, SaveProfilePage, SAVED_QUERY},
     model::profile::section::ProfileSection,
 };
 use form::ProfileForm;
@@ -18,6 +19,10 @@ use form::ProfileForm;
 #[component]
 pub fn ProfileSectionPage() -> impl IntoView {
     let location = use_location();
+    let query = use_query_map();
+    // A save posted without JavaScript comes back here: refused (the error and what was
+    // typed are in the address) or done (`?saved=1`).
+    let action = ServerAction::<SaveProfilePage>::new();
     let section = Memo::new(move |_| {
         ProfileSection::from_path(&location.pathname.get()).unwrap_or(ProfileSection::Personal)
     });
@@ -33,7 +38,11 @@ pub fn ProfileSectionPage() -> impl IntoView {
                     <Suspense fallback=|| view! { <p class="loading">"Loading your profile…"</p> }>
                         {move || Suspend::new(async move {
                             match page.await {
-                                Ok(page) => view! { <ProfileForm section page /> }.into_any(),
+                                Ok(page) => {
+                                    let returned = action.value().get_untracked().and_then(Result::err);
+                                    let saved = query.read_untracked().get(SAVED_QUERY).is_some();
+                                    view! { <ProfileForm section page returned saved /> }.into_any()
+                                }
                                 Err(error) => {
                                     view! { <p class="form-alert" role="alert">{error.message()}</p> }
                                         .into_any()
