@@ -11,9 +11,23 @@ use tower_http::trace::TraceLayer;
 
 use crate::api;
 
+/// The partner support-profile API (seed 000), each path under both of its names.
+fn support_profile_routes() -> Router<AppState> {
+    let resource = || {
+        get(api::support::read)
+            .put(api::support::replace)
+            .layer(DefaultBodyLimit::max(api::support::MAX_BODY_BYTES))
+    };
+    Router::new()
+        .route("/v1/profiles/support", resource())
+        .route("/v1/profiles/supportprofile", resource())
+        .layer(axum::middleware::from_fn(api::partner::request_ids))
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
+        .merge(support_profile_routes())
         .route("/api/health", get(api::health::health))
         .route("/api/auth/signup", post(api::auth::sign_up))
         .route("/api/auth/login", post(api::auth::log_in))

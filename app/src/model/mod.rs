@@ -7,3 +7,4 @@ pub mod field_error;
 pub mod gender;
 pub mod password_policy;
 pub mod profile;
+pub mod support;

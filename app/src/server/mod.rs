@@ -12,4 +12,5 @@ pub mod profiles;
 pub mod session_cookie;
 pub mod sessions;
 pub mod state;
+pub mod support;
 pub mod throttle;

@@ -2,7 +2,10 @@
 
 pub mod auth;
 pub mod envelope;
+pub mod etag;
 pub mod health;
 pub mod json_body;
+pub mod partner;
 pub mod profile;
 pub mod session_auth;
+pub mod support;

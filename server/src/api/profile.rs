@@ -14,41 +14,13 @@ use serde_json::Value;
 
 use super::{
     envelope::{success, ApiError},
+    etag,
     json_body::JsonBody,
     session_auth::Authenticated,
 };
 
 /// The largest PATCH body accepted; more is a 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-fn etag(profile_id: i64, version: i64) -> String {
-    format!("\"p{profile_id}-v{version}\"")
-}
-
-/// The version an `If-Match` header asks for: `None` when absent or `*`. A tag for another
-/// profile, or one that cannot be read, can never match.
-fn expected_version(headers: &HeaderMap, profile_id: i64) -> Result<Option<i64>, ServiceError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value = value.to_str().unwrap_or_default().trim();
-    if value == "*" {
-        return Ok(None);
-    }
-    let tag = value.trim_start_matches("W/").trim_matches('"');
-    let version = tag
-        .strip_prefix(&format!("p{profile_id}-v"))
-        .and_then(|version| version.parse::<i64>().ok());
-    // An unknown or foreign tag asks for a version that is not current: -1 never is.
-    Ok(Some(version.unwrap_or(-1)))
-}
-
-fn with_etag(mut response: Response, profile_id: i64, version: i64) -> Response {
-    if let Ok(value) = HeaderValue::from_str(&etag(profile_id, version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ResourceQuery {
@@ -74,8 +46,9 @@ pub async fn read(
     let profile = profiles::editable(&state.pool, &session).await?;
     let mut value = profile.fields;
     value.insert("Id".to_owned(), Value::from(profile.id));
-    Ok(with_etag(
+    Ok(etag::with_tag(
         success(StatusCode::OK, Value::Object(value)),
+        'p',
         profile.id,
         profile.version,
     ))
@@ -89,10 +62,11 @@ pub async fn patch(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let patch = ProfilePatch::from_json(&body);
-    let expected = expected_version(&headers, session.active_profile_id)?;
+    let expected = etag::expected_version(&headers, 'p', session.active_profile_id);
     let outcome = profiles::update(&state.pool, &session, &patch, expected).await?;
-    Ok(with_etag(
+    Ok(etag::with_tag(
         success(StatusCode::OK, outcome.changed),
+        'p',
         session.active_profile_id,
         outcome.version,
     ))

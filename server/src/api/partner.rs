@@ -1,0 +1,121 @@
+//! The partner API's rendering of errors (seed 000): `{code, description, data, source}`, a
+//! second rendering of the same `ServiceError` the portal envelope renders; and the
+//! `MS-RequestId` / `MS-CorrelationId` headers every partner response carries.
+
+use app::server::error::ServiceError;
+use axum::{
+    extract::Request,
+    http::{header, HeaderName, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+/// Where partner errors say they come from.
+const SOURCE: &str = "MemberPortal";
+
+#[derive(Debug, Serialize)]
+struct PartnerErrorBody {
+    code: u16,
+    description: String,
+    /// One entry per failed field: `"email: E-mail must look like name@example.com."`.
+    data: Vec<String>,
+    source: &'static str,
+}
+
+/// A failed partner request: a service error, or a body that could not be read.
+#[derive(Debug)]
+pub enum PartnerError {
+    Service(ServiceError),
+    Body(StatusCode, String),
+}
+
+impl From<ServiceError> for PartnerError {
+    fn from(error: ServiceError) -> Self {
+        PartnerError::Service(error)
+    }
+}
+
+fn body(status: StatusCode, description: String, data: Vec<String>) -> Response {
+    (
+        status,
+        Json(PartnerErrorBody {
+            code: status.as_u16(),
+            description,
+            data,
+            source: SOURCE,
+        }),
+    )
+        .into_response()
+}
+
+impl IntoResponse for PartnerError {
+    fn into_response(self) -> Response {
+        let error = match self {
+            PartnerError::Body(status, description) => {
+                return body(status, description, Vec::new())
+            }
+            PartnerError::Service(error) => error,
+        };
+        match error {
+            ServiceError::Validation(errors) => body(
+                StatusCode::BAD_REQUEST,
+                "The support profile is not valid; nothing was changed.".to_owned(),
+                errors
+                    .into_iter()
+                    .map(|error| format!("{}: {}", error.property_name, error.message))
+                    .collect(),
+            ),
+            ServiceError::Unauthorized(message) => {
+                let mut response = body(StatusCode::UNAUTHORIZED, message, Vec::new());
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            ServiceError::NotFound(message) => body(StatusCode::NOT_FOUND, message, Vec::new()),
+            ServiceError::PreconditionFailed(message) => {
+                body(StatusCode::PRECONDITION_FAILED, message, Vec::new())
+            }
+            ServiceError::TooManyRequests { retry_after_secs } => body(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many requests. Try again in {retry_after_secs} seconds."),
+                Vec::new(),
+            ),
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                body(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side; nothing was changed.".to_owned(),
+                    Vec::new(),
+                )
+            }
+        }
+    }
+}
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
+pub const CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
+
+/// Echoes `MS-RequestId` and `MS-CorrelationId`, or generates them (UUID v4) when absent.
+pub async fn request_ids(request: Request, next: Next) -> Response {
+    let id = |headers: &axum::http::HeaderMap, name: &HeaderName| {
+        headers
+            .get(name)
+            .filter(|value| !value.is_empty())
+            .cloned()
+            .unwrap_or_else(|| {
+                HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                    .unwrap_or(HeaderValue::from_static("unknown"))
+            })
+    };
+    let request_id = id(request.headers(), &REQUEST_ID);
+    let correlation_id = id(request.headers(), &CORRELATION_ID);
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, request_id);
+    response
+        .headers_mut()
+        .insert(CORRELATION_ID, correlation_id);
+    response
+}
