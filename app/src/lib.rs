@@ -84,6 +84,11 @@ pub fn App() -> impl IntoView {
                         view=ProfileSectionPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/profile/support")
+                        view=ProfileSectionPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

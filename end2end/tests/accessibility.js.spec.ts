@@ -8,6 +8,7 @@ const pages = [
   "/profile/billing",
   "/profile/notifications",
   "/profile/password",
+  "/profile/support",
   "/directory",
 ];
 

@@ -7,9 +7,10 @@ const sections = [
   ["Billing information", "/profile/billing"],
   ["Notifications", "/profile/notifications"],
   ["Password", "/profile/password"],
+  ["Support contact", "/profile/support"],
 ] as const;
 
-test("the shell shows navigation to the five profile pages", async ({ page }) => {
+test("the shell shows navigation to the profile pages", async ({ page }) => {
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(

@@ -14,6 +14,11 @@ use crate::model::{
     password_policy::PasswordPolicy,
     profile::section::{FormValues, ProfileSection},
 };
+#[cfg(feature = "ssr")]
+use crate::model::{
+    profile::field::ProfileField,
+    support::{SupportField, SupportProfile},
+};
 
 /// What a profile page is filled with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,11 +49,21 @@ pub const SAVED_QUERY: &str = "saved";
 #[server(prefix = "/api/fn", endpoint = "load_profile_page")]
 pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, PortalError> {
     use crate::{
-        model::profile::field::{FieldKind, ProfileField},
+        model::profile::field::FieldKind,
         server::{accounts, countries, profiles},
     };
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
+    if section == ProfileSection::Support {
+        let stored = crate::server::support::read(&state.pool, session.user_id).await?;
+        return Ok(ProfilePage {
+            values: support_form_values(&stored.profile),
+            countries: Vec::new(),
+            policy: None,
+            summary_html: None,
+            email: None,
+        });
+    }
     let profile = profiles::editable(&state.pool, &session).await?;
     let has_country = section
         .fields()
@@ -108,6 +123,15 @@ pub async fn save_profile_page(
             })
     };
     let session = ssr::require_session(&state).await.map_err(keep_typed)?;
+    if section == ProfileSection::Support {
+        let saved = replace_support_profile(&state, &session, &values)
+            .await
+            .map_err(keep_typed)?;
+        if ssr::plain_form_post() {
+            leptos_axum::redirect(&format!("{}?{SAVED_QUERY}=1", section.path()));
+        }
+        return Ok(saved);
+    }
     let patch = section.patch_from_form(&values, &loaded);
     let outcome = profiles::update(&state.pool, &session, &patch, None)
         .await
@@ -122,11 +146,87 @@ pub async fn save_profile_page(
     })
 }
 
+/// The support page's fields and the support profile's, in the same order.
+#[cfg(feature = "ssr")]
+const SUPPORT_FIELDS: [(ProfileField, SupportField); 3] = [
+    (ProfileField::SupportEmail, SupportField::Email),
+    (ProfileField::SupportTelephone, SupportField::Telephone),
+    (ProfileField::SupportWebsite, SupportField::Website),
+];
+
+#[cfg(feature = "ssr")]
+fn support_form_values(profile: &SupportProfile) -> FormValues {
+    let values = [&profile.email, &profile.telephone, &profile.website];
+    SUPPORT_FIELDS
+        .iter()
+        .zip(values)
+        .map(|((field, _), value)| {
+            (
+                field.wire_name().to_owned(),
+                value.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The support page saves by replacing the whole support profile with what its form holds,
+/// through the same model and repository as `PUT /v1/profiles/supportprofile`.
+#[cfg(feature = "ssr")]
+async fn replace_support_profile(
+    state: &crate::server::state::AppState,
+    session: &crate::server::sessions::Session,
+    values: &FormValues,
+) -> Result<SavedPage, PortalError> {
+    use crate::server::{error::ServiceError, support};
+    let text = |field: ProfileField| {
+        values
+            .get(field.wire_name())
+            .filter(|value| !value.trim().is_empty())
+            .cloned()
+    };
+    let replacement = SupportProfile {
+        email: text(ProfileField::SupportEmail),
+        telephone: text(ProfileField::SupportTelephone),
+        website: text(ProfileField::SupportWebsite),
+    };
+    // Errors name the page's fields rather than the API's.
+    let valid = replacement.validate().map_err(|errors| {
+        let errors = errors
+            .into_iter()
+            .map(|mut error| {
+                if let Some((field, _)) = SUPPORT_FIELDS
+                    .iter()
+                    .find(|(_, support)| support.api_name() == error.property_name)
+                {
+                    error.property_name = field.wire_name().to_owned();
+                }
+                error
+            })
+            .collect();
+        PortalError::from(ServiceError::Validation(errors))
+    })?;
+    let before = support::read(&state.pool, session.user_id).await?;
+    let stored = support::replace(&state.pool, session.user_id, &valid, None).await?;
+    let changed = SUPPORT_FIELDS
+        .iter()
+        .filter(|(_, support)| {
+            valid
+                .changed_from(&before.profile)
+                .contains(&support.api_name())
+        })
+        .map(|(field, _)| field.wire_name().to_owned())
+        .collect();
+    Ok(SavedPage {
+        values: support_form_values(&stored.profile),
+        changed,
+    })
+}
+
 /// The profile summary as the directory will show it: Markdown rendered and sanitised here,
 /// so that neither a Markdown engine nor a sanitiser is shipped to the browser.
 #[server(prefix = "/api/fn", endpoint = "preview_markdown")]
 pub async fn preview_markdown(markdown: String) -> Result<String, PortalError> {
-    use crate::model::profile::field::{FieldKind, ProfileField};
+    use crate::model::profile::field::FieldKind;
     let state = ssr::state()?;
     ssr::require_session(&state).await?;
     let limit = match ProfileField::ProfileSummary.kind() {

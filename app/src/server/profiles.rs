@@ -55,7 +55,8 @@ fn column(field: ProfileField) -> Option<&'static str> {
         NotifyOnEventComments => "notify_on_event_comments",
         ReceiveActivityDigest => "receive_activity_digest",
         SignUpToNewsletter => "sign_up_to_newsletter",
-        CurrentPassword | NewPassword | ConfirmPassword => return None,
+        CurrentPassword | NewPassword | ConfirmPassword | SupportEmail | SupportTelephone
+        | SupportWebsite => return None,
     })
 }
 

@@ -21,18 +21,21 @@ pub enum ProfileSection {
     Billing,
     Notifications,
     Credentials,
+    /// The support profile (seed 000), replaced whole rather than patched.
+    Support,
 }
 
 /// A page's form: wire name to the text its input holds (`"true"`/`"false"` for switches).
 pub type FormValues = BTreeMap<String, String>;
 
 impl ProfileSection {
-    pub const ALL: [ProfileSection; 5] = [
+    pub const ALL: [ProfileSection; 6] = [
         ProfileSection::Personal,
         ProfileSection::Professional,
         ProfileSection::Billing,
         ProfileSection::Notifications,
         ProfileSection::Credentials,
+        ProfileSection::Support,
     ];
 
     /// The fields the page edits, in the order it shows them.
@@ -84,6 +87,7 @@ impl ProfileSection {
                 SignUpToNewsletter,
             ],
             ProfileSection::Credentials => &[CurrentPassword, NewPassword, ConfirmPassword],
+            ProfileSection::Support => &[SupportEmail, SupportTelephone, SupportWebsite],
         }
     }
 
@@ -94,6 +98,7 @@ impl ProfileSection {
             ProfileSection::Billing => "/profile/billing",
             ProfileSection::Notifications => "/profile/notifications",
             ProfileSection::Credentials => "/profile/password",
+            ProfileSection::Support => "/profile/support",
         }
     }
 
@@ -104,6 +109,7 @@ impl ProfileSection {
             ProfileSection::Billing => "Billing information",
             ProfileSection::Notifications => "Notifications",
             ProfileSection::Credentials => "Password",
+            ProfileSection::Support => "Support contact",
         }
     }
 
@@ -116,6 +122,9 @@ impl ProfileSection {
             ProfileSection::Billing => "Who invoices are made out to and where they are sent.",
             ProfileSection::Notifications => "Which e-mails you receive from the community.",
             ProfileSection::Credentials => "Change the password you sign in with.",
+            ProfileSection::Support => {
+                "Where your own customers reach you for help. Saving replaces all three."
+            }
         }
     }
 

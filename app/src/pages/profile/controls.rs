@@ -52,6 +52,9 @@ fn input_kind(field: ProfileField) -> (&'static str, &'static str) {
         BillingState => ("text", "billing address-level1"),
         CurrentPassword => ("password", "current-password"),
         NewPassword | ConfirmPassword => ("password", "new-password"),
+        SupportEmail => ("email", "off"),
+        SupportTelephone => ("tel", "off"),
+        SupportWebsite => ("url", "off"),
         _ => ("text", "off"),
     }
 }
@@ -60,9 +63,9 @@ fn input_kind(field: ProfileField) -> (&'static str, &'static str) {
 fn hint(field: ProfileField) -> Option<&'static str> {
     use ProfileField::*;
     Some(match field {
-        MobilePhone | LandLine => "Any format, e.g. +351 912 345 678.",
+        MobilePhone | LandLine | SupportTelephone => "Any format, e.g. +351 912 345 678.",
         ProfileSummary => "Markdown: **bold**, _italic_, [links](https://example.com), lists. Up to 4,000 characters.",
-        ProfileWebsite => "For example www.example.com.",
+        ProfileWebsite | SupportWebsite => "For example www.example.com.",
         ProfileTags => "Separate tags with commas; up to 20.",
         Twitter | Github | Instagram => "Your handle (@name) or the address of your profile.",
         Linkedin => "The address of your profile, e.g. linkedin.com/in/your-name.",

@@ -327,6 +327,7 @@ fn section_name(section: ProfileSection) -> &'static str {
         ProfileSection::Billing => "billing",
         ProfileSection::Notifications => "notifications",
         ProfileSection::Credentials => "credentials",
+        ProfileSection::Support => "support",
     }
 }
 
