@@ -251,7 +251,7 @@ pub fn ProfileForm(
     view! {
         <form
             class="profile-form card"
-            class:single-column=section == ProfileSection::Credentials
+            class:single-column=matches!(section, ProfileSection::Credentials | ProfileSection::Support)
             method="post"
             action=SaveProfilePage::url()
             novalidate
