@@ -1,10 +1,13 @@
-//! Form pieces shared by the pages: a labelled input with its messages, and a form-level alert.
+//! Form pieces shared by the pages: a labelled input with its messages, a form-level alert,
+//! and the password checklist.
 
 use leptos::{
     prelude::*,
     wasm_bindgen::JsCast,
     web_sys::{HtmlFormElement, HtmlInputElement, MouseEvent, SubmitEvent},
 };
+
+use crate::model::password_policy::{PasswordCandidate, PasswordPolicy};
 
 /// Copies what the submitted form's inputs hold into their signals, so that text typed before
 /// the page finished hydrating is not lost.
@@ -100,5 +103,41 @@ pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
                 {move || message.get()}
             </p>
         </Show>
+    }
+}
+
+/// The password rules of a policy, ticked off as `password` is typed. `note` names the rules
+/// only the server can check (the common-password list, the current password).
+#[component]
+pub fn PasswordChecklist(
+    policy: PasswordPolicy,
+    #[prop(into)] password: Signal<String>,
+    /// The account's e-mail address, when known (a password may not equal it).
+    #[prop(into)]
+    email: Signal<Option<String>>,
+    note: &'static str,
+) -> impl IntoView {
+    view! {
+        <ul class="checklist" aria-label="Password rules">
+            {move || {
+                let email = email.get();
+                policy
+                    .checklist(&PasswordCandidate {
+                        password: &password.get(),
+                        email: email.as_deref(),
+                        ..PasswordCandidate::default()
+                    })
+                    .into_iter()
+                    .map(|(rule, met)| {
+                        view! {
+                            <li class:met=met data-met=if met { "true" } else { "false" }>
+                                {rule.description()}
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+            <li class="checklist-note">{note}</li>
+        </ul>
     }
 }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::{keep_focus, sync_from_form, FormAlert, TextField},
+    components::form::{keep_focus, sync_from_form, FormAlert, PasswordChecklist, TextField},
     functions::{
         auth::{sign_up_policy, SignIn, SignUp},
         error::PortalError,
@@ -312,26 +312,12 @@ fn SignupForm(
                     messages=messages("Password")
                     on_blur=touch("Password")
                 />
-                    <ul class="checklist" aria-label="Password rules">
-                        {move || {
-                            current_policy()
-                                .checklist(&PasswordCandidate {
-                                    password: &password.get(),
-                                    email: Some(&email.get()),
-                                    ..PasswordCandidate::default()
-                                })
-                                .into_iter()
-                                .map(|(rule, met)| {
-                                    view! {
-                                        <li class:met=met data-met=if met { "true" } else { "false" }>
-                                            {rule.description()}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                        <li class="checklist-note">"Not a commonly used password (checked when you submit)"</li>
-                    </ul>
+                <PasswordChecklist
+                    policy=current_policy()
+                    password=password
+                    email=Signal::derive(move || Some(email.get()))
+                    note="Not a commonly used password (checked when you submit)"
+                />
                 <button
                     type="submit"
                     class="button-primary"

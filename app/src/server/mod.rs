@@ -13,4 +13,6 @@ pub mod session_cookie;
 pub mod sessions;
 pub mod state;
 pub mod support;
+#[cfg(test)]
+mod testing;
 pub mod throttle;

@@ -354,31 +354,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::{model::account::SignUp, server::db};
-
-    /// A fresh database with one member, and that member's session.
-    async fn member() -> (tempfile::TempDir, SqlitePool, Session) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let pool = db::open(dir.path().join("p.db").to_str().expect("utf-8"))
-            .await
-            .expect("opens");
-        let issued = crate::server::accounts::sign_up(
-            &pool,
-            SignUp {
-                email: "jane@example.com".to_owned(),
-                password: "a quiet harbour at dusk".to_owned(),
-                full_name: "Jane Doe".to_owned(),
-            },
-            3600,
-        )
-        .await
-        .expect("signs up");
-        let session = crate::server::sessions::authenticate(&pool, &issued.token, 3600)
-            .await
-            .expect("query")
-            .expect("session");
-        (dir, pool, session)
-    }
+    use crate::server::testing::member;
 
     #[tokio::test]
     async fn only_the_named_columns_change_and_the_version_and_audit_follow() {

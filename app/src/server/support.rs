@@ -116,28 +116,10 @@ pub async fn replace(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{model::account::SignUp, server::db};
+    use crate::server::testing;
 
     async fn member() -> (tempfile::TempDir, SqlitePool, i64) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let pool = db::open(dir.path().join("s.db").to_str().expect("utf-8"))
-            .await
-            .expect("opens");
-        let issued = crate::server::accounts::sign_up(
-            &pool,
-            SignUp {
-                email: "jane@example.com".to_owned(),
-                password: "a quiet harbour at dusk".to_owned(),
-                full_name: "Jane Doe".to_owned(),
-            },
-            3600,
-        )
-        .await
-        .expect("signs up");
-        let session = crate::server::sessions::authenticate(&pool, &issued.token, 3600)
-            .await
-            .expect("query")
-            .expect("session");
+        let (dir, pool, session) = testing::member().await;
         (dir, pool, session.user_id)
     }
 

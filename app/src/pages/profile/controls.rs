@@ -5,11 +5,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::hydrated::use_hydrated,
+    components::{form::PasswordChecklist, hydrated::use_hydrated},
     functions::profile::{preview_markdown, ProfilePage},
     model::{
         gender::Gender,
-        password_policy::{PasswordCandidate, PasswordPolicy},
         profile::{
             field::{FieldKind, ProfileField},
             rules::split_tags,
@@ -215,7 +214,18 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
         }
         _ if field == ProfileField::NewPassword => page
             .with_value(|page| page.policy.clone())
-            .map(|policy| view! { <PasswordChecklist state policy /> }.into_any()),
+            .map(|policy| {
+                let email = page.with_value(|page| page.email.clone());
+                view! {
+                    <PasswordChecklist
+                        policy
+                        password=state.value
+                        email=Signal::stored(email)
+                        note="Not a commonly used password or your current password (checked when you save)"
+                    />
+                }
+                .into_any()
+            }),
         _ => None,
     };
 
@@ -339,31 +349,5 @@ fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
             <h2 id="summary-preview-title">"Preview"</h2>
             <div class="markdown" inner_html=html></div>
         </section>
-    }
-}
-
-/// The password rules of the member's location, ticked off as the new password is typed.
-#[component]
-fn PasswordChecklist(state: FieldState, policy: PasswordPolicy) -> impl IntoView {
-    view! {
-        <ul class="checklist" aria-label="Password rules">
-            {move || {
-                policy
-                    .checklist(&PasswordCandidate {
-                        password: &state.value.get(),
-                        ..PasswordCandidate::default()
-                    })
-                    .into_iter()
-                    .map(|(rule, met)| {
-                        view! {
-                            <li class:met=met data-met=if met { "true" } else { "false" }>
-                                {rule.description()}
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
-            <li class="checklist-note">"Not a commonly used password, your e-mail address or your current password (checked when you save)"</li>
-        </ul>
     }
 }
