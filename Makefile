@@ -16,17 +16,20 @@ export LEPTOS_OUTPUT_NAME := portal
 # What cargo-leptos passes to debug builds; the Rust tests use the same flags to share them.
 DEBUG_RUSTFLAGS := --cfg erase_components
 
+# The release wasm must stay small for phones: at most this many bytes gzipped (250 KB).
+WASM_GZIP_BUDGET := 250000
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust test-e2e lint fmt fmt-check clean
+.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
 	./target/release/server
 
 ## test: every test: Rust unit and HTTP tests, then Playwright (with and without JavaScript)
-test: tools browser fmt-check build-debug test-rust test-e2e
+test: tools browser fmt-check build-debug test-rust test-e2e bundle-check
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)
@@ -64,6 +67,17 @@ test-e2e:
 	dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd end2end && CI=$${CI:-} PORTAL_E2E_PORT=$$port PORTAL_E2E_DATABASE="$$dir/e2e.db" \
 		PORTAL_E2E_SERVER=target/debug/server npx playwright test
+
+## bundle-check: build the release wasm (into its own site folder, so the debug site used by the
+## end-to-end tests stays intact) and fail if it is over the gzip budget
+bundle-check:
+	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --frontend-only
+	@raw=$$(wc -c < target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).wasm); \
+	gz=$$(gzip -9 -c target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).wasm | wc -c); \
+	echo "release wasm: $$gz bytes gzipped ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
+	if [ "$$gz" -gt $(WASM_GZIP_BUDGET) ]; then \
+		echo "error: the release wasm is over its budget of $(WASM_GZIP_BUDGET) bytes gzipped" >&2; exit 1; \
+	fi
 
 fmt-check:
 	cargo fmt --all -- --check
