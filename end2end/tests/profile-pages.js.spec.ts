@@ -124,6 +124,16 @@ test("notifications: switches are saved, and leaving with unsaved changes asks f
   await page.getByRole("switch", { name: "Newsletter" }).check();
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByRole("status")).toHaveText("Your changes were saved.");
+
+  // A new change after a save is unsaved again.
+  await page.getByRole("switch", { name: "Event comments" }).check();
+  page.once("dialog", (dialog) => {
+    dialogs.push(dialog.type());
+    void dialog.dismiss();
+  });
+  await page.getByRole("link", { name: "Personal information" }).click({ noWaitAfter: true });
+  await expect.poll(() => dialogs).toEqual(["beforeunload", "beforeunload"]);
+  await page.getByRole("switch", { name: "Event comments" }).uncheck();
   await page.reload();
   await expect(page.getByRole("switch", { name: "Blog comments" })).toBeChecked();
   await expect(page.getByRole("switch", { name: "Newsletter" })).toBeChecked();

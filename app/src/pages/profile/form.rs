@@ -162,7 +162,7 @@ pub fn ProfileForm(
             .is_empty()
     });
     warn_before_leaving(Signal::derive(move || {
-        dirty.get() && !action.pending().get() && !action.value().with(|v| matches!(v, Some(Ok(_))))
+        dirty.get() && !action.pending().get()
     }));
 
     // The server's answer.
