@@ -209,11 +209,16 @@ async fn a_profile_page_arrives_filled_in_with_a_safe_preview() {
         "<p><strong>Maps</strong> </p>",
         r#"<input type="hidden" name="loaded[ProfileTags]" value="maps, type""#,
         r#"<li class="chip"><span>maps<!></span>"#,
-        "role=\"switch\"",
-        "checked",
     ] {
         assert!(body.contains(needle), "{needle} missing in {body}");
     }
+    let switch_start = body.find(r#"<input id="ProfileIsPublic""#).expect("switch");
+    let switch_end = switch_start + body[switch_start..].find('>').expect("tag end");
+    let switch = &body[switch_start..switch_end];
+    assert!(
+        switch.contains(r#"role="switch""#) && switch.contains(" checked"),
+        "a public profile's switch is on: {switch}"
+    );
     assert!(
         !body.contains("<script>alert(1)"),
         "no live script anywhere"

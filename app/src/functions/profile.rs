@@ -205,19 +205,14 @@ async fn replace_support_profile(
             .collect();
         PortalError::from(ServiceError::Validation(errors))
     })?;
-    let before = support::read(&state.pool, session.user_id).await?;
-    let stored = support::replace(&state.pool, session.user_id, &valid, None).await?;
+    let replaced = support::replace(&state.pool, session.user_id, &valid, None).await?;
     let changed = SUPPORT_FIELDS
         .iter()
-        .filter(|(_, support)| {
-            valid
-                .changed_from(&before.profile)
-                .contains(&support.api_name())
-        })
+        .filter(|(_, support)| replaced.changed.contains(&support.api_name()))
         .map(|(field, _)| field.wire_name().to_owned())
         .collect();
     Ok(SavedPage {
-        values: support_form_values(&stored.profile),
+        values: support_form_values(&replaced.stored.profile),
         changed,
     })
 }

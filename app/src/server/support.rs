@@ -13,6 +13,13 @@ pub struct StoredSupportProfile {
     pub version: i64,
 }
 
+/// What a replacement left stored, and which fields (by API name) it changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replaced {
+    pub stored: StoredSupportProfile,
+    pub changed: Vec<&'static str>,
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     email: Option<String>,
@@ -64,7 +71,7 @@ pub async fn replace(
     user_id: i64,
     replacement: &SupportProfile,
     expected_version: Option<i64>,
-) -> Result<StoredSupportProfile, ServiceError> {
+) -> Result<Replaced, ServiceError> {
     let mut tx = pool.begin().await?;
     ensure(&mut *tx, user_id).await?;
     let current: StoredSupportProfile = sqlx::query_as::<_, Row>(SELECT)
@@ -107,9 +114,12 @@ pub async fn replace(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(StoredSupportProfile {
-        profile: replacement.clone(),
-        version,
+    Ok(Replaced {
+        stored: StoredSupportProfile {
+            profile: replacement.clone(),
+            version,
+        },
+        changed,
     })
 }
 
@@ -155,11 +165,13 @@ mod tests {
             None,
         )
         .await
-        .expect("replaces");
+        .expect("replaces")
+        .stored;
         assert_eq!(first.version, 2);
         let second = replace(&pool, user, &profile(Some("b@acme.example"), None), Some(2))
             .await
-            .expect("replaces");
+            .expect("replaces")
+            .stored;
         assert_eq!(second.version, 3);
         assert_eq!(
             read(&pool, user).await.expect("reads").profile,
@@ -168,7 +180,8 @@ mod tests {
         let again = replace(&pool, user, &profile(Some("b@acme.example"), None), Some(3))
             .await
             .expect("idempotent");
-        assert_eq!(again.version, 3, "nothing changed, same version");
+        assert!(again.changed.is_empty());
+        assert_eq!(again.stored.version, 3, "nothing changed, same version");
         let audits: Vec<String> =
             sqlx::query_scalar("SELECT changed_fields FROM support_profile_audit ORDER BY id")
                 .fetch_all(&pool)

@@ -127,6 +127,6 @@ pub async fn replace(
         .and_then(|profile| profile.validate())
         .map_err(ServiceError::Validation)?;
     let expected = etag::expected_version(&headers, 's', user_id);
-    let stored = support::replace(&state.pool, user_id, &replacement, expected).await?;
-    Ok(resource(user_id, stored))
+    let replaced = support::replace(&state.pool, user_id, &replacement, expected).await?;
+    Ok(resource(user_id, replaced.stored))
 }
