@@ -2,6 +2,7 @@
 
 pub mod components;
 pub mod functions;
+pub mod html;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

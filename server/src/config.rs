@@ -1,7 +1,8 @@
 //! Configuration from the environment, with defaults that let a fresh checkout start as it is.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
+use app::server::drafting::openai::OpenAiSettings;
 use leptos::prelude::LeptosOptions;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://portal.db";
@@ -9,6 +10,9 @@ pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 /// Where `cargo leptos build` writes the wasm, js, css and copied assets.
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 pub const DEFAULT_SITE_PKG_DIR: &str = "pkg";
+/// Where `OPENAI_API_KEY` alone sends drafts.
+pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_OPENAI_TIMEOUT_SECS: u64 = 30;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -16,6 +20,8 @@ pub struct Config {
     /// How long a session stays valid after its last use (`SESSION_TTL_DAYS`, default 30).
     pub session_ttl_secs: i64,
     pub leptos_options: LeptosOptions,
+    /// The language model that drafts profile summaries; `None` means the built-in composer.
+    pub openai: Option<OpenAiSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +33,14 @@ pub enum ConfigError {
     },
     #[error("SESSION_TTL_DAYS {value:?} must be a whole number of days from 1 to 3650")]
     SessionTtl { value: String },
+    #[error("OPENAI_BASE_URL {value:?} must be an http:// or https:// address, e.g. http://127.0.0.1:11434/v1")]
+    OpenAiBaseUrl { value: String },
+    #[error(
+        "OPENAI_MODEL must name the model to use when OPENAI_BASE_URL or OPENAI_API_KEY is set"
+    )]
+    OpenAiModel,
+    #[error("OPENAI_TIMEOUT_SECS {value:?} must be a whole number of seconds from 1 to 600")]
+    OpenAiTimeout { value: String },
 }
 
 impl Config {
@@ -64,8 +78,50 @@ impl Config {
             database_url: get("DATABASE_URL", DEFAULT_DATABASE_URL),
             session_ttl_secs: ttl_days * 24 * 60 * 60,
             leptos_options,
+            openai: openai_settings(&get)?,
         })
     }
+}
+
+/// The drafting backend: configured by `OPENAI_BASE_URL` or `OPENAI_API_KEY` (either is
+/// enough; a key alone means OpenAI itself), always with `OPENAI_MODEL`.
+fn openai_settings(
+    get: &impl Fn(&str, &str) -> String,
+) -> Result<Option<OpenAiSettings>, ConfigError> {
+    let base_url = get("OPENAI_BASE_URL", "");
+    let api_key = get("OPENAI_API_KEY", "");
+    if base_url.is_empty() && api_key.is_empty() {
+        return Ok(None);
+    }
+    let base_url = if base_url.is_empty() {
+        DEFAULT_OPENAI_BASE_URL.to_owned()
+    } else {
+        base_url
+    };
+    if !url::Url::parse(&base_url).is_ok_and(|url| matches!(url.scheme(), "http" | "https")) {
+        return Err(ConfigError::OpenAiBaseUrl { value: base_url });
+    }
+    let model = get("OPENAI_MODEL", "");
+    if model.is_empty() {
+        return Err(ConfigError::OpenAiModel);
+    }
+    let timeout_value = get(
+        "OPENAI_TIMEOUT_SECS",
+        &DEFAULT_OPENAI_TIMEOUT_SECS.to_string(),
+    );
+    let timeout_secs: u64 = timeout_value
+        .parse()
+        .ok()
+        .filter(|secs| (1..=600).contains(secs))
+        .ok_or(ConfigError::OpenAiTimeout {
+            value: timeout_value,
+        })?;
+    Ok(Some(OpenAiSettings {
+        base_url,
+        api_key: (!api_key.is_empty()).then_some(api_key),
+        model,
+        timeout: Duration::from_secs(timeout_secs),
+    }))
 }
 
 #[cfg(test)]
@@ -123,6 +179,81 @@ mod tests {
         assert_eq!(config.leptos_options.site_addr.to_string(), "0.0.0.0:8080");
         assert_eq!(config.database_url, "sqlite:///var/lib/portal/portal.db");
         assert_eq!(&*config.leptos_options.site_root, DEFAULT_SITE_ROOT);
+    }
+
+    #[test]
+    fn without_openai_variables_the_built_in_composer_drafts() {
+        assert!(config(&[]).expect("valid").openai.is_none());
+        assert!(config(&[("OPENAI_MODEL", "llama3.2")])
+            .expect("a model alone configures nothing")
+            .openai
+            .is_none());
+    }
+
+    #[test]
+    fn a_local_openai_compatible_server_needs_no_key() {
+        let settings = config(&[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1"),
+            ("OPENAI_MODEL", "llama3.2"),
+        ])
+        .expect("valid")
+        .openai
+        .expect("configured");
+        assert_eq!(settings.base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(settings.api_key, None);
+        assert_eq!(settings.model, "llama3.2");
+        assert_eq!(
+            settings.timeout,
+            Duration::from_secs(DEFAULT_OPENAI_TIMEOUT_SECS)
+        );
+    }
+
+    #[test]
+    fn a_key_alone_means_openai_itself() {
+        let settings = config(&[
+            ("OPENAI_API_KEY", "sk-test"),
+            ("OPENAI_MODEL", "gpt-4o-mini"),
+            ("OPENAI_TIMEOUT_SECS", "5"),
+        ])
+        .expect("valid")
+        .openai
+        .expect("configured");
+        assert_eq!(settings.base_url, DEFAULT_OPENAI_BASE_URL);
+        assert_eq!(settings.api_key.as_deref(), Some("sk-test"));
+        assert_eq!(settings.timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn openai_mistakes_name_the_variable() {
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (
+                &[("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")],
+                "OPENAI_MODEL",
+            ),
+            (
+                &[("OPENAI_BASE_URL", "127.0.0.1:8080"), ("OPENAI_MODEL", "m")],
+                "OPENAI_BASE_URL",
+            ),
+            (
+                &[
+                    ("OPENAI_BASE_URL", "ftp://models.example"),
+                    ("OPENAI_MODEL", "m"),
+                ],
+                "OPENAI_BASE_URL",
+            ),
+            (
+                &[
+                    ("OPENAI_API_KEY", "k"),
+                    ("OPENAI_MODEL", "m"),
+                    ("OPENAI_TIMEOUT_SECS", "0"),
+                ],
+                "OPENAI_TIMEOUT_SECS",
+            ),
+        ];
+        for (vars, variable) in cases {
+            let error = config_error(vars);
+            assert!(error.contains(variable), "{vars:?}: {error}");
+        }
     }
 
     #[test]

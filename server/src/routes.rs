@@ -38,6 +38,10 @@ pub fn router(state: AppState) -> Router {
             "/api/public/coworker/profile",
             patch(api::profile::patch).layer(DefaultBodyLimit::max(api::profile::MAX_BODY_BYTES)),
         )
+        .route(
+            "/en/profile/GenerateOpenAiProfile",
+            post(api::profile::generate_summary),
+        )
         .route("/api/public/countries", get(api::profile::countries))
         .route(
             "/api/public/coworkers/profiles",

@@ -1,9 +1,13 @@
 //! Start-up and shutdown: open the database, bind the address, serve until SIGTERM or Ctrl-C.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use app::server::{
     db::{self, DatabaseError},
+    drafting::{
+        openai::{OpenAiDrafter, OpenAiSettings},
+        BuiltInComposer, SummaryDrafter,
+    },
     state::AppState,
 };
 use tokio::net::TcpListener;
@@ -24,6 +28,8 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot set up the client of the drafting backend: {0}")]
+    Drafter(reqwest::Error),
     #[error("cannot install the shutdown signal handlers: {0}")]
     Signals(std::io::Error),
     #[error("the server stopped with an error: {0}")]
@@ -31,6 +37,7 @@ pub enum StartupError {
 }
 
 pub async fn run(config: Config) -> Result<(), StartupError> {
+    let drafter = drafter(config.openai.clone())?;
     let pool = db::open(&config.database_url).await?;
     tracing::info!(database = %config.database_url, "database ready");
 
@@ -48,6 +55,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         leptos_options: config.leptos_options,
         pool: pool.clone(),
         session_ttl_secs: config.session_ttl_secs,
+        drafter,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -58,6 +66,24 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     pool.close().await;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// The language model configured for profile drafts, or the built-in composer.
+fn drafter(settings: Option<OpenAiSettings>) -> Result<Arc<dyn SummaryDrafter>, StartupError> {
+    Ok(match settings {
+        Some(settings) => {
+            tracing::info!(
+                base_url = %settings.base_url,
+                model = %settings.model,
+                "profile drafts come from an OpenAI-compatible backend"
+            );
+            Arc::new(OpenAiDrafter::new(settings).map_err(StartupError::Drafter)?)
+        }
+        None => {
+            tracing::info!("profile drafts come from the built-in composer (no OPENAI_BASE_URL)");
+            Arc::new(BuiltInComposer)
+        }
+    })
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM; in-flight requests then finish before the server exits.

@@ -83,15 +83,7 @@ impl PortalError {
 impl From<crate::server::error::ServiceError> for PortalError {
     fn from(error: crate::server::error::ServiceError) -> Self {
         use crate::server::error::ServiceError;
-        use http::StatusCode;
-        let status = match &error {
-            ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
-            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServiceError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = error.status();
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
             .filter(|_| !super::context::plain_form_post())
         {
@@ -105,7 +97,9 @@ impl From<crate::server::error::ServiceError> for PortalError {
             },
             ServiceError::Unauthorized(message)
             | ServiceError::NotFound(message)
-            | ServiceError::PreconditionFailed(message) => PortalError::rejected(message),
+            | ServiceError::PreconditionFailed(message)
+            | ServiceError::BadGateway(message)
+            | ServiceError::GatewayTimeout(message) => PortalError::rejected(message),
             ServiceError::TooManyRequests { retry_after_secs } => PortalError::rejected(format!(
                 "Too many attempts. Try again in {} minute(s).",
                 (retry_after_secs + 59) / 60

@@ -221,16 +221,41 @@ async fn replace_support_profile(
 /// so that neither a Markdown engine nor a sanitiser is shipped to the browser.
 #[server(prefix = "/api/fn", endpoint = "preview_markdown")]
 pub async fn preview_markdown(markdown: String) -> Result<String, PortalError> {
-    use crate::model::profile::field::FieldKind;
+    use crate::model::profile::field::SUMMARY_MAX_CHARS;
     let state = ssr::state()?;
     ssr::require_session(&state).await?;
-    let limit = match ProfileField::ProfileSummary.kind() {
-        FieldKind::Markdown { max } => max,
-        _ => 4000,
-    };
     // Enough for a summary that is a little too long (the form says so); not a free renderer.
-    let text: String = markdown.chars().take(limit * 2).collect();
+    let text: String = markdown.chars().take(SUMMARY_MAX_CHARS * 2).collect();
     Ok(crate::server::markdown::render(&text))
+}
+
+/// A draft of the profile summary beside the summary it would replace, for review.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryDraft {
+    /// The draft as it would be saved.
+    pub markdown: String,
+    /// The summary in the form, with the words the draft drops marked `<del>` (escaped HTML).
+    pub current_html: String,
+    /// The draft, with the words it adds marked `<ins>` (escaped HTML).
+    pub draft_html: String,
+    pub by_language_model: bool,
+}
+
+/// Drafts a summary from the member's saved professional fields and compares it with `current`,
+/// the summary in the form. Saves nothing.
+#[server(prefix = "/api/fn", endpoint = "draft_profile_summary")]
+pub async fn draft_profile_summary(current: String) -> Result<SummaryDraft, PortalError> {
+    use crate::server::drafting;
+    let state = ssr::state()?;
+    let session = ssr::require_session(&state).await?;
+    let draft = drafting::draft_summary(&state, &session).await?;
+    let (current_html, draft_html) = drafting::diff::side_by_side(&current, &draft.markdown);
+    Ok(SummaryDraft {
+        markdown: draft.markdown,
+        current_html,
+        draft_html,
+        by_language_model: draft.by_language_model,
+    })
 }
 
 /// The public profiles, for signed-in members.

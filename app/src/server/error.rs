@@ -19,9 +19,32 @@ pub enum ServiceError {
     /// Too many attempts; the client may retry after this many seconds.
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: i64 },
+    /// A backend the service relies on failed or answered nonsense; nothing was changed.
+    #[error("{0}")]
+    BadGateway(String),
+    /// A backend the service relies on did not answer in time; nothing was changed.
+    #[error("{0}")]
+    GatewayTimeout(String),
     /// Something the caller cannot fix; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl ServiceError {
+    /// The HTTP status every door answers this error with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ServiceError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 impl From<sqlx::Error> for ServiceError {

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod countries;
 pub mod db;
 pub mod directory;
+pub mod drafting;
 pub mod error;
 pub mod markdown;
 pub mod passwords;

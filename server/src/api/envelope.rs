@@ -61,6 +61,7 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.0.status();
         match self.0 {
             ServiceError::Validation(errors) => failure(
                 StatusCode::BAD_REQUEST,
@@ -75,9 +76,9 @@ impl IntoResponse for ApiError {
                 response
             }
             ServiceError::NotFound(message) => failure(StatusCode::NOT_FOUND, message, None),
-            ServiceError::PreconditionFailed(message) => {
-                failure(StatusCode::PRECONDITION_FAILED, message, None)
-            }
+            ServiceError::PreconditionFailed(message)
+            | ServiceError::BadGateway(message)
+            | ServiceError::GatewayTimeout(message) => failure(status, message, None),
             ServiceError::TooManyRequests { retry_after_secs } => {
                 let mut response = failure(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -58,6 +58,7 @@ impl IntoResponse for PartnerError {
             }
             PartnerError::Service(error) => error,
         };
+        let status = error.status();
         match error {
             ServiceError::Validation(errors) => body(
                 StatusCode::BAD_REQUEST,
@@ -75,9 +76,9 @@ impl IntoResponse for PartnerError {
                 response
             }
             ServiceError::NotFound(message) => body(StatusCode::NOT_FOUND, message, Vec::new()),
-            ServiceError::PreconditionFailed(message) => {
-                body(StatusCode::PRECONDITION_FAILED, message, Vec::new())
-            }
+            ServiceError::PreconditionFailed(message)
+            | ServiceError::BadGateway(message)
+            | ServiceError::GatewayTimeout(message) => body(status, message, Vec::new()),
             ServiceError::TooManyRequests { retry_after_secs } => body(
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("Too many requests. Try again in {retry_after_secs} seconds."),

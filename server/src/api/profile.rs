@@ -2,7 +2,7 @@
 
 use app::{
     model::profile::patch::ProfilePatch,
-    server::{countries, error::ServiceError, profiles, state::AppState},
+    server::{countries, drafting, error::ServiceError, profiles, state::AppState},
 };
 use axum::{
     extract::{Query, State},
@@ -88,5 +88,35 @@ pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiErr
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=86400"),
     );
+    Ok(response)
+}
+
+/// The `Value` of a profile draft.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GeneratedSummary {
+    profile_summary: String,
+    /// Whether the draft came from the configured language model rather than the built-in
+    /// composer.
+    open_ai_profile_available: bool,
+}
+
+/// `POST /en/profile/GenerateOpenAiProfile`: a draft of the profile summary from the saved
+/// professional fields, for review. It saves nothing; the client accepts it with a PATCH.
+pub async fn generate_summary(
+    State(state): State<AppState>,
+    Authenticated { session }: Authenticated,
+) -> Result<Response, ApiError> {
+    let draft = drafting::draft_summary(&state, &session).await?;
+    let mut response = success(
+        StatusCode::OK,
+        GeneratedSummary {
+            profile_summary: draft.markdown,
+            open_ai_profile_available: draft.by_language_model,
+        },
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

@@ -1,7 +1,13 @@
 //! A test server: the real router over a fresh SQLite database, driven in-process.
 #![allow(dead_code)] // Each test binary uses its own subset of these helpers.
 
-use app::server::{db, state::AppState};
+use std::sync::Arc;
+
+use app::server::{
+    db,
+    drafting::{BuiltInComposer, SummaryDrafter},
+    state::AppState,
+};
 use axum::{body::Body, Router};
 use http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -38,6 +44,11 @@ impl TestResponse {
 }
 
 pub async fn test_app() -> TestApp {
+    test_app_drafting_with(Arc::new(BuiltInComposer)).await
+}
+
+/// A test server whose profile drafts come from `drafter`.
+pub async fn test_app_drafting_with(drafter: Arc<dyn SummaryDrafter>) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let site_root = dir.path().join("site");
     std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
@@ -55,6 +66,7 @@ pub async fn test_app() -> TestApp {
             leptos_options,
             pool: pool.clone(),
             session_ttl_secs: SESSION_TTL_SECS,
+            drafter,
         }),
         pool,
         _dir: dir,

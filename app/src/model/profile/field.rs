@@ -28,6 +28,9 @@ pub enum FieldKind {
     Secret,
 }
 
+/// The longest profile summary stored.
+pub const SUMMARY_MAX_CHARS: usize = 4000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SocialNetwork {
     Twitter,
@@ -92,7 +95,7 @@ profile_fields! {
     Position => "Position", "Position", text(100);
     CompanyName => "CompanyName", "Company", text(100);
     Industry => "Industry", "Industry", text(100);
-    ProfileSummary => "ProfileSummary", "Profile summary", FieldKind::Markdown { max: 4000 };
+    ProfileSummary => "ProfileSummary", "Profile summary", FieldKind::Markdown { max: SUMMARY_MAX_CHARS };
     ProfileWebsite => "ProfileWebsite", "Website", FieldKind::Url;
     ProfileIsPublic => "ProfileIsPublic", "Public profile", FieldKind::Flag;
     ProfileTags => "ProfileTags", "Tags", FieldKind::Tags;

@@ -1,6 +1,7 @@
 //! The profile's partial update: its fields, the tri-state patch, the rules of SPEC 3.4, and
 //! the pages that each edit one slice of it.
 
+pub mod draft;
 pub mod field;
 pub mod patch;
 pub mod rules;

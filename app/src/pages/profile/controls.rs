@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::{
     components::{form::PasswordChecklist, hydrated::use_hydrated},
     functions::profile::{preview_markdown, ProfilePage},
+    html::escape_html,
     model::{
         gender::Gender,
         profile::{
@@ -239,13 +240,6 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
         </div>
     }
     .into_any()
-}
-
-/// Text as HTML character data.
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn placeholder(field: ProfileField) -> Option<&'static str> {

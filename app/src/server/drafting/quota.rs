@@ -1,0 +1,126 @@
+//! How many drafts a member may ask for: a sliding hour, counted in the database so that every
+//! server instance sees the same count.
+
+use sqlx::SqlitePool;
+
+use crate::server::{clock, error::ServiceError};
+
+pub const WINDOW_SECS: i64 = 60 * 60;
+pub const DRAFTS_PER_HOUR: i64 = 10;
+
+/// Records a draft for `user_id`, or refuses it with `TooManyRequests` when the member already
+/// had `DRAFTS_PER_HOUR` in the last hour. The draft is recorded before the limit is checked, so
+/// parallel requests cannot slip past it together.
+pub async fn take(pool: &SqlitePool, user_id: i64) -> Result<(), ServiceError> {
+    let now = clock::now();
+    let since = now - WINDOW_SECS;
+    sqlx::query("DELETE FROM summary_drafts WHERE at <= ?")
+        .bind(since)
+        .execute(pool)
+        .await?;
+    let id = sqlx::query("INSERT INTO summary_drafts (user_id, at) VALUES (?, ?)")
+        .bind(user_id)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .last_insert_rowid();
+    // The oldest of the most recent `DRAFTS_PER_HOUR + 1` drafts, this one included: present
+    // only when the member is over the limit.
+    let over: Option<i64> = sqlx::query_scalar(
+        "SELECT at FROM summary_drafts WHERE user_id = ? AND at > ?
+         ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?",
+    )
+    .bind(user_id)
+    .bind(since)
+    .bind(DRAFTS_PER_HOUR)
+    .fetch_optional(pool)
+    .await?;
+    if over.is_none() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM summary_drafts WHERE id = ?")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    // Drafting resumes when the oldest draft that still counts leaves the window.
+    let oldest_counted: Option<i64> = sqlx::query_scalar(
+        "SELECT at FROM summary_drafts WHERE user_id = ? AND at > ?
+         ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?",
+    )
+    .bind(user_id)
+    .bind(since)
+    .bind(DRAFTS_PER_HOUR - 1)
+    .fetch_optional(pool)
+    .await?;
+    Err(ServiceError::TooManyRequests {
+        retry_after_secs: (oldest_counted.unwrap_or(now) + WINDOW_SECS - now).max(1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        model::account::SignUp,
+        server::{accounts, sessions, testing::member},
+    };
+
+    #[tokio::test]
+    async fn the_eleventh_draft_within_an_hour_is_refused_for_that_member_only() {
+        let (_dir, pool, session) = member().await;
+        for n in 1..=DRAFTS_PER_HOUR {
+            take(&pool, session.user_id)
+                .await
+                .unwrap_or_else(|error| panic!("draft {n}: {error}"));
+        }
+        match take(&pool, session.user_id).await {
+            Err(ServiceError::TooManyRequests { retry_after_secs }) => {
+                assert!(
+                    (1..=WINDOW_SECS).contains(&retry_after_secs),
+                    "{retry_after_secs}"
+                );
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM summary_drafts")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(counted, DRAFTS_PER_HOUR, "a refused draft is not counted");
+
+        let other = accounts::sign_up(
+            &pool,
+            SignUp {
+                email: "john@example.com".to_owned(),
+                password: "another quiet harbour".to_owned(),
+                full_name: "John Roe".to_owned(),
+            },
+            3600,
+        )
+        .await
+        .expect("signs up");
+        let other = sessions::authenticate(&pool, &other.token, 3600)
+            .await
+            .expect("query")
+            .expect("session");
+        take(&pool, other.user_id)
+            .await
+            .expect("another member has a quota of their own");
+    }
+
+    #[tokio::test]
+    async fn drafts_older_than_an_hour_no_longer_count() {
+        let (_dir, pool, session) = member().await;
+        for _ in 0..DRAFTS_PER_HOUR {
+            sqlx::query("INSERT INTO summary_drafts (user_id, at) VALUES (?, ?)")
+                .bind(session.user_id)
+                .bind(clock::now() - WINDOW_SECS - 1)
+                .execute(&pool)
+                .await
+                .expect("insert");
+        }
+        take(&pool, session.user_id)
+            .await
+            .expect("the old drafts left the window");
+    }
+}
