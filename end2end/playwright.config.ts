@@ -53,6 +53,9 @@ export default defineConfig({
       DATABASE_URL: database,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: "warn",
+      // Drafts come from the built-in composer, whatever the developer's shell configures.
+      OPENAI_BASE_URL: "",
+      OPENAI_API_KEY: "",
     },
   },
 });

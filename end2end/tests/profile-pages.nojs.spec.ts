@@ -55,3 +55,13 @@ test("billing and notifications save without JavaScript", async ({ page }) => {
   await expect(page.getByRole("status")).toHaveText("Your changes were saved.");
   await expect(digest).toBeChecked({ checked: !wasOn });
 });
+
+test("without JavaScript the professional page offers no draft button it could not run", async ({
+  page,
+}) => {
+  await signUpViaApi(page);
+  await page.goto("/profile/professional");
+  await expect(page.getByLabel("Profile summary", { exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Draft with AI" })).toHaveCount(0);
+});

@@ -37,11 +37,13 @@ enum Backend {
     AnswersTooMuch,
 }
 
+/// A request the fake backend received: its `Authorization` header and JSON body.
+type Received = (Option<String>, Value);
+
 #[derive(Clone)]
 struct Fake {
     behaviour: Backend,
-    /// Every request received: its `Authorization` header and JSON body.
-    received: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 async fn chat_completions(

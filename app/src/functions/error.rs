@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
+    Bytes,
 };
 use serde::{Deserialize, Serialize};
 
@@ -21,16 +22,28 @@ pub enum PortalError {
         errors: Vec<FieldError>,
         values: BTreeMap<String, String>,
     },
-    /// Transport or framework failure.
+    /// Transport or framework failure, as its message (not the framework's own error type,
+    /// whose (de)serialisers would weigh on the browser bundle for no use).
     #[error("{0}")]
-    ServerFn(ServerFnErrorErr),
+    ServerFn(String),
 }
 
 impl FromServerFnError for PortalError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        PortalError::ServerFn(value)
+        PortalError::ServerFn(value.to_string())
+    }
+
+    /// Parsed from text, as the islands' props are, so that the browser bundle holds one JSON
+    /// parser for this type instead of two.
+    fn de(data: Bytes) -> Self {
+        std::str::from_utf8(&data)
+            .ok()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_else(|| {
+                PortalError::ServerFn("The server's answer could not be read.".to_owned())
+            })
     }
 }
 

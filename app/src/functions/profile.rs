@@ -229,33 +229,32 @@ pub async fn preview_markdown(markdown: String) -> Result<String, PortalError> {
     Ok(crate::server::markdown::render(&text))
 }
 
-/// A draft of the profile summary beside the summary it would replace, for review.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SummaryDraft {
-    /// The draft as it would be saved.
-    pub markdown: String,
-    /// The summary in the form, with the words the draft drops marked `<del>` (escaped HTML).
-    pub current_html: String,
-    /// The draft, with the words it adds marked `<ins>` (escaped HTML).
-    pub draft_html: String,
-    pub by_language_model: bool,
-}
-
-/// Drafts a summary from the member's saved professional fields and compares it with `current`,
-/// the summary in the form. Saves nothing.
+/// Drafts a summary from the member's saved professional fields and returns it for review,
+/// rendered beside `current` (the summary in the form) with the words it drops and adds marked.
+/// The draft itself travels in the `data-markdown` attribute of its column. Saves nothing.
 #[server(prefix = "/api/fn", endpoint = "draft_profile_summary")]
-pub async fn draft_profile_summary(current: String) -> Result<SummaryDraft, PortalError> {
+pub async fn draft_profile_summary(current: String) -> Result<String, PortalError> {
     use crate::server::drafting;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    let draft = drafting::draft_summary(&state, &session).await?;
-    let (current_html, draft_html) = drafting::diff::side_by_side(&current, &draft.markdown);
-    Ok(SummaryDraft {
-        markdown: draft.markdown,
-        current_html,
-        draft_html,
-        by_language_model: draft.by_language_model,
-    })
+    let draft = drafting::draft_summary(&state, &session)
+        .await
+        .map_err(|error| {
+            let mut error = PortalError::from(error);
+            // The review shows one message: what to fill in before asking again.
+            if let PortalError::Rejected {
+                message, errors, ..
+            } = &mut error
+            {
+                let mut sentences: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+                sentences.dedup();
+                if !sentences.is_empty() {
+                    *message = sentences.join(" ");
+                }
+            }
+            error
+        })?;
+    Ok(drafting::review::render(&current, &draft))
 }
 
 /// The public profiles, for signed-in members.

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     components::form::{keep_focus, sync_from_form, FormAlert, PasswordChecklist, TextField},
     functions::{
-        auth::{sign_up_policy, SignIn, SignUp},
+        auth::{sign_in, sign_up, sign_up_policy, SignIn, SignUp},
         error::PortalError,
     },
     model::{
@@ -44,7 +44,15 @@ pub fn LoginPage() -> impl IntoView {
 /// The sign-in form: an island, checked in the browser before it is sent.
 #[island]
 fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
+    // Not a `ServerAction`: a refused post without JavaScript arrives as `returned`, so the
+    // island need not decode it from the address again (which would ship that code).
+    let action = Action::new(|input: &SignIn| {
+        sign_in(
+            input.email.clone(),
+            input.password.clone(),
+            input.next.clone(),
+        )
+    });
     let returned = RwSignal::new(returned);
     let email = RwSignal::new(
         returned
@@ -178,7 +186,15 @@ fn SignupForm(
     returned: Option<PortalError>,
     policy: PasswordPolicy,
 ) -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
+    // Not a `ServerAction`, for the reason given in `LoginForm`.
+    let action = Action::new(|input: &SignUp| {
+        sign_up(
+            input.email.clone(),
+            input.password.clone(),
+            input.full_name.clone(),
+            input.next.clone(),
+        )
+    });
     let returned = RwSignal::new(returned);
     let kept_value = |name: &str| {
         returned

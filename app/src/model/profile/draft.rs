@@ -131,10 +131,13 @@ pub fn compose(facts: &ProfessionalFacts) -> String {
             .trim_start_matches("http://")
             .trim_start_matches("www.")
             .trim_end_matches('/');
-        paragraphs.push(format!(
-            "More at [{}](<{website}>).",
-            escape_markdown(shown)
-        ));
+        // Angle brackets keep a link whole when its address has parentheses or spaces.
+        let target = if website.contains(['(', ')', ' ']) {
+            format!("<{website}>")
+        } else {
+            website.clone()
+        };
+        paragraphs.push(format!("More at [{}]({target}).", escape_markdown(shown)));
     }
     paragraphs.join("\n\n")
 }
@@ -303,7 +306,7 @@ mod tests {
             "**Jane Doe** is a Product Designer at Acme, working in software.\n\n\
              Jane talks about design, research and coffee and is happy to compare notes with \
              other members.\n\n\
-             More at [acme.example](<https://www.acme.example/>)."
+             More at [acme.example](https://www.acme.example/)."
         );
     }
 
@@ -330,7 +333,7 @@ mod tests {
         };
         assert_eq!(
             compose(&company_only),
-            "**Jane Doe** is a Product Designer at Acme.\n\nMore at [acme.example](<https://www.acme.example/>)."
+            "**Jane Doe** is a Product Designer at Acme.\n\nMore at [acme.example](https://www.acme.example/)."
         );
     }
 

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::draft::SummaryDraft;
 use crate::{
     components::{form::PasswordChecklist, hydrated::use_hydrated},
     functions::profile::{preview_markdown, ProfilePage},
@@ -211,7 +212,13 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
         FieldKind::Tags => Some(view! { <TagChips state /> }.into_any()),
         FieldKind::Markdown { .. } => {
             let initial = page.with_value(|page| page.summary_html.clone().unwrap_or_default());
-            Some(view! { <MarkdownPreview state initial /> }.into_any())
+            Some(
+                view! {
+                    <MarkdownPreview state initial />
+                    <SummaryDraft state />
+                }
+                .into_any(),
+            )
         }
         _ if field == ProfileField::NewPassword => page
             .with_value(|page| page.policy.clone())

@@ -20,7 +20,7 @@ use crate::{
     },
     functions::{
         error::PortalError,
-        profile::{ProfilePage, SaveProfilePage},
+        profile::{save_profile_page, ProfilePage, SaveProfilePage},
     },
     model::{
         account::password_errors,
@@ -97,7 +97,11 @@ pub fn ProfileForm(
     returned: Option<PortalError>,
     saved: bool,
 ) -> impl IntoView {
-    let action = ServerAction::<SaveProfilePage>::new();
+    // Not a `ServerAction`: a refused post without JavaScript arrives as `returned`, so the
+    // island need not decode it from the address again (which would ship that code).
+    let action = Action::new(|input: &SaveProfilePage| {
+        save_profile_page(input.section, input.values.clone(), input.loaded.clone())
+    });
     let mut initial = page.values.clone();
     if let Some(PortalError::Rejected { values: typed, .. }) = &returned {
         for field in section.fields() {

@@ -2,6 +2,7 @@
 //! on the server so that it arrives complete in the first HTML.
 
 mod controls;
+mod draft;
 mod form;
 
 use leptos::prelude::*;

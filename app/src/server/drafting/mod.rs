@@ -2,9 +2,9 @@
 //! behind an OpenAI-compatible API, or the built-in composer), a per-member hourly quota, and
 //! the one call the JSON API and the professional page both use. Nothing here saves the draft.
 
-pub mod diff;
 pub mod openai;
 mod quota;
+pub mod review;
 
 use std::{fmt::Debug, future::Future, pin::Pin};
 
