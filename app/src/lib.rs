@@ -1,4 +1,7 @@
 //! The member portal: the Leptos application shared by the server (SSR) and the browser (hydrate).
+// The view types of the sign-in and profile pages nest deeper than the default limit of 128
+// when compiled without `erase_components` (the release build).
+#![recursion_limit = "256"]
 
 pub mod components;
 pub mod functions;
