@@ -8,6 +8,7 @@ use app::server::{
         openai::{OpenAiDrafter, OpenAiSettings},
         BuiltInComposer, SummaryDrafter,
     },
+    profile_writer::ProfileWriter,
     state::AppState,
 };
 use tokio::net::TcpListener;
@@ -51,9 +52,13 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{local_addr}");
 
+    let profile_writer = ProfileWriter::start(&pool)
+        .await
+        .map_err(|error| StartupError::Database(DatabaseError::Query(error)))?;
     let state = AppState {
         leptos_options: config.leptos_options,
         pool: pool.clone(),
+        profile_writer,
         session_ttl_secs: config.session_ttl_secs,
         drafter,
     };

@@ -133,7 +133,7 @@ pub async fn save_profile_page(
         return Ok(saved);
     }
     let patch = section.patch_from_form(&values, &loaded);
-    let outcome = profiles::update(&state.pool, &session, &patch, None)
+    let outcome = profiles::update(&state.pool, &state.profile_writer, &session, &patch, None)
         .await
         .map_err(|error| keep_typed(error.into()))?;
     let profile = profiles::editable(&state.pool, &session).await?;

@@ -9,6 +9,7 @@ pub mod drafting;
 pub mod error;
 pub mod markdown;
 pub mod passwords;
+pub mod profile_writer;
 pub mod profiles;
 pub mod session_cookie;
 pub mod sessions;

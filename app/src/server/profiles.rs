@@ -5,7 +5,14 @@ use chrono::Utc;
 use serde_json::{Map, Value};
 use sqlx::{Row, SqlitePool};
 
-use super::{clock, countries, error::ServiceError, passwords, sessions::Session, throttle};
+use super::{
+    countries,
+    error::ServiceError,
+    passwords,
+    profile_writer::{stale, ProfileWrite, ProfileWriter},
+    sessions::Session,
+    throttle,
+};
 use crate::model::{
     field_error::FieldError,
     password_policy::{PasswordCandidate, PasswordRule},
@@ -130,18 +137,6 @@ pub struct UpdateOutcome {
     pub password_changed: bool,
 }
 
-fn bind_value<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    value: &Option<StoredValue>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    match value {
-        None => query.bind(None::<String>),
-        Some(StoredValue::Text(text)) => query.bind(text.clone()),
-        Some(StoredValue::Integer(number)) => query.bind(*number),
-        Some(StoredValue::Flag(flag)) => query.bind(*flag),
-    }
-}
-
 fn as_json(value: &Option<StoredValue>) -> Value {
     match value {
         None => Value::Null,
@@ -151,11 +146,12 @@ fn as_json(value: &Option<StoredValue>) -> Value {
     }
 }
 
-/// Checks the patch against every rule, then writes it in one transaction: only the named
-/// columns, only if `expected_version` (from `If-Match`) still holds. Nothing is written when
-/// anything fails.
+/// Checks the patch against every rule, then has `writer` write it (committed with whatever
+/// other updates are waiting): only the named columns, only if `expected_version` (from
+/// `If-Match`) still holds. Nothing is written when anything fails.
 pub async fn update(
     pool: &SqlitePool,
+    writer: &ProfileWriter,
     session: &Session,
     patch: &ProfilePatch,
     expected_version: Option<i64>,
@@ -192,72 +188,25 @@ pub async fn update(
         };
     }
 
-    let mut tx = pool.begin().await?;
-    let mut assignments: Vec<String> = changes
-        .iter()
-        .filter_map(|(field, _)| column(*field).map(|column| format!("{column} = ?")))
-        .collect();
-    assignments.push("version = version + 1".to_owned());
-    assignments.push("updated_at = ?".to_owned());
-    let mut sql = format!(
-        "UPDATE customer_profiles SET {} WHERE id = ? AND user_id = ?",
-        assignments.join(", ")
-    );
-    if expected_version.is_some() {
-        sql.push_str(" AND version = ?");
-    }
-    let mut query = sqlx::query(&sql);
-    for (_, value) in &changes {
-        query = bind_value(query, value);
-    }
-    query = query
-        .bind(clock::now())
-        .bind(current.id)
-        .bind(session.user_id);
-    if let Some(version) = expected_version {
-        query = query.bind(version);
-    }
-    if query.execute(&mut *tx).await?.rows_affected() == 0 {
-        return Err(stale());
-    }
-    if let Some(hash) = &new_hash {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash)
-            .bind(session.user_id)
-            .execute(&mut *tx)
-            .await?;
-        // Every other device signs in again; this session stays.
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
-            .bind(session.user_id)
-            .bind(session.id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES (?, ?, ?, ?)",
-    )
-    .bind(current.id)
-    .bind(clock::now())
-    .bind(session.user_id)
-    .bind(changed.join(","))
-    .execute(&mut *tx)
-    .await?;
-    let version: i64 = sqlx::query_scalar("SELECT version FROM customer_profiles WHERE id = ?")
-        .bind(current.id)
-        .fetch_one(&mut *tx)
+    let version = writer
+        .write(ProfileWrite {
+            profile_id: current.id,
+            user_id: session.user_id,
+            session_id: session.id,
+            assignments: changes
+                .iter()
+                .filter_map(|(field, value)| column(*field).map(|column| (column, value.clone())))
+                .collect(),
+            expected_version,
+            password_hash: new_hash.clone(),
+            changed_fields: changed.join(","),
+        })
         .await?;
-    tx.commit().await?;
     Ok(UpdateOutcome {
         changed,
         version,
         password_changed: new_hash.is_some(),
     })
-}
-
-fn stale() -> ServiceError {
-    ServiceError::PreconditionFailed(
-        "The profile was changed since you loaded it; reload it and try again.".to_owned(),
-    )
 }
 
 /// Every rule: the pure core, then what needs the database (countries, the current password,
@@ -359,12 +308,13 @@ mod tests {
     #[tokio::test]
     async fn only_the_named_columns_change_and_the_version_and_audit_follow() {
         let (_dir, pool, session) = member().await;
+        let writer = ProfileWriter::start(&pool).await.expect("writer");
         sqlx::query("UPDATE customer_profiles SET city_name = 'Lisbon'")
             .execute(&pool)
             .await
             .expect("seed");
         let patch = ProfilePatch::from_json(&json!({"Position": "Designer", "Industry": "Design"}));
-        let outcome = update(&pool, &session, &patch, Some(1))
+        let outcome = update(&pool, &writer, &session, &patch, Some(1))
             .await
             .expect("updates");
         assert_eq!(outcome.changed, vec!["Position", "Industry"]);
@@ -395,15 +345,16 @@ mod tests {
     #[tokio::test]
     async fn a_failing_rule_or_a_stale_version_writes_nothing() {
         let (_dir, pool, session) = member().await;
+        let writer = ProfileWriter::start(&pool).await.expect("writer");
         let bad =
             ProfilePatch::from_json(&json!({"Position": "Designer", "DateOfBirth": "1800-01-01"}));
         assert!(matches!(
-            update(&pool, &session, &bad, None).await,
+            update(&pool, &writer, &session, &bad, None).await,
             Err(ServiceError::Validation(errors)) if errors.len() == 1
         ));
         let stale = ProfilePatch::from_json(&json!({"Position": "Designer"}));
         assert!(matches!(
-            update(&pool, &session, &stale, Some(7)).await,
+            update(&pool, &writer, &session, &stale, Some(7)).await,
             Err(ServiceError::PreconditionFailed(_))
         ));
         let (position, version, audits): (Option<String>, i64, i64) = sqlx::query_as(

@@ -6,12 +6,14 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::drafting::SummaryDrafter;
+use super::{drafting::SummaryDrafter, profile_writer::ProfileWriter};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
+    /// Writes profile updates in group commits (see `profile_writer`).
+    pub profile_writer: ProfileWriter,
     /// How long a session stays valid after it was last used.
     pub session_ttl_secs: i64,
     /// Writes profile summary drafts (a language model, or the built-in composer).

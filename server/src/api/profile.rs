@@ -63,7 +63,14 @@ pub async fn patch(
 ) -> Result<Response, ApiError> {
     let patch = ProfilePatch::from_json(&body);
     let expected = etag::expected_version(&headers, 'p', session.active_profile_id);
-    let outcome = profiles::update(&state.pool, &session, &patch, expected).await?;
+    let outcome = profiles::update(
+        &state.pool,
+        &state.profile_writer,
+        &session,
+        &patch,
+        expected,
+    )
+    .await?;
     Ok(etag::with_tag(
         success(StatusCode::OK, outcome.changed),
         'p',

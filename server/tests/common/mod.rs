@@ -6,6 +6,7 @@ use std::sync::Arc;
 use app::server::{
     db,
     drafting::{BuiltInComposer, SummaryDrafter},
+    profile_writer::ProfileWriter,
     state::AppState,
 };
 use axum::{body::Body, Router};
@@ -64,6 +65,7 @@ pub async fn test_app_drafting_with(drafter: Arc<dyn SummaryDrafter>) -> TestApp
     TestApp {
         router: router(AppState {
             leptos_options,
+            profile_writer: ProfileWriter::start(&pool).await.expect("writer starts"),
             pool: pool.clone(),
             session_ttl_secs: SESSION_TTL_SECS,
             drafter,

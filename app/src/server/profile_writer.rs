@@ -1,0 +1,322 @@
+//! Group commit for profile updates. SQLite lets one connection write at a time; requests that
+//! each open their own transaction queue on that lock and sleep in its busy handler. Instead,
+//! one task owns a write connection, takes every validated update that is waiting, and commits
+//! them in one transaction; each request is answered only after the transaction holding its
+//! update has committed.
+//!
+//! Each update still succeeds or fails on its own: one whose `If-Match` version no longer holds
+//! writes nothing and fails alone, and if a statement fails outright, the batch is rolled back
+//! and every update in it is retried in a transaction of its own, so only the broken one fails.
+
+use sqlx::{sqlite::SqliteConnection, Connection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{clock, error::ServiceError};
+use crate::model::profile::patch::StoredValue;
+
+/// The most updates committed together; more wait for the next transaction.
+const MAX_BATCH: usize = 512;
+/// How many updates may wait for the writer before callers wait to hand theirs over.
+const QUEUE: usize = 4096;
+
+/// One validated update of a profile, ready to be written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileWrite {
+    pub profile_id: i64,
+    pub user_id: i64,
+    /// The session making the change (the one kept when the password changes).
+    pub session_id: i64,
+    /// Column and new value (`None` clears it).
+    pub assignments: Vec<(&'static str, Option<StoredValue>)>,
+    /// Write only if the profile still has this version (`If-Match`).
+    pub expected_version: Option<i64>,
+    /// A new password's PHC string: stored, and every other session of the user ends.
+    pub password_hash: Option<String>,
+    /// Wire names of the changed fields, for the audit row.
+    pub changed_fields: String,
+}
+
+struct Job {
+    write: ProfileWrite,
+    answer: oneshot::Sender<Result<i64, ServiceError>>,
+}
+
+/// Hands updates to the writer task. Cheap to clone; the task ends when every clone is dropped.
+#[derive(Clone, Debug)]
+pub struct ProfileWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl ProfileWriter {
+    /// Opens a write connection to `pool`'s database (same settings) and starts the writer.
+    pub async fn start(pool: &SqlitePool) -> Result<Self, sqlx::Error> {
+        let connection = SqliteConnection::connect_with(&pool.connect_options()).await?;
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(run(connection, queue));
+        Ok(ProfileWriter { jobs })
+    }
+
+    /// Writes `write` with the next batch; returns the profile's new version once committed.
+    pub async fn write(&self, write: ProfileWrite) -> Result<i64, ServiceError> {
+        let (answer, answered) = oneshot::channel();
+        self.jobs
+            .send(Job { write, answer })
+            .await
+            .map_err(|_| ServiceError::Internal("the profile writer has stopped".to_owned()))?;
+        answered.await.map_err(|_| {
+            ServiceError::Internal("the profile writer dropped an update".to_owned())
+        })?
+    }
+}
+
+async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let writes: Vec<&ProfileWrite> = batch.iter().map(|job| &job.write).collect();
+        let results = commit_batch(&mut connection, &writes).await;
+        for (job, result) in batch.drain(..).zip(results) {
+            // The caller may have gone (a closed connection); its update stays committed.
+            let _ = job.answer.send(result);
+        }
+    }
+}
+
+/// Commits `writes` together, or, if a statement fails, each on its own. One result per write,
+/// in order.
+pub async fn commit_batch(
+    connection: &mut SqliteConnection,
+    writes: &[&ProfileWrite],
+) -> Vec<Result<i64, ServiceError>> {
+    match commit_together(connection, writes).await {
+        Ok(results) => results,
+        Err(error) => {
+            tracing::warn!(%error, updates = writes.len(), "a batch failed; retrying its updates one by one");
+            let mut results = Vec::with_capacity(writes.len());
+            for write in writes {
+                results.push(match commit_together(connection, &[write]).await {
+                    Ok(mut single) => single.remove(0),
+                    Err(error) => Err(error),
+                });
+            }
+            results
+        }
+    }
+}
+
+/// Why one write did not happen.
+enum Refused {
+    /// The version no longer matched: nothing was written for it.
+    Stale,
+    /// A statement failed: the transaction must be rolled back.
+    Failed(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Refused {
+    fn from(error: sqlx::Error) -> Self {
+        Refused::Failed(error)
+    }
+}
+
+async fn commit_together(
+    connection: &mut SqliteConnection,
+    writes: &[&ProfileWrite],
+) -> Result<Vec<Result<i64, ServiceError>>, ServiceError> {
+    let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
+    let now = clock::now();
+    let mut results = Vec::with_capacity(writes.len());
+    for write in writes {
+        match apply(&mut transaction, write, now).await {
+            Ok(version) => results.push(Ok(version)),
+            Err(Refused::Stale) => results.push(Err(stale())),
+            // Dropping the transaction rolls it back.
+            Err(Refused::Failed(error)) => return Err(error.into()),
+        }
+    }
+    transaction.commit().await?;
+    Ok(results)
+}
+
+async fn apply(
+    connection: &mut SqliteConnection,
+    write: &ProfileWrite,
+    now: i64,
+) -> Result<i64, Refused> {
+    let mut sql = String::from("UPDATE customer_profiles SET ");
+    for (column, _) in &write.assignments {
+        sql.push_str(column);
+        sql.push_str(" = ?, ");
+    }
+    sql.push_str("version = version + 1, updated_at = ? WHERE id = ? AND user_id = ?");
+    if write.expected_version.is_some() {
+        sql.push_str(" AND version = ?");
+    }
+    sql.push_str(" RETURNING version");
+    let mut query = sqlx::query_scalar::<_, i64>(&sql);
+    for (_, value) in &write.assignments {
+        query = match value {
+            None => query.bind(None::<String>),
+            Some(StoredValue::Text(text)) => query.bind(text.as_str()),
+            Some(StoredValue::Integer(number)) => query.bind(*number),
+            Some(StoredValue::Flag(flag)) => query.bind(*flag),
+        };
+    }
+    query = query.bind(now).bind(write.profile_id).bind(write.user_id);
+    if let Some(version) = write.expected_version {
+        query = query.bind(version);
+    }
+    let version = query
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(Refused::Stale)?;
+    if let Some(hash) = &write.password_hash {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(write.user_id)
+            .execute(&mut *connection)
+            .await?;
+        // Every other device signs in again; this session stays.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
+            .bind(write.user_id)
+            .bind(write.session_id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES (?, ?, ?, ?)",
+    )
+    .bind(write.profile_id)
+    .bind(now)
+    .bind(write.user_id)
+    .bind(&write.changed_fields)
+    .execute(&mut *connection)
+    .await?;
+    Ok(version)
+}
+
+pub fn stale() -> ServiceError {
+    ServiceError::PreconditionFailed(
+        "The profile was changed since you loaded it; reload it and try again.".to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::member;
+
+    fn position(profile_id: i64, user_id: i64, text: &str) -> ProfileWrite {
+        ProfileWrite {
+            profile_id,
+            user_id,
+            session_id: 0,
+            assignments: vec![("position", Some(StoredValue::Text(text.to_owned())))],
+            expected_version: None,
+            password_hash: None,
+            changed_fields: "Position".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_update_in_a_batch_succeeds_or_fails_on_its_own() {
+        let (_dir, pool, session) = member().await;
+        let (profile, user) = (session.active_profile_id, session.user_id);
+        let mut connection = SqliteConnection::connect_with(&pool.connect_options())
+            .await
+            .expect("connects");
+
+        let first = position(profile, user, "Designer");
+        let stale = ProfileWrite {
+            expected_version: Some(1),
+            ..position(profile, user, "Stale")
+        };
+        // Breaks a CHECK constraint: a statement that fails outright.
+        let broken = ProfileWrite {
+            assignments: vec![("receive_activity_digest", Some(StoredValue::Integer(7)))],
+            ..position(profile, user, "")
+        };
+        let last = ProfileWrite {
+            assignments: vec![("industry", Some(StoredValue::Text("Design".to_owned())))],
+            changed_fields: "Industry".to_owned(),
+            ..position(profile, user, "")
+        };
+        let results = commit_batch(&mut connection, &[&first, &stale, &broken, &last]).await;
+
+        assert!(matches!(results[0], Ok(2)), "{:?}", results[0]);
+        assert!(
+            matches!(results[1], Err(ServiceError::PreconditionFailed(_))),
+            "the first write moved the version on: {:?}",
+            results[1]
+        );
+        assert!(
+            matches!(results[2], Err(ServiceError::Internal(_))),
+            "{:?}",
+            results[2]
+        );
+        assert!(matches!(results[3], Ok(3)), "{:?}", results[3]);
+
+        let stored: (Option<String>, Option<String>, bool, i64) = sqlx::query_as(
+            "SELECT position, industry, receive_activity_digest, version FROM customer_profiles",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("row");
+        assert_eq!(
+            stored,
+            (
+                Some("Designer".to_owned()),
+                Some("Design".to_owned()),
+                true,
+                3
+            )
+        );
+        let audits: Vec<String> =
+            sqlx::query_scalar("SELECT changed_fields FROM profile_audit ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .expect("audit");
+        assert_eq!(audits, ["Position", "Industry"], "only what was written");
+    }
+
+    #[tokio::test]
+    async fn concurrent_updates_of_different_fields_all_stay_each_with_its_own_version() {
+        let (_dir, pool, session) = member().await;
+        let writer = ProfileWriter::start(&pool).await.expect("writer");
+        let columns = ["position", "company_name", "industry", "city_name"];
+        let tasks: Vec<_> = columns
+            .iter()
+            .enumerate()
+            .map(|(n, column)| {
+                let writer = writer.clone();
+                let write = ProfileWrite {
+                    assignments: vec![(*column, Some(StoredValue::Text(format!("value {n}"))))],
+                    changed_fields: (*column).to_owned(),
+                    ..position(session.active_profile_id, session.user_id, "")
+                };
+                tokio::spawn(async move { writer.write(write).await })
+            })
+            .collect();
+        let mut versions = Vec::new();
+        for task in tasks {
+            versions.push(task.await.expect("task").expect("written"));
+        }
+        versions.sort_unstable();
+        assert_eq!(versions, [2, 3, 4, 5], "every update got its own version");
+        let stored: (String, String, String, String, i64) = sqlx::query_as(
+            "SELECT position, company_name, industry, city_name, version FROM customer_profiles",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("row");
+        assert_eq!(
+            stored,
+            (
+                "value 0".to_owned(),
+                "value 1".to_owned(),
+                "value 2".to_owned(),
+                "value 3".to_owned(),
+                5
+            ),
+            "no update undid another"
+        );
+    }
+}

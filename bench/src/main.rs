@@ -1,0 +1,350 @@
+//! `make bench`: starts the release server on a fresh database, signs members up, and measures
+//! the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the sign-in at 1, 8
+//! and 64 clients; then the same PATCH transaction behind a bare axum handler (the baseline);
+//! then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints a Markdown
+//! table, and fails if any answer was not a 2xx.
+//!
+//! Environment: `BENCH_SECS` (default 20) per measurement, `BENCH_CLIENTS` (default `1,8,64`),
+//! `PORTAL_SERVER` (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
+
+mod baseline;
+mod load;
+mod process;
+
+use std::{
+    net::SocketAddr,
+    process::{Command, ExitCode},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::Full;
+use load::{Connection, MakeRequest, Stats};
+use process::{free_addr, RssWatch, Server};
+
+const PASSWORD: &str = "a quiet harbour at dusk";
+const MEMBERS: usize = 64;
+const SIGN_INS_PER_SEC: u32 = 20;
+const WARM_UP: Duration = Duration::from_secs(1);
+
+struct Settings {
+    duration: Duration,
+    clients: Vec<usize>,
+    server: String,
+    site_root: String,
+}
+
+fn settings() -> Result<Settings, String> {
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let secs: u64 = var("BENCH_SECS", "20")
+        .parse()
+        .map_err(|_| "BENCH_SECS must be a whole number of seconds".to_owned())?;
+    let clients = var("BENCH_CLIENTS", "1,8,64")
+        .split(',')
+        .map(|n| n.trim().parse::<usize>().ok().filter(|n| *n > 0))
+        .collect::<Option<Vec<_>>>()
+        .ok_or("BENCH_CLIENTS must be a list like 1,8,64")?;
+    Ok(Settings {
+        duration: Duration::from_secs(secs.max(1)),
+        clients,
+        server: var("PORTAL_SERVER", "target/release/server"),
+        site_root: var("LEPTOS_SITE_ROOT", "target/site"),
+    })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("baseline-server") {
+        let (Some(database), Some(Ok(addr))) = (args.get(2), args.get(3).map(|a| a.parse())) else {
+            eprintln!("usage: bench baseline-server DATABASE ADDRESS");
+            return ExitCode::FAILURE;
+        };
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        return match runtime.block_on(baseline::serve(database, addr)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    // The load generator runs on one thread, leaving the other core to the server.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    match runtime.block_on(bench()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("error: some requests were not answered with 2xx (see the table)");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Row {
+    name: String,
+    clients: usize,
+    stats: Stats,
+    peak_rss_mib: Option<f64>,
+}
+
+fn json_request(
+    method: &str,
+    addr: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    body: String,
+) -> Request<Full<Bytes>> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string())
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    request
+        .body(Full::new(Bytes::from(body)))
+        .expect("a valid request")
+}
+
+async fn sign_up(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
+    let mut connection = Connection::open(addr)
+        .await
+        .map_err(|error| error.to_string())?;
+    let mut members = Vec::new();
+    for n in 0..MEMBERS {
+        let email = format!("bench{n}@example.com");
+        let body = serde_json::json!({"Email": email, "Password": PASSWORD, "FullName": format!("Member {n}")});
+        let (status, answer) = connection
+            .send(json_request(
+                "POST",
+                addr,
+                "/api/auth/signup",
+                None,
+                body.to_string(),
+            ))
+            .await
+            .map_err(|error| error.to_string())?;
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+        let token = answer["Value"]["AccessToken"]
+            .as_str()
+            .filter(|_| status.is_success())
+            .ok_or_else(|| format!("sign-up {n} answered {status}: {answer}"))?;
+        members.push((email, token.to_owned()));
+    }
+    Ok(members)
+}
+
+async fn bench() -> Result<bool, String> {
+    let settings = settings()?;
+    let dir = std::env::temp_dir().join(format!("portal-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
+    let result = measure(&settings, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let rows = result?;
+    print_table(&settings, &rows);
+    Ok(rows
+        .iter()
+        .all(|row| row.stats.non_2xx == 0 && row.stats.failed == 0))
+}
+
+async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let addr = free_addr();
+    let mut command = Command::new(&settings.server);
+    command
+        .env("DATABASE_URL", dir.join("portal.db"))
+        .env("LEPTOS_SITE_ADDR", addr.to_string())
+        .env("LEPTOS_SITE_ROOT", &settings.site_root)
+        .env("RUST_LOG", "warn")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY");
+    let server = Server::start(command, addr, "/api/health").await?;
+    eprintln!("portal server {} on http://{addr}", settings.server);
+    let members = Arc::new(sign_up(addr).await?);
+
+    let patch: MakeRequest = {
+        let members = members.clone();
+        Arc::new(move |client, seq| {
+            let body = format!(r#"{{"Position":"Engineer {seq}"}}"#);
+            let token = &members[client % members.len()].1;
+            json_request(
+                "PATCH",
+                addr,
+                "/api/public/coworker/profile",
+                Some(token),
+                body,
+            )
+        })
+    };
+    let read: MakeRequest = {
+        let members = members.clone();
+        Arc::new(move |client, _| {
+            let token = &members[client % members.len()].1;
+            json_request("GET", addr, "/en/profile", Some(token), String::new())
+        })
+    };
+    let page: MakeRequest = {
+        let members = members.clone();
+        Arc::new(move |client, _| {
+            let token = &members[client % members.len()].1;
+            Request::get("/profile")
+                .header("host", addr.to_string())
+                .header(
+                    "cookie",
+                    format!("{}={token}", app::server::session_cookie::SESSION_COOKIE),
+                )
+                .body(Full::default())
+                .expect("a valid request")
+        })
+    };
+    let sign_in: MakeRequest = {
+        let members = members.clone();
+        Arc::new(move |client, _| {
+            let email = &members[client % members.len()].0;
+            let body = serde_json::json!({"Email": email, "Password": PASSWORD}).to_string();
+            json_request("POST", addr, "/api/auth/login", None, body)
+        })
+    };
+
+    let scenarios = [
+        ("PATCH /api/public/coworker/profile", &patch),
+        ("GET /en/profile", &read),
+        ("GET /profile (SSR page)", &page),
+        ("POST /api/auth/login (argon2)", &sign_in),
+    ];
+    for (name, make_request) in scenarios {
+        for &clients in &settings.clients {
+            eprintln!("{name}, {clients} client(s)...");
+            let watch = RssWatch::start(server.pid());
+            let stats = load::run(
+                addr,
+                clients,
+                WARM_UP,
+                settings.duration,
+                make_request.clone(),
+            )
+            .await;
+            rows.push(Row {
+                name: name.to_owned(),
+                clients,
+                stats,
+                peak_rss_mib: Some(watch.peak_mib()),
+            });
+        }
+    }
+
+    let clients = settings.clients.iter().copied().max().unwrap_or(64);
+    eprintln!("PATCH with {SIGN_INS_PER_SEC} sign-ins/s alongside, {clients} client(s)...");
+    let watch = RssWatch::start(server.pid());
+    let end = Instant::now() + WARM_UP + settings.duration;
+    let (stats, (sign_ins, refused)) = tokio::join!(
+        load::run(addr, clients, WARM_UP, settings.duration, patch.clone()),
+        load::paced(addr, SIGN_INS_PER_SEC, end, sign_in.clone()),
+    );
+    rows.push(Row {
+        name: format!("PATCH + {SIGN_INS_PER_SEC} sign-ins/s ({sign_ins} sent, {refused} not 2xx)"),
+        clients,
+        stats: Stats {
+            non_2xx: stats.non_2xx + refused,
+            ..stats
+        },
+        peak_rss_mib: Some(watch.peak_mib()),
+    });
+    let overall_peak = process::memory_kib(server.pid(), "VmHWM");
+    drop(server);
+    if let Some(peak) = overall_peak {
+        eprintln!(
+            "portal server peak RSS over the whole run: {:.1} MiB",
+            peak as f64 / 1024.0
+        );
+    }
+
+    let baseline_addr = free_addr();
+    let mut command = Command::new(std::env::current_exe().map_err(|error| error.to_string())?);
+    command
+        .arg("baseline-server")
+        .arg(dir.join("baseline.db"))
+        .arg(baseline_addr.to_string());
+    let baseline = Server::start(command, baseline_addr, "/health").await?;
+    let bare: MakeRequest = Arc::new(move |client, seq| {
+        let body = format!(r#"{{"Position":"Engineer {seq}"}}"#);
+        let id = client as i64 % baseline::PROFILES + 1;
+        json_request(
+            "PATCH",
+            baseline_addr,
+            &format!("/baseline/profile/{id}"),
+            None,
+            body,
+        )
+    });
+    for &clients in &settings.clients {
+        eprintln!("baseline PATCH, {clients} client(s)...");
+        let watch = RssWatch::start(baseline.pid());
+        let stats = load::run(
+            baseline_addr,
+            clients,
+            WARM_UP,
+            settings.duration,
+            bare.clone(),
+        )
+        .await;
+        rows.push(Row {
+            name: "baseline: bare axum, same transaction".to_owned(),
+            clients,
+            stats,
+            peak_rss_mib: Some(watch.peak_mib()),
+        });
+    }
+    Ok(rows)
+}
+
+fn print_table(settings: &Settings, rows: &[Row]) {
+    println!(
+        "\n{} s per row after 1 s of warm-up, on {} CPU(s).\n",
+        settings.duration.as_secs(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "| what | clients | req/s | p50 ms | p99 ms | max ms | non-2xx | server peak RSS MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let errors = row.stats.non_2xx + row.stats.failed;
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} |",
+            row.name,
+            row.clients,
+            row.stats.requests_per_sec(),
+            row.stats.percentile_ms(0.5),
+            row.stats.percentile_ms(0.99),
+            row.stats.max_ms(),
+            errors,
+            row.peak_rss_mib
+                .map_or("-".to_owned(), |mib| format!("{mib:.1}")),
+        );
+    }
+    println!();
+    for &clients in &settings.clients {
+        let rate = |prefix: &str| {
+            rows.iter()
+                .find(|row| row.clients == clients && row.name.starts_with(prefix))
+                .map(|row| row.stats.requests_per_sec())
+        };
+        if let (Some(portal), Some(bare)) = (rate("PATCH /api"), rate("baseline")) {
+            println!(
+                "PATCH at {clients} client(s): the portal does {:.2}x the bare baseline's throughput",
+                portal / bare
+            );
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The servers under test: started as child processes on a free port and a fresh database,
+//! waited for, watched for memory, and stopped.
+
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::Full;
+
+use crate::load::Connection;
+
+pub struct Server {
+    child: Child,
+}
+
+impl Server {
+    /// Starts `command` (which must listen on `addr`) and waits until `health` answers 200.
+    pub async fn start(
+        mut command: Command,
+        addr: SocketAddr,
+        health: &str,
+    ) -> Result<Self, String> {
+        let child = command
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|error| format!("cannot start {command:?}: {error}"))?;
+        let mut server = Server { child };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("{command:?} exited at start-up with {status}"));
+            }
+            if let Ok(mut connection) = Connection::open(addr).await {
+                let request = get(addr, health);
+                if matches!(connection.send(request).await, Ok((status, _)) if status.is_success())
+                {
+                    return Ok(server);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server.stop();
+        Err(format!("{command:?} did not answer {health} within 30 s"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A port that was free a moment ago.
+pub fn free_addr() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free local port")
+}
+
+pub fn get(addr: SocketAddr, path: &str) -> Request<Full<Bytes>> {
+    Request::get(path)
+        .header("host", addr.to_string())
+        .body(Full::default())
+        .expect("a valid request")
+}
+
+/// A value of `/proc/<pid>/status` in KiB, e.g. `VmRSS` or `VmHWM` (the peak).
+pub fn memory_kib(pid: u32, field: &str) -> Option<u64> {
+    let status =
+        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Samples a process's resident memory every 50 ms while the returned guard lives; the guard
+/// says the highest value seen.
+pub struct RssWatch {
+    peak_kib: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssWatch {
+    pub fn start(pid: u32) -> Self {
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn({
+            let peak_kib = peak_kib.clone();
+            async move {
+                loop {
+                    if let Some(rss) = memory_kib(pid, "VmRSS") {
+                        peak_kib.fetch_max(rss, Ordering::Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        });
+        RssWatch { peak_kib, task }
+    }
+
+    pub fn peak_mib(self) -> f64 {
+        self.task.abort();
+        self.peak_kib.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+}
