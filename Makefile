@@ -22,7 +22,7 @@ WASM_GZIP_BUDGET := 250000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check lint fmt fmt-check clean
+.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check bench lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
@@ -59,7 +59,7 @@ build-release:
 # one process, a render now and then never finished (about 2 in 30 runs; none serially, none in
 # 5,000 concurrent requests to the real server). The whole suite still takes seconds.
 test-rust:
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --no-fail-fast -p app -p server --features app/ssr -- --test-threads=1
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
 
 # Each run gets a free port and a throwaway database; Playwright starts and stops the server.
 test-e2e:
@@ -68,10 +68,11 @@ test-e2e:
 	cd end2end && CI=$${CI:-} PORTAL_E2E_PORT=$$port PORTAL_E2E_DATABASE="$$dir/e2e.db" \
 		PORTAL_E2E_SERVER=target/debug/server npx playwright test
 
-## bundle-check: build the release wasm (into its own site folder, so the debug site used by the
-## end-to-end tests stays intact) and fail if it is over the gzip budget
+## bundle-check: build the whole release (server and wasm, as `make run` does; the site goes to
+## its own folder, so the debug site used by the end-to-end tests stays intact) and fail if the
+## wasm is over the gzip budget
 bundle-check:
-	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --frontend-only
+	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release
 	@raw=$$(wc -c < target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).wasm); \
 	gz=$$(gzip -9 -c target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).wasm | wc -c); \
 	echo "release wasm: $$gz bytes gzipped ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
@@ -79,12 +80,19 @@ bundle-check:
 		echo "error: the release wasm is over its budget of $(WASM_GZIP_BUDGET) bytes gzipped" >&2; exit 1; \
 	fi
 
+## bench: load-test the release server (PATCH, GET /en/profile, the SSR page and sign-in at 1, 8
+## and 64 clients, then PATCH beside 20 sign-ins/s) and a bare axum baseline; BENCH_SECS per row
+bench: tools
+	cargo leptos build --release --server-only
+	cargo build --release -p bench
+	./target/release/bench
+
 fmt-check:
 	cargo fmt --all -- --check
 
 ## lint: formatting and clippy for both the server and the browser build
 lint: fmt-check
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo clippy -p app -p server -p bench --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:

@@ -12,7 +12,7 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use tokio::net::TcpSocket;
 
 /// Builds client `client`'s request number `seq`.
 pub type MakeRequest = Arc<dyn Fn(usize, u64) -> Request<Full<Bytes>> + Send + Sync>;
@@ -55,7 +55,17 @@ pub struct Connection {
 
 impl Connection {
     pub async fn open(addr: SocketAddr) -> std::io::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
+        Self::open_from(addr, None).await
+    }
+
+    /// Connects from the loopback address `127.0.0.<source>`, so that the server sees clients
+    /// at different addresses (its sign-in limits are per address, as for real members).
+    pub async fn open_from(addr: SocketAddr, source: Option<u8>) -> std::io::Result<Self> {
+        let socket = TcpSocket::new_v4()?;
+        if let Some(source) = source {
+            socket.bind(SocketAddr::from(([127, 0, 0, source], 0)))?;
+        }
+        let stream = socket.connect(addr).await?;
         stream.set_nodelay(true)?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
@@ -77,6 +87,11 @@ impl Connection {
     }
 }
 
+/// The loopback address client `client` connects from: 127.0.0.2 to 127.0.0.201.
+fn source(client: usize) -> Option<u8> {
+    Some(2 + (client % 200) as u8)
+}
+
 /// Runs `clients` closed-loop clients against `addr` for `duration` after `warm_up`.
 pub async fn run(
     addr: SocketAddr,
@@ -92,7 +107,7 @@ pub async fn run(
             let make_request = make_request.clone();
             tokio::spawn(async move {
                 let mut stats = Stats::default();
-                let Ok(mut connection) = Connection::open(addr).await else {
+                let Ok(mut connection) = Connection::open_from(addr, source(client)).await else {
                     stats.failed += 1;
                     return stats;
                 };
@@ -117,7 +132,7 @@ pub async fn run(
                         }
                         Err(_) => {
                             stats.failed += 1;
-                            match Connection::open(addr).await {
+                            match Connection::open_from(addr, source(client)).await {
                                 Ok(fresh) => connection = fresh,
                                 Err(_) => break,
                             }
@@ -157,7 +172,9 @@ pub async fn paced(
         seq += 1;
         let make_request = make_request.clone();
         tasks.push(tokio::spawn(async move {
-            let mut connection = Connection::open(addr).await.ok()?;
+            let mut connection = Connection::open_from(addr, source(seq as usize))
+                .await
+                .ok()?;
             let (status, _) = connection
                 .send(make_request(seq as usize, seq))
                 .await

@@ -5,7 +5,8 @@
 //! table, and fails if any answer was not a 2xx.
 //!
 //! Environment: `BENCH_SECS` (default 20) per measurement, `BENCH_CLIENTS` (default `1,8,64`),
-//! `PORTAL_SERVER` (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
+//! `BENCH_ONLY` (some of `patch,read,page,signin,mixed,baseline`; default all), `PORTAL_SERVER`
+//! (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
 
 mod baseline;
 mod load;
@@ -31,6 +32,8 @@ const WARM_UP: Duration = Duration::from_secs(1);
 
 struct Settings {
     duration: Duration,
+    /// Which groups of rows to measure (all when empty).
+    only: Vec<String>,
     clients: Vec<usize>,
     server: String,
     site_root: String,
@@ -49,6 +52,11 @@ fn settings() -> Result<Settings, String> {
         .ok_or("BENCH_CLIENTS must be a list like 1,8,64")?;
     Ok(Settings {
         duration: Duration::from_secs(secs.max(1)),
+        only: var("BENCH_ONLY", "")
+            .split(',')
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty())
+            .collect(),
         clients,
         server: var("PORTAL_SERVER", "target/release/server"),
         site_root: var("LEPTOS_SITE_ROOT", "target/site"),
@@ -86,6 +94,12 @@ fn main() -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+impl Settings {
+    fn wants(&self, key: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|wanted| wanted == key)
     }
 }
 
@@ -217,12 +231,15 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
     };
 
     let scenarios = [
-        ("PATCH /api/public/coworker/profile", &patch),
-        ("GET /en/profile", &read),
-        ("GET /profile (SSR page)", &page),
-        ("POST /api/auth/login (argon2)", &sign_in),
+        ("patch", "PATCH /api/public/coworker/profile", &patch),
+        ("read", "GET /en/profile", &read),
+        ("page", "GET /profile (SSR page)", &page),
+        ("signin", "POST /api/auth/login (argon2)", &sign_in),
     ];
-    for (name, make_request) in scenarios {
+    for (key, name, make_request) in scenarios {
+        if !settings.wants(key) {
+            continue;
+        }
         for &clients in &settings.clients {
             eprintln!("{name}, {clients} client(s)...");
             let watch = RssWatch::start(server.pid());
@@ -244,22 +261,26 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
     }
 
     let clients = settings.clients.iter().copied().max().unwrap_or(64);
-    eprintln!("PATCH with {SIGN_INS_PER_SEC} sign-ins/s alongside, {clients} client(s)...");
-    let watch = RssWatch::start(server.pid());
-    let end = Instant::now() + WARM_UP + settings.duration;
-    let (stats, (sign_ins, refused)) = tokio::join!(
-        load::run(addr, clients, WARM_UP, settings.duration, patch.clone()),
-        load::paced(addr, SIGN_INS_PER_SEC, end, sign_in.clone()),
-    );
-    rows.push(Row {
-        name: format!("PATCH + {SIGN_INS_PER_SEC} sign-ins/s ({sign_ins} sent, {refused} not 2xx)"),
-        clients,
-        stats: Stats {
-            non_2xx: stats.non_2xx + refused,
-            ..stats
-        },
-        peak_rss_mib: Some(watch.peak_mib()),
-    });
+    if settings.wants("mixed") {
+        eprintln!("PATCH with {SIGN_INS_PER_SEC} sign-ins/s alongside, {clients} client(s)...");
+        let watch = RssWatch::start(server.pid());
+        let end = Instant::now() + WARM_UP + settings.duration;
+        let (stats, (sign_ins, refused)) = tokio::join!(
+            load::run(addr, clients, WARM_UP, settings.duration, patch.clone()),
+            load::paced(addr, SIGN_INS_PER_SEC, end, sign_in.clone()),
+        );
+        rows.push(Row {
+            name: format!(
+                "PATCH + {SIGN_INS_PER_SEC} sign-ins/s ({sign_ins} sent, {refused} not 2xx)"
+            ),
+            clients,
+            stats: Stats {
+                non_2xx: stats.non_2xx + refused,
+                ..stats
+            },
+            peak_rss_mib: Some(watch.peak_mib()),
+        });
+    }
     let overall_peak = process::memory_kib(server.pid(), "VmHWM");
     drop(server);
     if let Some(peak) = overall_peak {
@@ -269,6 +290,9 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
         );
     }
 
+    if !settings.wants("baseline") {
+        return Ok(rows);
+    }
     let baseline_addr = free_addr();
     let mut command = Command::new(std::env::current_exe().map_err(|error| error.to_string())?);
     command

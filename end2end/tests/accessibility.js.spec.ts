@@ -14,6 +14,9 @@ const pages = [
 
 for (const width of [360, 1280]) {
   test(`every page has no axe violations at ${width}px`, async ({ page, browser, baseURL }) => {
+    // Eleven pages, each loaded, hydrated and scanned: more than the default 30 s on a busy
+    // 2-core machine.
+    test.slow();
     await page.setViewportSize({ width, height: 900 });
     for (const path of ["/", "/login", "/signup"]) {
       await page.goto(path);

@@ -79,7 +79,8 @@ fn stored_fields() -> impl Iterator<Item = (ProfileField, &'static str)> {
 pub struct EditableProfile {
     pub id: i64,
     pub version: i64,
-    /// Wire name to value, every stored field present (null when empty).
+    /// Wire name to value (null when empty): every stored field, except where an update reads
+    /// only the fields it touches.
     pub fields: Map<String, Value>,
 }
 
@@ -99,23 +100,35 @@ fn read_value(
     })
 }
 
-/// The session's active profile, every editable field.
+/// The editable profile of the session: every stored field.
 pub async fn editable(
     pool: &SqlitePool,
     session: &Session,
 ) -> Result<EditableProfile, ServiceError> {
-    let columns: Vec<&str> = stored_fields().map(|(_, column)| column).collect();
-    let row = sqlx::query(&format!(
-        "SELECT id, version, {} FROM customer_profiles WHERE id = ? AND user_id = ?",
-        columns.join(", ")
-    ))
-    .bind(session.active_profile_id)
-    .bind(session.user_id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| ServiceError::NotFound("The active profile no longer exists.".to_owned()))?;
+    read(pool, session, stored_fields()).await
+}
+
+/// The session's active profile with only `wanted` of its fields (and its id and version).
+async fn read(
+    pool: &SqlitePool,
+    session: &Session,
+    wanted: impl Iterator<Item = (ProfileField, &'static str)>,
+) -> Result<EditableProfile, ServiceError> {
+    let wanted: Vec<(ProfileField, &str)> = wanted.collect();
+    let mut sql = String::from("SELECT id, version");
+    for (_, column) in &wanted {
+        sql.push_str(", ");
+        sql.push_str(column);
+    }
+    sql.push_str(" FROM customer_profiles WHERE id = ? AND user_id = ?");
+    let row = sqlx::query(&sql)
+        .bind(session.active_profile_id)
+        .bind(session.user_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("The active profile no longer exists.".to_owned()))?;
     let mut fields = Map::new();
-    for (field, column) in stored_fields() {
+    for (field, column) in wanted {
         fields.insert(
             field.wire_name().to_owned(),
             read_value(&row, field, column)?,
@@ -156,7 +169,18 @@ pub async fn update(
     patch: &ProfilePatch,
     expected_version: Option<i64>,
 ) -> Result<UpdateOutcome, ServiceError> {
-    let current = editable(pool, session).await?;
+    // Only what the patch touches is compared with what is stored, plus the billing country
+    // when a tax number is sent (its rule depends on it).
+    let tax_number_sent = patch.get(ProfileField::TaxIdNumber).is_some();
+    let current = read(
+        pool,
+        session,
+        stored_fields().filter(|(field, _)| {
+            patch.get(*field).is_some()
+                || (tax_number_sent && *field == ProfileField::BillingCountryId)
+        }),
+    )
+    .await?;
     let validated = validate(pool, session, patch, &current).await?;
 
     let new_hash = match &validated.password_change {
@@ -234,7 +258,14 @@ async fn validate(
         country_code(ProfileField::CountryId),
         country_code(ProfileField::BillingCountryId),
     ] {
-        let Some(id) = id else { continue };
+        // A stored country needs no check; the billing country's code matters only to a tax
+        // number being sent.
+        let needed = patch.get(field).is_some()
+            || (field == ProfileField::BillingCountryId
+                && patch.get(ProfileField::TaxIdNumber).is_some());
+        let Some(id) = id.filter(|_| needed) else {
+            continue;
+        };
         match countries::code_of(pool, id).await? {
             Some(code) if field == ProfileField::BillingCountryId => {
                 billing_country_code = Some(code)
