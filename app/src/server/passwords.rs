@@ -2,16 +2,18 @@
 //!
 //! Hashing is deliberately slow (tens of milliseconds and 19 MiB each), so it runs on tokio's
 //! blocking pool and at most one hash per CPU runs at a time: a burst of sign-ins queues here
-//! instead of starving page and API traffic.
+//! instead of starving page and API traffic. Each running hash works in one of a few reused
+//! 19 MiB buffers: allocating them afresh on whichever blocking thread runs the hash left the
+//! allocator holding one per thread, and the server grew past 650 MiB under a sign-in burst.
 
 use std::{
     collections::HashSet,
-    sync::{Arc, LazyLock},
+    sync::{Arc, LazyLock, Mutex},
 };
 
 use argon2::{
-    password_hash::{rand_core::OsRng, SaltString},
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
+    password_hash::{rand_core::OsRng, Output, ParamsString, SaltString},
+    Algorithm, Argon2, Block, Params, PasswordHash, Version,
 };
 use tokio::sync::Semaphore;
 
@@ -35,6 +37,9 @@ static HASHING_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     Arc::new(Semaphore::new(cpus))
 });
 
+/// Working memory of finished hashes, for the next ones (at most one per hashing slot).
+static BUFFERS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
 /// The 10,000 most common passwords, lower-cased (see `app/data/common-passwords.txt`).
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../../data/common-passwords.txt")
@@ -47,52 +52,133 @@ static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// A hash to verify against when the account does not exist, so that an unknown e-mail costs
 /// the same time as a wrong password and cannot be told apart by timing.
 static DUMMY_HASH: LazyLock<Option<String>> =
-    LazyLock::new(|| hash_blocking("not a real password").ok());
+    LazyLock::new(|| hash_blocking("not a real password", &mut Vec::new()).ok());
 
-fn hasher() -> Result<Argon2<'static>, PasswordError> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
-        .map_err(|error| PasswordError::Hashing(error.to_string()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+fn params() -> Result<Params, PasswordError> {
+    Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(hashing)
 }
 
-fn hash_blocking(password: &str) -> Result<String, PasswordError> {
+fn hashing(error: impl std::fmt::Display) -> PasswordError {
+    PasswordError::Hashing(error.to_string())
+}
+
+/// Runs argon2 with `params` in `memory` (grown if the parameters need more).
+fn argon2_output(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &str,
+    salt: &[u8],
+    output_len: usize,
+    memory: &mut Vec<Block>,
+) -> Result<Output, PasswordError> {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    Output::init_with(output_len, |out| {
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(hashing)
+}
+
+fn hash_blocking(password: &str, memory: &mut Vec<Block>) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()?
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| PasswordError::Hashing(error.to_string()))
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(hashing)?;
+    let params = params()?;
+    let output = argon2_output(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password,
+        salt_bytes,
+        Params::DEFAULT_OUTPUT_LEN,
+        memory,
+    )?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(hashing)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
 }
 
-fn verify_blocking(password: &str, phc: &str) -> bool {
+fn verify_blocking(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
     // Verification follows the parameters stored in the PHC string, so older hashes still work.
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .unwrap_or(Version::V0x13);
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    // `Output` compares in constant time.
+    argon2_output(
+        algorithm,
+        version,
+        params,
+        password,
+        salt_bytes,
+        expected.len(),
+        memory,
+    )
+    .is_ok_and(|computed| computed == expected)
 }
 
 async fn on_blocking_pool<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
+    work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
 ) -> Result<T, PasswordError> {
     let _slot = HASHING_SLOTS.clone().acquire_owned().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+    let mut memory = BUFFERS
+        .lock()
+        .map(|mut buffers| buffers.pop())
+        .unwrap_or_default()
+        .unwrap_or_default();
+    let (result, memory) = tokio::task::spawn_blocking(move || {
+        let result = work(&mut memory);
+        (result, memory)
+    })
+    .await?;
+    if let Ok(mut buffers) = BUFFERS.lock() {
+        buffers.push(memory);
+    }
+    Ok(result)
 }
 
 /// The argon2id PHC string for `password`.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    on_blocking_pool(move || hash_blocking(&password)).await?
+    on_blocking_pool(move |memory| hash_blocking(&password, memory)).await?
 }
 
 /// Whether `password` matches the stored PHC string; `None` for an account that does not
 /// exist, which still spends the time of a real verification.
 pub async fn verify(password: String, phc: Option<String>) -> Result<bool, PasswordError> {
-    on_blocking_pool(move || match phc {
-        Some(phc) => verify_blocking(&password, &phc),
+    on_blocking_pool(move |memory| match phc {
+        Some(phc) => verify_blocking(&password, &phc, memory),
         None => {
             if let Some(dummy) = DUMMY_HASH.as_deref() {
-                verify_blocking(&password, dummy);
+                verify_blocking(&password, dummy, memory);
             }
             false
         }
@@ -123,6 +209,46 @@ mod tests {
         assert!(!verify("anything".to_owned(), Some("garbage".to_owned()))
             .await
             .expect("verifies"));
+    }
+
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_argon2_crates_own_format() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        // A hash written by the crate itself, with other (older, larger) parameters.
+        let params = Params::new(24_576, 3, 1, None).expect("params");
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"an old password", &salt)
+            .expect("hashes")
+            .to_string();
+        assert!(verify("an old password".to_owned(), Some(theirs.clone()))
+            .await
+            .expect("verifies"));
+        assert!(!verify("an old passwort".to_owned(), Some(theirs))
+            .await
+            .expect("verifies"));
+
+        let ours = hash("a new password".to_owned()).await.expect("hashes");
+        let parsed = PasswordHash::new(&ours).expect("a PHC string");
+        assert!(Argon2::default()
+            .verify_password(b"a new password", &parsed)
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_hashes_reuses_one_buffer_per_slot() {
+        let hashes: Vec<_> = (0..8)
+            .map(|n| tokio::spawn(hash(format!("password number {n}"))))
+            .collect();
+        for task in hashes {
+            task.await.expect("task").expect("hashes");
+        }
+        let slots = std::thread::available_parallelism().map_or(1, usize::from);
+        let kept = BUFFERS.lock().expect("lock").len();
+        assert!(
+            (1..=slots).contains(&kept),
+            "{kept} buffers for {slots} slots"
+        );
     }
 
     #[test]
