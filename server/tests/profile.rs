@@ -360,6 +360,54 @@ async fn concurrent_patches_of_different_fields_all_land() {
 }
 
 #[tokio::test]
+async fn concurrent_patches_with_the_same_etag_let_exactly_one_through() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let (_, etag) = profile(&app, &token).await;
+    let fields = [
+        "Position",
+        "CompanyName",
+        "Industry",
+        "CityName",
+        "State",
+        "Address",
+    ];
+    // They reach the writer together, most likely in one batch: the first moves the version on
+    // and every other one, written against the old version, must be refused.
+    let attempts = fields.map(|field| {
+        let request = Request::builder()
+            .method(Method::PATCH)
+            .uri("/api/public/coworker/profile")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::IF_MATCH, etag.clone())
+            .body(Body::from(json!({ field: "changed" }).to_string()))
+            .expect("request");
+        app.send(request)
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|response| response.status)
+        .collect();
+    let accepted = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!((accepted, refused), (1, fields.len() - 1), "{statuses:?}");
+
+    let (stored, fresh) = profile(&app, &token).await;
+    let changed = fields
+        .iter()
+        .filter(|field| stored[**field] == "changed")
+        .count();
+    assert_eq!(changed, 1, "only the accepted patch was written");
+    assert!(fresh.ends_with("-v2\""), "{fresh}");
+    assert_eq!(audit_rows(&app).await.len(), 1);
+}
+
+#[tokio::test]
 async fn guessing_the_current_password_through_the_patch_is_throttled() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
