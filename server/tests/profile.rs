@@ -34,6 +34,24 @@ async fn patch(app: &TestApp, token: &str, body: Value) -> common::TestResponse 
     .await
 }
 
+/// A PATCH that is to be written only if the profile still has the version of `etag`.
+async fn patch_if_match(
+    app: &TestApp,
+    token: &str,
+    etag: &str,
+    body: Value,
+) -> common::TestResponse {
+    let request = Request::builder()
+        .method(Method::PATCH)
+        .uri("/api/public/coworker/profile")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::IF_MATCH, etag)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    app.send(request).await
+}
+
 async fn audit_rows(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT changed_fields FROM profile_audit ORDER BY id")
         .fetch_all(&app.pool)
@@ -200,19 +218,7 @@ async fn if_match_with_a_stale_etag_is_412_and_writes_nothing() {
         StatusCode::OK
     );
 
-    let with_if_match = |etag: String, body: Value| {
-        Request::builder()
-            .method(Method::PATCH)
-            .uri("/api/public/coworker/profile")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::IF_MATCH, etag)
-            .body(Body::from(body.to_string()))
-            .expect("request")
-    };
-    let stale = app
-        .send(with_if_match(etag, json!({"Position": "Engineer"})))
-        .await;
+    let stale = patch_if_match(&app, &token, &etag, json!({"Position": "Engineer"})).await;
     assert_eq!(
         stale.status,
         StatusCode::PRECONDITION_FAILED,
@@ -223,9 +229,7 @@ async fn if_match_with_a_stale_etag_is_412_and_writes_nothing() {
     let (fields, fresh) = profile(&app, &token).await;
     assert_eq!(fields["Position"], "Designer");
 
-    let ok = app
-        .send(with_if_match(fresh, json!({"Position": "Engineer"})))
-        .await;
+    let ok = patch_if_match(&app, &token, &fresh, json!({"Position": "Engineer"})).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     assert_eq!(profile(&app, &token).await.0["Position"], "Engineer");
 }
@@ -374,17 +378,8 @@ async fn concurrent_patches_with_the_same_etag_let_exactly_one_through() {
     ];
     // They reach the writer together, most likely in one batch: the first moves the version on
     // and every other one, written against the old version, must be refused.
-    let attempts = fields.map(|field| {
-        let request = Request::builder()
-            .method(Method::PATCH)
-            .uri("/api/public/coworker/profile")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::IF_MATCH, etag.clone())
-            .body(Body::from(json!({ field: "changed" }).to_string()))
-            .expect("request");
-        app.send(request)
-    });
+    let attempts =
+        fields.map(|field| patch_if_match(&app, &token, &etag, json!({ field: "changed" })));
     let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
         .await
         .into_iter()
