@@ -9,4 +9,6 @@ pub mod section;
 pub mod web_address;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
