@@ -32,6 +32,8 @@ pub const BUNDLE_NAME: &str = "portal";
 
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::security::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -4,4 +4,5 @@ pub mod api;
 pub mod config;
 pub mod csrf;
 pub mod routes;
+pub mod security_headers;
 pub mod startup;

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::csrf::reject_cross_site_cookie_requests,
         ))
+        .layer(crate::security_headers::layers())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

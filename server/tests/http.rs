@@ -68,3 +68,71 @@ async fn health_reports_the_database_as_reachable() {
     let json: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(json, serde_json::json!({"Status": "ok", "Database": "ok"}));
 }
+
+#[tokio::test]
+async fn pages_allow_only_their_own_nonced_scripts_and_nothing_can_frame_them() {
+    let app = test_app().await;
+    for uri in ["/", "/login", "/no/such/page"] {
+        let page = app.get(uri).await;
+        let policy = page
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("{uri} has no CSP"))
+            .to_owned();
+        assert!(policy.contains("frame-ancestors 'none'"), "{uri}: {policy}");
+        assert!(!policy.contains("unsafe-inline"), "{uri}: {policy}");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{uri}: no nonce in {policy}"));
+        assert!(nonce.len() >= 16, "{uri}: {nonce}");
+        // Every script of the page carries it.
+        let scripts = page.text.matches("<script").count();
+        assert!(scripts > 0, "{uri} has no hydration script");
+        assert_eq!(
+            page.text.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{uri}: {}",
+            page.text
+        );
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(
+            page.header("referrer-policy"),
+            Some("strict-origin-when-cross-origin")
+        );
+    }
+    let first = app
+        .get("/")
+        .await
+        .header("content-security-policy")
+        .map(str::to_owned);
+    let second = app
+        .get("/")
+        .await
+        .header("content-security-policy")
+        .map(str::to_owned);
+    assert_ne!(first, second, "a fresh nonce for every response");
+}
+
+#[tokio::test]
+async fn other_responses_may_run_nothing() {
+    let app = test_app().await;
+    for uri in [
+        "/api/health",
+        "/api/public/countries",
+        "/pkg/portal.css",
+        "/login/me",
+    ] {
+        let response = app.get(uri).await;
+        assert_eq!(
+            response.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'"),
+            "{uri}"
+        );
+        assert_eq!(
+            response.header("x-content-type-options"),
+            Some("nosniff"),
+            "{uri}"
+        );
+    }
+}

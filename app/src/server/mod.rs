@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod passwords;
 pub mod profile_writer;
 pub mod profiles;
+pub mod security;
 pub mod session_cookie;
 pub mod sessions;
 pub mod state;
