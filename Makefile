@@ -22,7 +22,7 @@ WASM_GZIP_BUDGET := 250000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check bench lint fmt fmt-check clean
+.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check bench crash-test lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
@@ -86,6 +86,13 @@ bench: tools
 	cargo leptos build --release --server-only
 	cargo build --release -p bench
 	./target/release/bench
+
+## crash-test: kill -9 the release server under PATCH load 50 times (CRASH_ROUNDS); after each
+## kill every acknowledged write must be in the database and integrity_check must say ok
+crash-test: tools
+	cargo leptos build --release --server-only
+	cargo build --release -p bench
+	./target/release/bench crash-test
 
 fmt-check:
 	cargo fmt --all -- --check

@@ -4,11 +4,15 @@
 //! then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints a Markdown
 //! table, and fails if any answer was not a 2xx.
 //!
+//! `bench crash-test` is `make crash-test` (see `crash.rs`); `bench baseline-server` is the
+//! baseline's own process.
+//!
 //! Environment: `BENCH_SECS` (default 20) per measurement, `BENCH_CLIENTS` (default `1,8,64`),
 //! `BENCH_ONLY` (some of `patch,read,page,signin,mixed,baseline`; default all), `PORTAL_SERVER`
 //! (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
 
 mod baseline;
+mod crash;
 mod load;
 mod process;
 
@@ -84,6 +88,22 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a runtime");
+    if args.get(1).map(String::as_str) == Some("crash-test") {
+        return match runtime.block_on(crash_test()) {
+            Ok((passed, failed)) => {
+                println!("{passed} passed, {failed} failed");
+                if failed == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(bench()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
@@ -110,6 +130,15 @@ struct Row {
     peak_rss_mib: Option<f64>,
 }
 
+async fn crash_test() -> Result<(usize, usize), String> {
+    let settings = settings()?;
+    let rounds: usize = std::env::var("CRASH_ROUNDS")
+        .unwrap_or_else(|_| "50".to_owned())
+        .parse()
+        .map_err(|_| "CRASH_ROUNDS must be a whole number".to_owned())?;
+    crash::run(&settings.server, &settings.site_root, rounds).await
+}
+
 fn json_request(
     method: &str,
     addr: SocketAddr,
@@ -130,12 +159,13 @@ fn json_request(
         .expect("a valid request")
 }
 
-async fn sign_up(addr: SocketAddr) -> Result<Vec<(String, String)>, String> {
+/// Signs `count` members up; their e-mail addresses and tokens.
+async fn sign_up(addr: SocketAddr, count: usize) -> Result<Vec<(String, String)>, String> {
     let mut connection = Connection::open(addr)
         .await
         .map_err(|error| error.to_string())?;
     let mut members = Vec::new();
-    for n in 0..MEMBERS {
+    for n in 0..count {
         let email = format!("bench{n}@example.com");
         let body = serde_json::json!({"Email": email, "Password": PASSWORD, "FullName": format!("Member {n}")});
         let (status, answer) = connection
@@ -184,7 +214,7 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
         .env_remove("OPENAI_API_KEY");
     let server = Server::start(command, addr, "/api/health").await?;
     eprintln!("portal server {} on http://{addr}", settings.server);
-    let members = Arc::new(sign_up(addr).await?);
+    let members = Arc::new(sign_up(addr, MEMBERS).await?);
 
     let patch: MakeRequest = {
         let members = members.clone();

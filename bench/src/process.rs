@@ -48,7 +48,7 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        server.stop();
+        server.kill();
         Err(format!("{command:?} did not answer {health} within 30 s"))
     }
 
@@ -56,7 +56,8 @@ impl Server {
         self.child.id()
     }
 
-    pub fn stop(&mut self) {
+    /// Stops the server with SIGKILL: no chance to finish anything.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -64,7 +65,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop();
+        self.kill();
     }
 }
 
