@@ -1,8 +1,8 @@
 //! Group commit for profile updates. SQLite lets one connection write at a time; requests that
 //! each open their own transaction queue on that lock and sleep in its busy handler. Instead,
 //! one task owns a write connection, takes every validated update that is waiting, and commits
-//! them in one transaction; each request is answered only after the transaction holding its
-//! update has committed.
+//! them in one transaction (an `UPDATE ... RETURNING` per update, one audit insert for all);
+//! each request is answered only after the transaction holding its update has committed.
 //!
 //! Each update still succeeds or fails on its own: one whose `If-Match` version no longer holds
 //! writes nothing and fails alone, and if a statement fails outright, the batch is rolled back
@@ -18,6 +18,8 @@ use crate::model::profile::patch::StoredValue;
 const MAX_BATCH: usize = 512;
 /// How many updates may wait for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 4096;
+/// How often the write-ahead log is copied back into the database file, away from the writer.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// One validated update of a profile, ready to be written.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,10 +51,18 @@ pub struct ProfileWriter {
 
 impl ProfileWriter {
     /// Opens a write connection to `pool`'s database (same settings) and starts the writer.
+    ///
+    /// The writer's connection never checkpoints the write-ahead log itself: a checkpoint
+    /// copies megabytes and syncs the file, and every update waiting behind it would wait too.
+    /// A background task checkpoints from the pool instead, which SQLite runs alongside writes.
     pub async fn start(pool: &SqlitePool) -> Result<Self, sqlx::Error> {
-        let connection = SqliteConnection::connect_with(&pool.connect_options()).await?;
+        let mut connection = SqliteConnection::connect_with(&pool.connect_options()).await?;
+        sqlx::query("PRAGMA wal_autocheckpoint = 0")
+            .execute(&mut connection)
+            .await?;
         let (jobs, queue) = mpsc::channel(QUEUE);
         tokio::spawn(run(connection, queue));
+        tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
         Ok(ProfileWriter { jobs })
     }
 
@@ -66,6 +76,24 @@ impl ProfileWriter {
         answered.await.map_err(|_| {
             ServiceError::Internal("the profile writer dropped an update".to_owned())
         })?
+    }
+}
+
+/// Checkpoints the log every `CHECKPOINT_EVERY` while the writer lives (`PASSIVE`: it copies
+/// what it can without waiting for, or blocking, anyone).
+async fn checkpoint(pool: SqlitePool, writer: mpsc::WeakSender<Job>) {
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    loop {
+        ticks.tick().await;
+        if writer.upgrade().is_none() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(%error, "checkpoint of the write-ahead log failed");
+        }
     }
 }
 
@@ -124,16 +152,46 @@ async fn commit_together(
     let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
     let now = clock::now();
     let mut results = Vec::with_capacity(writes.len());
+    let mut audited = Vec::with_capacity(writes.len());
     for write in writes {
         match apply(&mut transaction, write, now).await {
-            Ok(version) => results.push(Ok(version)),
+            Ok(version) => {
+                results.push(Ok(version));
+                audited.push(*write);
+            }
             Err(Refused::Stale) => results.push(Err(stale())),
             // Dropping the transaction rolls it back.
             Err(Refused::Failed(error)) => return Err(error.into()),
         }
     }
+    audit(&mut transaction, &audited, now).await?;
     transaction.commit().await?;
     Ok(results)
+}
+
+/// One audit row per written update, in one statement for the whole batch.
+async fn audit(
+    connection: &mut SqliteConnection,
+    writes: &[&ProfileWrite],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES ",
+    );
+    sql.push_str(&vec!["(?, ?, ?, ?)"; writes.len()].join(", "));
+    let mut query = sqlx::query(&sql);
+    for write in writes {
+        query = query
+            .bind(write.profile_id)
+            .bind(now)
+            .bind(write.user_id)
+            .bind(&write.changed_fields);
+    }
+    query.execute(connection).await?;
+    Ok(())
 }
 
 async fn apply(
@@ -181,15 +239,6 @@ async fn apply(
             .execute(&mut *connection)
             .await?;
     }
-    sqlx::query(
-        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES (?, ?, ?, ?)",
-    )
-    .bind(write.profile_id)
-    .bind(now)
-    .bind(write.user_id)
-    .bind(&write.changed_fields)
-    .execute(&mut *connection)
-    .await?;
     Ok(version)
 }
 
