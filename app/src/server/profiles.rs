@@ -18,7 +18,7 @@ use crate::model::{
     password_policy::{PasswordCandidate, PasswordRule},
     profile::{
         field::{FieldKind, ProfileField},
-        patch::{ProfilePatch, StoredValue, ValidatedPatch, ValidationContext},
+        patch::{stored_json, ProfilePatch, StoredValue, ValidatedPatch, ValidationContext},
     },
 };
 
@@ -150,15 +150,6 @@ pub struct UpdateOutcome {
     pub password_changed: bool,
 }
 
-fn as_json(value: &Option<StoredValue>) -> Value {
-    match value {
-        None => Value::Null,
-        Some(StoredValue::Text(text)) => Value::String(text.clone()),
-        Some(StoredValue::Integer(number)) => Value::from(*number),
-        Some(StoredValue::Flag(flag)) => Value::Bool(*flag),
-    }
-}
-
 /// Checks the patch against every rule, then has `writer` write it (committed with whatever
 /// other updates are waiting): only the named columns, only if `expected_version` (from
 /// `If-Match`) still holds. Nothing is written when anything fails.
@@ -191,7 +182,7 @@ pub async fn update(
     let changes: Vec<&(ProfileField, Option<StoredValue>)> = validated
         .changes
         .iter()
-        .filter(|(field, value)| current.fields.get(field.wire_name()) != Some(&as_json(value)))
+        .filter(|(field, value)| current.fields.get(field.wire_name()) != Some(&stored_json(value)))
         .collect();
     let mut changed: Vec<String> = changes
         .iter()

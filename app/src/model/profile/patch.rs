@@ -29,6 +29,16 @@ pub enum StoredValue {
     Flag(bool),
 }
 
+/// A stored value (or `None`, cleared) as the API shows it.
+pub fn stored_json(value: &Option<StoredValue>) -> Value {
+    match value {
+        None => Value::Null,
+        Some(StoredValue::Text(text)) => Value::String(text.clone()),
+        Some(StoredValue::Integer(number)) => Value::from(*number),
+        Some(StoredValue::Flag(flag)) => Value::Bool(*flag),
+    }
+}
+
 /// The fields a request wants changed; absent fields are simply not in it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfilePatch {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{
     field::{FieldKind, ProfileField},
-    patch::{ProfilePatch, StoredValue, ValidationContext},
+    patch::{stored_json, ProfilePatch, ValidationContext},
 };
 
 fn context() -> ValidationContext {
@@ -94,15 +94,6 @@ fn one_field_patch() -> impl Strategy<Value = (ProfileField, Value)> {
     select(fields).prop_flat_map(|field| value_for(field).prop_map(move |value| (field, value)))
 }
 
-fn as_json(value: &Option<StoredValue>) -> Value {
-    match value {
-        None => Value::Null,
-        Some(StoredValue::Text(text)) => Value::String(text.clone()),
-        Some(StoredValue::Integer(number)) => Value::from(*number),
-        Some(StoredValue::Flag(flag)) => Value::Bool(*flag),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -127,7 +118,7 @@ proptest! {
             let stored: Map<String, Value> = first
                 .changes
                 .iter()
-                .map(|(field, value)| (field.wire_name().to_owned(), as_json(value)))
+                .map(|(field, value)| (field.wire_name().to_owned(), stored_json(value)))
                 .collect();
             let again = ProfilePatch::from_json(&Value::Object(stored.clone()))
                 .validate(&context());
