@@ -109,26 +109,49 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// Commits `writes` together, or, if a statement fails, each on its own. One result per write,
-/// in order.
+/// Commits `writes` together, or, if one of their statements fails, each on its own. When the
+/// transaction itself cannot begin or commit (the database is locked or gone), every write of
+/// the batch fails with that error: retrying them one by one would only wait longer. One result
+/// per write, in order.
 pub async fn commit_batch(
     connection: &mut SqliteConnection,
     writes: &[&ProfileWrite],
 ) -> Vec<Result<i64, ServiceError>> {
     match commit_together(connection, writes).await {
         Ok(results) => results,
-        Err(error) => {
+        Err(BatchFailed::Transaction(error)) => {
+            tracing::error!(%error, updates = writes.len(), "a batch could not be committed");
+            writes
+                .iter()
+                .map(|_| {
+                    Err(ServiceError::Internal(format!(
+                        "the profile update could not be committed: {error}"
+                    )))
+                })
+                .collect()
+        }
+        Err(BatchFailed::Statement(error)) => {
             tracing::warn!(%error, updates = writes.len(), "a batch failed; retrying its updates one by one");
             let mut results = Vec::with_capacity(writes.len());
             for write in writes {
                 results.push(match commit_together(connection, &[write]).await {
                     Ok(mut single) => single.remove(0),
-                    Err(error) => Err(error),
+                    Err(BatchFailed::Statement(error) | BatchFailed::Transaction(error)) => {
+                        Err(error.into())
+                    }
                 });
             }
             results
         }
     }
+}
+
+/// Why a batch was not committed.
+enum BatchFailed {
+    /// `BEGIN` or `COMMIT` failed: nothing in the batch could be written.
+    Transaction(sqlx::Error),
+    /// A statement of one of the writes failed; the batch was rolled back.
+    Statement(sqlx::Error),
 }
 
 /// Why one write did not happen.
@@ -148,8 +171,11 @@ impl From<sqlx::Error> for Refused {
 async fn commit_together(
     connection: &mut SqliteConnection,
     writes: &[&ProfileWrite],
-) -> Result<Vec<Result<i64, ServiceError>>, ServiceError> {
-    let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
+) -> Result<Vec<Result<i64, ServiceError>>, BatchFailed> {
+    let mut transaction = connection
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(BatchFailed::Transaction)?;
     let now = clock::now();
     let mut results = Vec::with_capacity(writes.len());
     let mut audited = Vec::with_capacity(writes.len());
@@ -161,11 +187,16 @@ async fn commit_together(
             }
             Err(Refused::Stale) => results.push(Err(stale())),
             // Dropping the transaction rolls it back.
-            Err(Refused::Failed(error)) => return Err(error.into()),
+            Err(Refused::Failed(error)) => return Err(BatchFailed::Statement(error)),
         }
     }
-    audit(&mut transaction, &audited, now).await?;
-    transaction.commit().await?;
+    audit(&mut transaction, &audited, now)
+        .await
+        .map_err(BatchFailed::Statement)?;
+    transaction
+        .commit()
+        .await
+        .map_err(BatchFailed::Transaction)?;
     Ok(results)
 }
 
@@ -324,6 +355,44 @@ mod tests {
                 .await
                 .expect("audit");
         assert_eq!(audits, ["Position", "Industry"], "only what was written");
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_begin_fails_every_update_and_writes_nothing() {
+        let (_dir, pool, session) = member().await;
+        let (profile, user) = (session.active_profile_id, session.user_id);
+        let impatient = (*pool.connect_options())
+            .clone()
+            .busy_timeout(std::time::Duration::from_millis(50));
+        let mut connection = SqliteConnection::connect_with(&impatient)
+            .await
+            .expect("connects");
+        // Another connection holds the write lock for the whole attempt.
+        let mut holder = pool.acquire().await.expect("a connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *holder)
+            .await
+            .expect("locks");
+
+        let first = position(profile, user, "Designer");
+        let second = position(profile, user, "Engineer");
+        let results = commit_batch(&mut connection, &[&first, &second]).await;
+        assert!(
+            results
+                .iter()
+                .all(|result| matches!(result, Err(ServiceError::Internal(_)))),
+            "{results:?}"
+        );
+
+        sqlx::query("ROLLBACK")
+            .execute(&mut *holder)
+            .await
+            .expect("unlocks");
+        let version: i64 = sqlx::query_scalar("SELECT version FROM customer_profiles")
+            .fetch_one(&pool)
+            .await
+            .expect("row");
+        assert_eq!(version, 1, "nothing was written");
     }
 
     #[tokio::test]
