@@ -33,7 +33,7 @@ pub const BUNDLE_NAME: &str = "portal";
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::security::set_page_policy();
+    server::security::use_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -36,6 +36,7 @@ test("only public profiles are listed, and a hostile bio comes out inert", async
   await expect(card.locator(".bio strong")).toHaveText("there");
   await expect(card.locator(".bio script")).toHaveCount(0);
   await expect(card.locator(".bio [onerror]")).toHaveCount(0);
+  await expect(card.locator(".bio img")).toHaveCount(0);
   for (const link of await card.locator(".bio a").all()) {
     expect((await link.getAttribute("href")) ?? "").not.toMatch(/^\s*javascript:/i);
   }

@@ -60,7 +60,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             crate::csrf::reject_cross_site_cookie_requests,
         ))
-        .layer(crate::security_headers::layers())
+        .layer(axum::middleware::from_fn(
+            crate::security_headers::add_security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,30 +1,45 @@
-//! Headers every response carries. Pages set their own Content-Security-Policy with the nonce
-//! of their scripts (see `app::server::security`); anything else (JSON, files, errors) gets a
-//! policy that allows nothing, since it is never meant to run as a page.
+//! Headers every response carries. A page's Content-Security-Policy allows only scripts with
+//! the nonce made here for its response (the shell gives Leptos the same one, see
+//! `app::server::security`); anything else (JSON, files, errors) gets a policy that allows
+//! nothing, since it is never meant to run as a page.
 
-use axum::http::{header, HeaderValue};
-use tower_http::set_header::SetResponseHeaderLayer;
+use app::server::security::{page_policy, CspNonce};
+use axum::{
+    extract::Request,
+    http::{header, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
 
 /// The policy of responses that are not pages.
 pub const DEFAULT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
-pub fn layers() -> (
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-    SetResponseHeaderLayer<HeaderValue>,
-) {
-    (
-        SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DEFAULT_POLICY),
-        ),
-        SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ),
-    )
+pub async fn add_security_headers(mut request: Request, next: Next) -> Response {
+    // 122 random bits, as hex: a valid CSP nonce.
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let policy = if is_page {
+        HeaderValue::from_str(&page_policy(&nonce)).ok()
+    } else {
+        Some(HeaderValue::from_static(DEFAULT_POLICY))
+    };
+    let headers = response.headers_mut();
+    if let Some(policy) = policy {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    response
 }

@@ -6,12 +6,15 @@ use std::sync::LazyLock;
 use pulldown_cmark::{html, Options, Parser};
 
 /// Only http(s) and mail links survive; ammonia removes `<script>`, `on*=` handlers, `style`
-/// and `javascript:` URLs, and marks links `rel="noopener noreferrer nofollow"`.
+/// and `javascript:` URLs, and marks links `rel="noopener noreferrer nofollow"`. Images go too:
+/// a remote image in a bio would tell its author who reads the directory (and the pages' CSP
+/// would not load it anyway), and member-written images rarely come with alternative text.
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer nofollow"));
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .rm_tags(["img"]);
     builder
 });
 
@@ -41,6 +44,18 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<li>maps</li>"), "{html}");
+    }
+
+    #[test]
+    fn images_are_removed() {
+        for image in [
+            "![tracker](https://tracker.example/pixel.gif)",
+            r#"<img src="https://tracker.example/pixel.gif" alt="x">"#,
+        ] {
+            let html = render(image);
+            assert!(!html.contains("<img"), "{image}: {html}");
+            assert!(!html.contains("tracker.example"), "{image}: {html}");
+        }
     }
 
     #[test]

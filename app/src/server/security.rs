@@ -1,14 +1,19 @@
 //! The Content-Security-Policy of the pages: scripts only from this site and only with the
-//! nonce Leptos puts on its hydration scripts, the wasm allowed to compile, nothing inline
-//! otherwise, and no framing. Other responses get a stricter default from the server's
-//! middleware.
+//! nonce of the response, the wasm allowed to compile, nothing inline otherwise, no framing.
+//!
+//! The server's middleware makes the nonce, puts it in the request's extensions and writes the
+//! header from it; the shell hands the same nonce to Leptos, which puts it on its hydration
+//! scripts. (Setting the header through Leptos' `ResponseOptions` instead lost it on a
+//! fraction of responses under load.)
 
-use http::{header, HeaderValue};
-use leptos::{nonce::Nonce, prelude::use_context};
-use leptos_axum::ResponseOptions;
+use leptos::{nonce::Nonce, prelude::*};
+
+/// The nonce of the response being made, in the request's extensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CspNonce(pub String);
 
 /// The policy of a page whose scripts carry `nonce`.
-pub fn page_policy(nonce: &Nonce) -> String {
+pub fn page_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
@@ -16,14 +21,12 @@ pub fn page_policy(nonce: &Nonce) -> String {
     )
 }
 
-/// Sets the page's policy on the response being rendered (call while rendering the shell).
-pub fn set_page_policy() {
-    let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
-    else {
-        return;
-    };
-    if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce)) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+/// Makes the request's nonce the one Leptos puts on its scripts (call while rendering the
+/// shell, before the hydration scripts).
+pub fn use_request_nonce() {
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+    {
+        provide_context(Nonce::from_value(nonce.0));
     }
 }
