@@ -22,7 +22,7 @@ WASM_GZIP_BUDGET := 250000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check bench crash-test lint fmt fmt-check clean
+.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
@@ -93,6 +93,21 @@ crash-test: tools
 	cargo leptos build --release --server-only
 	cargo build --release -p bench
 	./target/release/bench crash-test
+
+## fuzz-api: Schemathesis (installed into target/fuzz-venv) against the release server on a
+## throwaway database, through /api/openapi.json: every phase, FUZZ_EXAMPLES (200) per operation
+fuzz-api: tools $(FUZZ_VENV)/.installed
+	cargo leptos build --release --server-only
+	$(FUZZ_VENV)/bin/python fuzz-api/run.py
+
+FUZZ_VENV := target/fuzz-venv
+
+$(FUZZ_VENV)/.installed: fuzz-api/requirements.txt
+	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y python3-venv; }
+	python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r fuzz-api/requirements.txt
+	touch $@
 
 fmt-check:
 	cargo fmt --all -- --check

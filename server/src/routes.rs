@@ -1,68 +1,63 @@
 //! The router: the JSON API, the Leptos pages and server functions, and the static site files.
 
 use app::{server::state::AppState, shell, App};
-use axum::{
-    extract::DefaultBodyLimit,
-    routing::{get, patch, post},
-    Router,
-};
+use axum::{extract::DefaultBodyLimit, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt, routes};
 
-use crate::api;
+use crate::api::{self, openapi::ApiDoc};
 
-/// The partner support-profile API (seed 000), each path under both of its names.
-fn support_profile_routes() -> Router<AppState> {
-    let resource = || {
-        get(api::support::read)
-            .put(api::support::replace)
-            .layer(DefaultBodyLimit::max(api::support::MAX_BODY_BYTES))
-    };
-    Router::new()
-        .route("/v1/profiles/support", resource())
-        .route("/v1/profiles/supportprofile", resource())
-        .layer(axum::middleware::from_fn(api::partner::request_ids))
+/// The JSON API. Every route is added by `routes!`, which reads the handler's
+/// `#[utoipa::path]`: the route and its OpenAPI description are registered together, so the
+/// document at `/api/openapi.json` describes exactly what is routed.
+pub fn api() -> OpenApiRouter<AppState> {
+    // The partner support-profile API (seed 000), each path under both of its names.
+    let support = OpenApiRouter::new()
+        .routes(routes!(
+            api::support::read_support,
+            api::support::replace_support
+        ))
+        .routes(routes!(
+            api::support::read_supportprofile,
+            api::support::replace_supportprofile
+        ))
+        .layer(DefaultBodyLimit::max(api::support::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(api::partner::request_ids));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(support)
+        .routes(routes!(api::openapi::openapi_json))
+        .routes(routes!(api::health::health))
+        .routes(routes!(api::auth::sign_up))
+        .routes(routes!(api::auth::log_in))
+        .routes(routes!(api::auth::log_out))
+        .routes(routes!(api::auth::me))
+        .routes(routes!(api::profile::read))
+        .routes(
+            routes!(api::profile::patch).layer(DefaultBodyLimit::max(api::profile::MAX_BODY_BYTES)),
+        )
+        .routes(routes!(api::profile::generate_summary))
+        .routes(routes!(api::profile::countries))
+        .routes(routes!(api::auth::linked_profiles))
+        .routes(routes!(api::auth::activate_profile))
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    Router::new()
-        .merge(support_profile_routes())
-        .route("/api/health", get(api::health::health))
-        .route("/api/auth/signup", post(api::auth::sign_up))
-        .route("/api/auth/login", post(api::auth::log_in))
-        .route("/api/auth/logout", post(api::auth::log_out))
-        .route("/login/me", get(api::auth::me))
-        .route("/en/profile", get(api::profile::read))
-        .route(
-            "/api/public/coworker/profile",
-            patch(api::profile::patch).layer(DefaultBodyLimit::max(api::profile::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/en/profile/GenerateOpenAiProfile",
-            post(api::profile::generate_summary),
-        )
-        .route("/api/public/countries", get(api::profile::countries))
-        .route(
-            "/api/public/coworkers/profiles",
-            get(api::auth::linked_profiles),
-        )
-        .route(
-            "/api/public/coworkers/profiles/{id}/activate",
-            post(api::auth::activate_profile),
-        )
-        .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
-        // Anything else: a file of the built site (wasm, js, css, assets) or the 404 page.
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(
-            crate::csrf::reject_cross_site_cookie_requests,
-        ))
-        .layer(axum::middleware::from_fn(
-            crate::security_headers::add_security_headers,
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    let (api, _) = api().split_for_parts();
+    api.leptos_routes(&state, routes, {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    })
+    // Anything else: a file of the built site (wasm, js, css, assets) or the 404 page.
+    .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+    .layer(axum::middleware::from_fn(
+        crate::csrf::reject_cross_site_cookie_requests,
+    ))
+    .layer(axum::middleware::from_fn(
+        crate::security_headers::add_security_headers,
+    ))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }

@@ -12,6 +12,7 @@ use super::{
 };
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct SignUp {
     pub email: String,
@@ -20,6 +21,7 @@ pub struct SignUp {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct SignIn {
     pub email: String,

@@ -8,6 +8,7 @@ use super::{field_error::FieldError, profile::rules};
 
 /// A support profile, as stored and as returned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SupportProfile {
     pub email: Option<String>,
     pub telephone: Option<String>,

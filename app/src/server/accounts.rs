@@ -164,14 +164,14 @@ pub async fn sign_in(
     sessions::create(pool, user_id, profile_id, session_ttl_secs).await
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserSummary {
     pub id: i64,
     pub email: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ProfileSummary {
     pub id: i64,
@@ -181,7 +181,7 @@ pub struct ProfileSummary {
     pub is_default_profile: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct NotificationPreferences {
     pub notify_on_help_desk_replies: bool,
@@ -193,7 +193,7 @@ pub struct NotificationPreferences {
 }
 
 /// `GET /login/me`: who is signed in, acting as which profile, with which notifications.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CurrentSession {
     pub user: UserSummary,
@@ -204,7 +204,7 @@ pub struct CurrentSession {
 }
 
 /// `GET /api/public/coworkers/profiles`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct LinkedProfiles {
     pub user: UserSummary,

@@ -1,9 +1,12 @@
 //! `/api/auth/*`, `/login/me` and the member's linked profiles.
 
 use app::{
-    model::account::{SignIn, SignUp},
+    model::{
+        account::{SignIn, SignUp},
+        field_error::FieldError,
+    },
     server::{
-        accounts,
+        accounts::{self, CurrentSession, LinkedProfiles},
         error::ServiceError,
         session_cookie::{client_address, expired_session_cookie, is_https, session_cookie},
         sessions::{self, IssuedToken},
@@ -11,19 +14,19 @@ use app::{
     },
 };
 use axum::{
-    extract::{FromRequestParts, Path, State},
+    extract::{rejection::PathRejection, FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderMap, StatusCode, Uri},
     response::Response,
 };
 use serde::Serialize;
 
 use super::{
-    envelope::{success, ApiError},
+    envelope::{success, ActionConfirmation, ApiError, NoValue},
     json_body::JsonBody,
     session_auth::Authenticated,
 };
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccessToken {
     access_token: String,
@@ -64,6 +67,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// `POST /api/auth/signup`: a new account with its default profile, signed in.
+#[utoipa::path(
+    post,
+    path = "/api/auth/signup",
+    operation_id = "sign_up",
+    tag = "session",
+    request_body = SignUp,
+    responses(
+        (status = 201, description = "Signed up and signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
+        (status = 400, description = "A field failed its rule (each in Errors), the e-mail is taken, or the body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
+        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
+        (status = 415, description = "The body is not sent as application/json.", body = ActionConfirmation<NoValue>),
+        (status = 500, description = "Something failed on the server; nothing was changed.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn sign_up(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -80,6 +99,25 @@ pub async fn sign_up(
     ))
 }
 
+/// `POST /api/auth/login`: a session for an e-mail and password.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    operation_id = "log_in",
+    tag = "session",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
+        (status = 400, description = "The body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "Wrong e-mail or password (the same answer for both).", body = ActionConfirmation<NoValue>),
+        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
+        (status = 415, description = "The body is not sent as application/json.", body = ActionConfirmation<NoValue>),
+        (status = 429, description = "Too many failed attempts for this account or from this address.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until an attempt is allowed again."))),
+        (status = 500, description = "Something failed on the server; nothing was changed.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn log_in(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -91,6 +129,20 @@ pub async fn log_in(
     Ok(signed_in(StatusCode::OK, issued, &state, &headers, &uri))
 }
 
+/// `POST /api/auth/logout`: ends the session; its token no longer works.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    operation_id = "log_out",
+    tag = "session",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Signed out; the session cookie is cleared.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn log_out(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
@@ -98,7 +150,7 @@ pub async fn log_out(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     sessions::revoke(&state.pool, session.id).await?;
-    let mut response = success(StatusCode::OK, ());
+    let mut response = success(StatusCode::OK, NoValue);
     response.headers_mut().insert(
         header::SET_COOKIE,
         expired_session_cookie(is_https(&headers, uri.scheme_str())),
@@ -106,6 +158,19 @@ pub async fn log_out(
     Ok(response)
 }
 
+/// `GET /login/me`: who is signed in, acting as which profile.
+#[utoipa::path(
+    get,
+    path = "/login/me",
+    operation_id = "current_session",
+    tag = "session",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The session.", body = ActionConfirmation<CurrentSession>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn me(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
@@ -114,6 +179,19 @@ pub async fn me(
     Ok(success(StatusCode::OK, current))
 }
 
+/// `GET /api/public/coworkers/profiles`: the member's profiles, marking the active one.
+#[utoipa::path(
+    get,
+    path = "/api/public/coworkers/profiles",
+    operation_id = "linked_profiles",
+    tag = "session",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The member and their profiles.", body = ActionConfirmation<LinkedProfiles>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn linked_profiles(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
@@ -123,11 +201,35 @@ pub async fn linked_profiles(
 }
 
 /// Makes one of the member's own profiles the session's active one.
+#[utoipa::path(
+    post,
+    path = "/api/public/coworkers/profiles/{id}/activate",
+    operation_id = "activate_profile",
+    tag = "session",
+    params(("id" = i64, Path, description = "The id of one of the member's profiles.")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The session, now acting as that profile.", body = ActionConfirmation<CurrentSession>),
+        (status = 400, description = "The id is not a whole number.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 404, description = "The member has no profile with this id.", body = ActionConfirmation<NoValue>),
+        (status = 500, description = "Something failed on the server; nothing was changed.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn activate_profile(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
-    Path(profile_id): Path<i64>,
+    profile_id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Ok(Path(profile_id)) = profile_id else {
+        return Err(ServiceError::Validation(vec![FieldError {
+            property_name: "id".to_owned(),
+            message: "The profile id in the address must be a whole number.".to_owned(),
+            attempted_value: None,
+        }])
+        .into());
+    };
     if !sessions::switch_profile(&state.pool, &session, profile_id).await? {
         // The same answer whether the profile is someone else's or does not exist.
         return Err(ServiceError::NotFound(format!("You have no profile {profile_id}.")).into());

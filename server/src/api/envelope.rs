@@ -8,8 +8,14 @@ use axum::{
     Json,
 };
 use serde::Serialize;
+use utoipa::{
+    openapi::{schema::Type, ObjectBuilder, RefOr, Schema},
+    PartialSchema, ToSchema,
+};
 
-#[derive(Debug, Serialize)]
+/// Every portal answer, success or failure. `Value` is the result on success and `null` on
+/// failure; `Errors` lists the failed fields of a validation failure.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ActionConfirmation<T> {
     pub was_successful: bool,
@@ -18,6 +24,18 @@ pub struct ActionConfirmation<T> {
     pub message: Option<String>,
     pub errors: Option<Vec<FieldError>>,
 }
+
+/// The `Value` of an answer that has none (a failure, or a sign-out): `null`.
+#[derive(Debug, Serialize)]
+pub struct NoValue;
+
+impl PartialSchema for NoValue {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Null).into()
+    }
+}
+
+impl ToSchema for NoValue {}
 
 /// A successful answer carrying `value`.
 pub fn success<T: Serialize>(status: StatusCode, value: T) -> Response {
@@ -38,7 +56,7 @@ pub fn success<T: Serialize>(status: StatusCode, value: T) -> Response {
 pub fn failure(status: StatusCode, message: String, errors: Option<Vec<FieldError>>) -> Response {
     (
         status,
-        Json(ActionConfirmation::<()> {
+        Json(ActionConfirmation::<NoValue> {
             was_successful: false,
             value: None,
             status: status.as_u16(),

@@ -4,13 +4,23 @@ use app::server::{db, state::AppState};
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Health {
     status: &'static str,
     database: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    operation_id = "health",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The server and its database answer.", body = Health),
+        (status = 503, description = "The database does not answer.", body = Health),
+    ),
+)]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     match db::ping(&state.pool).await {
         Ok(()) => (

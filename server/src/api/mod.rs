@@ -5,6 +5,7 @@ pub mod envelope;
 pub mod etag;
 pub mod health;
 pub mod json_body;
+pub mod openapi;
 pub mod partner;
 pub mod profile;
 pub mod session_auth;

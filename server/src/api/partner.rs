@@ -15,8 +15,8 @@ use serde::Serialize;
 /// Where partner errors say they come from.
 const SOURCE: &str = "MemberPortal";
 
-#[derive(Debug, Serialize)]
-struct PartnerErrorBody {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PartnerErrorBody {
     code: u16,
     description: String,
     /// One entry per failed field: `"email: E-mail must look like name@example.com."`.

@@ -1,11 +1,11 @@
 //! The members-portal profile API (seed 004): read the editable profile, patch it, list countries.
 
 use app::{
-    model::profile::patch::ProfilePatch,
+    model::{field_error::FieldError, profile::patch::ProfilePatch},
     server::{countries, drafting, error::ServiceError, profiles, state::AppState},
 };
 use axum::{
-    extract::{Query, State},
+    extract::{rejection::QueryRejection, Query, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::Response,
 };
@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    envelope::{success, ApiError},
+    envelope::{success, ActionConfirmation, ApiError, NoValue},
     etag,
     json_body::JsonBody,
+    openapi::{ProfilePatchBody, ProfileValues},
     session_auth::Authenticated,
 };
 
@@ -28,12 +29,43 @@ pub struct ResourceQuery {
     resource: Option<String>,
 }
 
+/// The resources `GET /en/profile` can read (the seed's `_resource`); only one is offered.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Named in the OpenAPI document only.
+pub enum ResourceName {
+    Coworker,
+}
+
 /// `GET /en/profile?_resource=Coworker`: every editable field, with an `ETag`.
+#[utoipa::path(
+    get,
+    path = "/en/profile",
+    operation_id = "read_profile",
+    tag = "profile",
+    params(("_resource" = Option<ResourceName>, Query, description = "The resource to read; Coworker, the default, is the only one.")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Every editable field of the active profile.", body = ActionConfirmation<ProfileValues>,
+            headers(("ETag" = String, description = "The profile's version; send it back as If-Match."))),
+        (status = 400, description = "The query cannot be read.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 404, description = "Another _resource was asked for, or the active profile is gone.", body = ActionConfirmation<NoValue>),
+        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn read(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
-    Query(query): Query<ResourceQuery>,
+    query: Result<Query<ResourceQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Ok(Query(query)) = query else {
+        return Err(ServiceError::Validation(vec![FieldError {
+            property_name: "_resource".to_owned(),
+            message: "The query must name at most one _resource.".to_owned(),
+            attempted_value: None,
+        }])
+        .into());
+    };
     if query
         .resource
         .as_deref()
@@ -55,6 +87,28 @@ pub async fn read(
 }
 
 /// `PATCH /api/public/coworker/profile`: the partial update. `Value` lists the changed fields.
+#[utoipa::path(
+    patch,
+    path = "/api/public/coworker/profile",
+    operation_id = "update_profile",
+    tag = "profile",
+    request_body = ProfilePatchBody,
+    params(("If-Match" = Option<String>, Header, description = "The ETag of the version this change was made from; if the profile has changed since, nothing is saved (412). Without it, the last write wins.")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Saved: the wire names of the fields whose value changed (Password for a new password).", body = ActionConfirmation<Vec<String>>,
+            headers(("ETag" = String, description = "The new version."))),
+        (status = 400, description = "Fields failed their rules (each in Errors, with what was sent, never a password), an unknown field, or a body that is not a JSON object; nothing was saved.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 412, description = "If-Match names another version: the profile changed since it was read; nothing was saved.", body = ActionConfirmation<NoValue>),
+        (status = 413, description = "The body is larger than 1 MiB.", body = ActionConfirmation<NoValue>),
+        (status = 415, description = "The body is not sent as application/json.", body = ActionConfirmation<NoValue>),
+        (status = 429, description = "Too many wrong current passwords.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until an attempt is allowed again."))),
+        (status = 500, description = "Something failed on the server; nothing was saved.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
@@ -79,13 +133,23 @@ pub async fn patch(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct CountryList {
     countries: Vec<countries::Country>,
 }
 
 /// `GET /api/public/countries`: public and cacheable.
+#[utoipa::path(
+    get,
+    path = "/api/public/countries",
+    operation_id = "countries",
+    tag = "profile",
+    responses(
+        (status = 200, description = "Every country a profile can name, by name.", body = ActionConfirmation<CountryList>),
+        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiError> {
     let list = CountryList {
         countries: countries::all(&state.pool).await?,
@@ -99,7 +163,7 @@ pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiErr
 }
 
 /// The `Value` of a profile draft.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct GeneratedSummary {
     profile_summary: String,
@@ -110,6 +174,24 @@ pub struct GeneratedSummary {
 
 /// `POST /en/profile/GenerateOpenAiProfile`: a draft of the profile summary from the saved
 /// professional fields, for review. It saves nothing; the client accepts it with a PATCH.
+#[utoipa::path(
+    post,
+    path = "/en/profile/GenerateOpenAiProfile",
+    operation_id = "draft_profile_summary",
+    tag = "profile",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "A draft of ProfileSummary, for review; nothing was saved.", body = ActionConfirmation<GeneratedSummary>),
+        (status = 400, description = "The profile has too little to write about; Errors names the fields to fill.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 429, description = "More than 10 drafts in the last hour.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until a draft is allowed again."))),
+        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 502, description = "The language model failed or answered something unusable.", body = ActionConfirmation<NoValue>),
+        (status = 504, description = "The language model did not answer in time.", body = ActionConfirmation<NoValue>),
+    ),
+)]
 pub async fn generate_summary(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,

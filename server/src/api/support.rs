@@ -14,14 +14,19 @@ use axum::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{envelope::ApiError, etag, partner::PartnerError, session_auth::Authenticated};
+use super::{
+    envelope::{ActionConfirmation, ApiError, NoValue},
+    etag,
+    partner::{PartnerError, PartnerErrorBody},
+    session_auth::Authenticated,
+};
 
 /// The largest PUT body accepted; more is a 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct SupportProfileResource {
+pub struct SupportProfileResource {
     email: Option<String>,
     telephone: Option<String>,
     website: Option<String>,
@@ -30,20 +35,20 @@ struct SupportProfileResource {
     attributes: Attributes,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Links {
     #[serde(rename = "self")]
     self_link: Link,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Link {
     uri: &'static str,
     method: &'static str,
     headers: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Attributes {
     object_type: &'static str,
@@ -79,8 +84,85 @@ fn session(auth: Result<Authenticated, ApiError>) -> Result<Authenticated, Partn
     auth.map_err(|ApiError(error)| PartnerError::Service(error))
 }
 
+/// The seed serves the resource under two names; both are routed and described.
+macro_rules! support_profile_operations {
+    ($path:literal, $read:ident, $read_id:literal, $replace:ident, $replace_id:literal) => {
+        #[utoipa::path(
+            get,
+            path = $path,
+            operation_id = $read_id,
+            tag = "partner",
+            params(
+                ("MS-RequestId" = Option<String>, Header, description = "Echoed; generated when absent."),
+                ("MS-CorrelationId" = Option<String>, Header, description = "Echoed; generated when absent."),
+            ),
+            security(("bearer" = []), ("session_cookie" = [])),
+            responses(
+                (status = 200, description = "The support profile (empty until first replaced).", body = SupportProfileResource,
+                    headers(("ETag" = String, description = "Its version; send it back as If-Match."))),
+                (status = 401, description = "No valid session.", body = PartnerErrorBody),
+                (status = 500, description = "Something failed on the server.", body = PartnerErrorBody),
+            ),
+        )]
+        pub async fn $read(
+            state: State<AppState>,
+            auth: Result<Authenticated, ApiError>,
+        ) -> Result<Response, PartnerError> {
+            read(state, auth).await
+        }
+
+        #[utoipa::path(
+            put,
+            path = $path,
+            operation_id = $replace_id,
+            tag = "partner",
+            request_body(content = SupportProfile, description = "The whole profile: a field left out or null is cleared. Keys are matched ignoring case; other properties are ignored."),
+            params(
+                ("If-Match" = Option<String>, Header, description = "The ETag this replacement was made from; if the profile has changed since, nothing is saved (412)."),
+                ("MS-RequestId" = Option<String>, Header, description = "Echoed; generated when absent."),
+                ("MS-CorrelationId" = Option<String>, Header, description = "Echoed; generated when absent."),
+            ),
+            security(("bearer" = []), ("session_cookie" = [])),
+            responses(
+                (status = 200, description = "Replaced: the stored profile.", body = SupportProfileResource,
+                    headers(("ETag" = String, description = "The new version."))),
+                (status = 400, description = "The body is not JSON, not an object, or a field failed its rule (each in data); nothing was saved.", body = PartnerErrorBody),
+                (status = 401, description = "No valid session.", body = PartnerErrorBody),
+                (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+                (status = 412, description = "If-Match names another version; nothing was saved.", body = PartnerErrorBody),
+                (status = 413, description = "The body is larger than 64 KiB.", body = PartnerErrorBody),
+                (status = 415, description = "The body is not sent as application/json.", body = PartnerErrorBody),
+                (status = 500, description = "Something failed on the server; nothing was saved.", body = PartnerErrorBody),
+            ),
+        )]
+        pub async fn $replace(
+            state: State<AppState>,
+            auth: Result<Authenticated, ApiError>,
+            headers: HeaderMap,
+            body: Result<Bytes, BytesRejection>,
+        ) -> Result<Response, PartnerError> {
+            replace(state, auth, headers, body).await
+        }
+    };
+}
+
+support_profile_operations!(
+    "/v1/profiles/support",
+    read_support,
+    "read_support_profile",
+    replace_support,
+    "replace_support_profile"
+);
+support_profile_operations!(
+    "/v1/profiles/supportprofile",
+    read_supportprofile,
+    "read_support_profile_by_long_name",
+    replace_supportprofile,
+    "replace_support_profile_by_long_name"
+);
+
 /// `GET /v1/profiles/support`: the profile, created empty on first read, with its `ETag`.
-pub async fn read(
+async fn read(
     State(state): State<AppState>,
     auth: Result<Authenticated, ApiError>,
 ) -> Result<Response, PartnerError> {
@@ -90,7 +172,7 @@ pub async fn read(
 }
 
 /// `PUT /v1/profiles/supportprofile`: replaces the whole profile; what is left out is cleared.
-pub async fn replace(
+async fn replace(
     State(state): State<AppState>,
     auth: Result<Authenticated, ApiError>,
     headers: HeaderMap,

@@ -9,8 +9,12 @@ use super::{field::SocialNetwork, web_address};
 /// A rule broken by a value: "must be at most 100 characters long".
 pub type Broken = String;
 
-/// Trimmed text; empty means "no value". Length counts characters, not bytes.
+/// Trimmed text; empty means "no value". The length limit counts the characters (not bytes)
+/// as sent, spaces included, as a form's `maxlength` and the API's `maxLength` do.
 pub fn text(value: &str, max: usize, required: bool) -> Result<Option<String>, Broken> {
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters long"));
+    }
     let value = value.trim();
     if value.is_empty() {
         return if required {
@@ -18,9 +22,6 @@ pub fn text(value: &str, max: usize, required: bool) -> Result<Option<String>, B
         } else {
             Ok(None)
         };
-    }
-    if value.chars().count() > max {
-        return Err(format!("must be at most {max} characters long"));
     }
     Ok(Some(value.to_owned()))
 }
@@ -415,6 +416,11 @@ mod tests {
         assert_eq!(text("", 100, true), Err("is required".to_owned()));
         assert_eq!(text(&"ß".repeat(100), 100, true), Ok(Some("ß".repeat(100))));
         assert!(text(&"ß".repeat(101), 100, true).is_err());
+        // Spaces count: a value the API's maxLength refuses is refused here too.
+        assert_eq!(
+            text(&format!("Jane{}", " ".repeat(97)), 100, true),
+            Err("must be at most 100 characters long".to_owned())
+        );
         assert_eq!(
             text("Zoë Ångström-Łukasiewicz", 100, true).map(|v| v.is_some()),
             Ok(true)
