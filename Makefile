@@ -19,6 +19,9 @@ DEBUG_RUSTFLAGS := --cfg erase_components
 # The release wasm must stay small for phones: at most this many bytes gzipped (250 KB).
 WASM_GZIP_BUDGET := 250000
 
+# The Python virtualenv of `make fuzz-api` (Schemathesis).
+FUZZ_VENV := target/fuzz-venv
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
@@ -99,8 +102,6 @@ crash-test: tools
 fuzz-api: tools $(FUZZ_VENV)/.installed
 	cargo leptos build --release --server-only
 	$(FUZZ_VENV)/bin/python fuzz-api/run.py
-
-FUZZ_VENV := target/fuzz-venv
 
 $(FUZZ_VENV)/.installed: fuzz-api/requirements.txt
 	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null \

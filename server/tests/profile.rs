@@ -235,6 +235,21 @@ async fn if_match_with_a_stale_etag_is_412_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn an_if_match_that_is_not_an_entity_tag_is_400_naming_it_and_writes_nothing() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let (_, etag) = profile(&app, &token).await;
+    for garbage in ["", "p1-v1", "\"unterminated"] {
+        let refused = patch_if_match(&app, &token, garbage, json!({"Position": "Engineer"})).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{garbage:?}");
+        assert_eq!(refused.json()["Errors"][0]["PropertyName"], "If-Match");
+    }
+    let (fields, unchanged) = profile(&app, &token).await;
+    assert_eq!(fields["Position"], Value::Null);
+    assert_eq!(unchanged, etag);
+}
+
+#[tokio::test]
 async fn the_vat_prefix_follows_the_billing_country_stored_or_sent() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;

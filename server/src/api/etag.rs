@@ -1,6 +1,7 @@
 //! Entity tags for optimistic concurrency: `"<kind><id>-v<version>"`, and what an `If-Match`
 //! header asks for.
 
+use app::{model::field_error::FieldError, server::error::ServiceError};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 
@@ -16,19 +17,47 @@ pub fn with_tag(mut response: Response, kind: char, id: i64, version: i64) -> Re
     response
 }
 
-/// The version an `If-Match` header asks for: `None` when absent or `*`. A tag for another
-/// resource, or one that cannot be read, asks for a version that never exists (-1).
-pub fn expected_version(headers: &HeaderMap, kind: char, id: i64) -> Option<i64> {
-    let value = headers.get(header::IF_MATCH)?;
+/// The version an `If-Match` header asks for: `None` when absent or `*`. A tag of another
+/// resource, or of a version that never existed, asks for a version that never exists (-1),
+/// so the write fails with 412. Of a list of tags the first of this resource counts. A value
+/// that is not a list of entity tags (`"p7-v3"`, `W/"p7-v3"`) is refused with 400.
+pub fn expected_version(
+    headers: &HeaderMap,
+    kind: char,
+    id: i64,
+) -> Result<Option<i64>, ServiceError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let value = value.to_str().unwrap_or_default().trim();
     if value == "*" {
-        return None;
+        return Ok(None);
     }
-    let tag = value.trim_start_matches("W/").trim_matches('"');
-    let version = tag
-        .strip_prefix(&format!("{kind}{id}-v"))
-        .and_then(|version| version.parse::<i64>().ok());
-    Some(version.unwrap_or(-1))
+    let prefix = format!("{kind}{id}-v");
+    let mut versions = Vec::new();
+    for tag in value.split(',').map(str::trim) {
+        let opaque = tag
+            .trim_start_matches("W/")
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+            .filter(|opaque| !opaque.contains('"'))
+            .ok_or_else(not_a_tag)?;
+        versions.push(
+            opaque
+                .strip_prefix(&prefix)
+                .and_then(|version| version.parse::<i64>().ok()),
+        );
+    }
+    Ok(Some(versions.into_iter().flatten().next().unwrap_or(-1)))
+}
+
+fn not_a_tag() -> ServiceError {
+    ServiceError::Validation(vec![FieldError {
+        property_name: "If-Match".to_owned(),
+        message: "If-Match must be the ETag of the version you read (such as \"p7-v3\") or *."
+            .to_owned(),
+        attempted_value: None,
+    }])
 }
 
 #[cfg(test)]
@@ -45,18 +74,28 @@ mod tests {
             );
             headers
         };
-        assert_eq!(expected_version(&HeaderMap::new(), 'p', 7), None);
-        assert_eq!(expected_version(&headers("*"), 'p', 7), None);
-        assert_eq!(expected_version(&headers(&tag('p', 7, 3)), 'p', 7), Some(3));
-        assert_eq!(expected_version(&headers("W/\"p7-v3\""), 'p', 7), Some(3));
-        assert_eq!(
-            expected_version(&headers(&tag('p', 8, 3)), 'p', 7),
-            Some(-1)
-        );
-        assert_eq!(
-            expected_version(&headers(&tag('s', 7, 3)), 'p', 7),
-            Some(-1)
-        );
-        assert_eq!(expected_version(&headers("garbage"), 'p', 7), Some(-1));
+        let version = |value: &str| expected_version(&headers(value), 'p', 7).ok();
+        assert_eq!(expected_version(&HeaderMap::new(), 'p', 7).ok(), Some(None));
+        assert_eq!(version("*"), Some(None));
+        assert_eq!(version(&tag('p', 7, 3)), Some(Some(3)));
+        assert_eq!(version("W/\"p7-v3\""), Some(Some(3)));
+        assert_eq!(version(&tag('p', 8, 3)), Some(Some(-1)));
+        assert_eq!(version(&tag('s', 7, 3)), Some(Some(-1)));
+        assert_eq!(version("\"p7-vx\""), Some(Some(-1)));
+        assert_eq!(version("\"s7-v1\", \"p7-v4\""), Some(Some(4)));
+        for garbage in [
+            "garbage",
+            "",
+            "\"p7-v3",
+            "p7-v3\"",
+            "\"p7-v3\", x",
+            "\"a\"b\"",
+        ] {
+            let error = expected_version(&headers(garbage), 'p', 7).expect_err(garbage);
+            assert!(
+                matches!(&error, ServiceError::Validation(errors) if errors[0].property_name == "If-Match"),
+                "{garbage}: {error:?}"
+            );
+        }
     }
 }

@@ -98,7 +98,7 @@ pub async fn read(
     responses(
         (status = 200, description = "Saved: the wire names of the fields whose value changed (Password for a new password).", body = ActionConfirmation<Vec<String>>,
             headers(("ETag" = String, description = "The new version."))),
-        (status = 400, description = "Fields failed their rules (each in Errors, with what was sent, never a password), an unknown field, or a body that is not a JSON object; nothing was saved.", body = ActionConfirmation<NoValue>),
+        (status = 400, description = "Fields failed their rules (each in Errors, with what was sent, never a password), an unknown field, a body that is not a JSON object, or an If-Match that is not an entity tag; nothing was saved.", body = ActionConfirmation<NoValue>),
         (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
         (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
         (status = 412, description = "If-Match names another version: the profile changed since it was read; nothing was saved.", body = ActionConfirmation<NoValue>),
@@ -116,7 +116,7 @@ pub async fn patch(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let patch = ProfilePatch::from_json(&body);
-    let expected = etag::expected_version(&headers, 'p', session.active_profile_id);
+    let expected = etag::expected_version(&headers, 'p', session.active_profile_id)?;
     let outcome = profiles::update(
         &state.pool,
         &state.profile_writer,

@@ -126,7 +126,7 @@ macro_rules! support_profile_operations {
             responses(
                 (status = 200, description = "Replaced: the stored profile.", body = SupportProfileResource,
                     headers(("ETag" = String, description = "The new version."))),
-                (status = 400, description = "The body is not JSON, not an object, or a field failed its rule (each in data); nothing was saved.", body = PartnerErrorBody),
+                (status = 400, description = "The body is not JSON, not an object, or a field failed its rule (each in data), or If-Match is not an entity tag; nothing was saved.", body = PartnerErrorBody),
                 (status = 401, description = "No valid session.", body = PartnerErrorBody),
                 (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
                 (status = 412, description = "If-Match names another version; nothing was saved.", body = PartnerErrorBody),
@@ -208,7 +208,7 @@ async fn replace(
     let replacement = SupportProfile::from_json(&json)
         .and_then(|profile| profile.validate())
         .map_err(ServiceError::Validation)?;
-    let expected = etag::expected_version(&headers, 's', user_id);
+    let expected = etag::expected_version(&headers, 's', user_id)?;
     let replaced = support::replace(&state.pool, user_id, &replacement, expected).await?;
     Ok(resource(user_id, replaced.stored))
 }
