@@ -73,7 +73,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     path = "/api/auth/signup",
     operation_id = "sign_up",
     tag = "session",
-    request_body = SignUp,
+    request_body(content = SignUp, example = json!({
+        "Email": "jane@example.com",
+        "Password": "a quiet harbour at dusk",
+        "FullName": "Jane Doe",
+    })),
     responses(
         (status = 201, description = "Signed up and signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
         (status = 400, description = "A field failed its rule (each in Errors), the e-mail is taken, or the body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
@@ -105,7 +109,10 @@ pub async fn sign_up(
     path = "/api/auth/login",
     operation_id = "log_in",
     tag = "session",
-    request_body = SignIn,
+    request_body(content = SignIn, example = json!({
+        "Email": "jane@example.com",
+        "Password": "a quiet harbour at dusk",
+    })),
     responses(
         (status = 200, description = "Signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
         (status = 400, description = "The body is not JSON of this shape.", body = ActionConfirmation<NoValue>),

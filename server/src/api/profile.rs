@@ -92,7 +92,12 @@ pub async fn read(
     path = "/api/public/coworker/profile",
     operation_id = "update_profile",
     tag = "profile",
-    request_body = ProfilePatchBody,
+    request_body(content = ProfilePatchBody, example = json!({
+        "Position": "Product Designer",
+        "ProfileIsPublic": true,
+        "ProfileTags": "design, research",
+        "NickName": null,
+    })),
     params(("If-Match" = Option<String>, Header, description = "The ETag of the version this change was made from; if the profile has changed since, nothing is saved (412). Without it, the last write wins.")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(

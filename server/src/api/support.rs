@@ -116,7 +116,11 @@ macro_rules! support_profile_operations {
             path = $path,
             operation_id = $replace_id,
             tag = "partner",
-            request_body(content = SupportProfile, description = "The whole profile: a field left out or null is cleared. Keys are matched ignoring case; other properties are ignored."),
+            request_body(content = SupportProfile, description = "The whole profile: a field left out or null is cleared. Keys are matched ignoring case; other properties are ignored.", example = json!({
+                "email": "help@example.com",
+                "telephone": "+44 20 7946 0958",
+                "website": "https://help.example.com",
+            })),
             params(
                 ("If-Match" = Option<String>, Header, description = "The ETag this replacement was made from; if the profile has changed since, nothing is saved (412)."),
                 ("MS-RequestId" = Option<String>, Header, description = "Echoed; generated when absent."),
