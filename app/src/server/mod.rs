@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod passwords;
 pub mod profile_writer;
 pub mod profiles;
+pub mod rate_limit;
 pub mod security;
 pub mod session_cookie;
 pub mod sessions;

@@ -11,7 +11,7 @@ use std::{fmt::Debug, future::Future, pin::Pin};
 use super::{error::ServiceError, profiles, sessions::Session, state::AppState};
 use crate::model::profile::draft::{compose, ProfessionalFacts};
 
-pub use quota::{DRAFTS_PER_HOUR, WINDOW_SECS};
+pub use quota::DRAFTS_PER_HOUR;
 
 pub type DraftFuture<'a> = Pin<Box<dyn Future<Output = Result<String, DraftError>> + Send + 'a>>;
 

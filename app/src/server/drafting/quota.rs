@@ -3,58 +3,33 @@
 
 use sqlx::SqlitePool;
 
-use crate::server::{clock, error::ServiceError};
+use crate::server::{
+    error::ServiceError,
+    rate_limit::{Events, Key, Limit},
+};
 
 pub const WINDOW_SECS: i64 = 60 * 60;
 pub const DRAFTS_PER_HOUR: i64 = 10;
+
+const DRAFTS: Events = Events {
+    table: "summary_drafts",
+    window_secs: WINDOW_SECS,
+};
 
 /// Records a draft for `user_id`, or refuses it with `TooManyRequests` when the member already
 /// had `DRAFTS_PER_HOUR` in the last hour. The draft is recorded before the limit is checked, so
 /// parallel requests cannot slip past it together.
 pub async fn take(pool: &SqlitePool, user_id: i64) -> Result<(), ServiceError> {
-    let now = clock::now();
-    let since = now - WINDOW_SECS;
-    sqlx::query("DELETE FROM summary_drafts WHERE at <= ?")
-        .bind(since)
-        .execute(pool)
-        .await?;
-    let id = sqlx::query("INSERT INTO summary_drafts (user_id, at) VALUES (?, ?)")
-        .bind(user_id)
-        .bind(now)
-        .execute(pool)
-        .await?
-        .last_insert_rowid();
-    // The oldest of the most recent `DRAFTS_PER_HOUR + 1` drafts, this one included: present
-    // only when the member is over the limit.
-    let over: Option<i64> = sqlx::query_scalar(
-        "SELECT at FROM summary_drafts WHERE user_id = ? AND at > ?
-         ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?",
-    )
-    .bind(user_id)
-    .bind(since)
-    .bind(DRAFTS_PER_HOUR)
-    .fetch_optional(pool)
-    .await?;
-    if over.is_none() {
-        return Ok(());
-    }
-    sqlx::query("DELETE FROM summary_drafts WHERE id = ?")
-        .bind(id)
-        .execute(pool)
-        .await?;
-    // Drafting resumes when the oldest draft that still counts leaves the window.
-    let oldest_counted: Option<i64> = sqlx::query_scalar(
-        "SELECT at FROM summary_drafts WHERE user_id = ? AND at > ?
-         ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?",
-    )
-    .bind(user_id)
-    .bind(since)
-    .bind(DRAFTS_PER_HOUR - 1)
-    .fetch_optional(pool)
-    .await?;
-    Err(ServiceError::TooManyRequests {
-        retry_after_secs: (oldest_counted.unwrap_or(now) + WINDOW_SECS - now).max(1),
-    })
+    DRAFTS
+        .record(
+            pool,
+            &[Limit {
+                column: "user_id",
+                key: Key::Id(user_id),
+                limit: DRAFTS_PER_HOUR,
+            }],
+        )
+        .await
 }
 
 #[cfg(test)]
@@ -62,7 +37,7 @@ mod tests {
     use super::*;
     use crate::{
         model::account::SignUp,
-        server::{accounts, sessions, testing::member},
+        server::{accounts, clock, sessions, testing::member},
     };
 
     #[tokio::test]
