@@ -23,6 +23,7 @@ use serde::Serialize;
 use super::{
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     json_body::JsonBody,
+    openapi::{CrossSite, NotJson, ServerError, Unauthorized},
     session_auth::Authenticated,
 };
 
@@ -81,10 +82,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     responses(
         (status = 201, description = "Signed up and signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
         (status = 400, description = "A field failed its rule (each in Errors), the e-mail is taken, or the body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
-        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 403, response = CrossSite),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
-        (status = 415, description = "The body is not sent as application/json.", body = ActionConfirmation<NoValue>),
-        (status = 500, description = "Something failed on the server; nothing was changed.", body = ActionConfirmation<NoValue>),
+        (status = 415, response = NotJson),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn sign_up(
@@ -117,12 +118,12 @@ pub async fn sign_up(
         (status = 200, description = "Signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
         (status = 400, description = "The body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
         (status = 401, description = "Wrong e-mail or password (the same answer for both).", body = ActionConfirmation<NoValue>),
-        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 403, response = CrossSite),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
-        (status = 415, description = "The body is not sent as application/json.", body = ActionConfirmation<NoValue>),
+        (status = 415, response = NotJson),
         (status = 429, description = "Too many failed attempts for this account or from this address.", body = ActionConfirmation<NoValue>,
             headers(("Retry-After" = u64, description = "Seconds until an attempt is allowed again."))),
-        (status = 500, description = "Something failed on the server; nothing was changed.", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn log_in(
@@ -145,9 +146,9 @@ pub async fn log_in(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Signed out; the session cookie is cleared.", body = ActionConfirmation<NoValue>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
-        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
-        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = CrossSite),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn log_out(
@@ -174,8 +175,8 @@ pub async fn log_out(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The session.", body = ActionConfirmation<CurrentSession>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
-        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn me(
@@ -195,8 +196,8 @@ pub async fn me(
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The member and their profiles.", body = ActionConfirmation<LinkedProfiles>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
-        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn linked_profiles(
@@ -218,10 +219,10 @@ pub async fn linked_profiles(
     responses(
         (status = 200, description = "The session, now acting as that profile.", body = ActionConfirmation<CurrentSession>),
         (status = 400, description = "The id is not a whole number.", body = ActionConfirmation<NoValue>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
-        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = CrossSite),
         (status = 404, description = "The member has no profile with this id.", body = ActionConfirmation<NoValue>),
-        (status = 500, description = "Something failed on the server; nothing was changed.", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn activate_profile(

@@ -18,10 +18,12 @@ use utoipa::{
     openapi::{
         schema::{AdditionalProperties, SchemaType, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-        ObjectBuilder, OpenApi, RefOr, Schema,
+        ContentBuilder, ObjectBuilder, OpenApi, RefOr, Response, ResponseBuilder, Schema,
     },
-    Modify, PartialSchema, ToSchema,
+    Modify, PartialSchema, ToResponse, ToSchema,
 };
+
+use super::envelope::{ActionConfirmation, NoValue};
 
 /// The name of the bearer-token scheme in the document.
 pub const BEARER: &str = "bearer";
@@ -37,7 +39,10 @@ pub const SESSION_COOKIE: &str = "session_cookie";
             support profile. Portal endpoints answer in the ActionConfirmation envelope; the \
             partner endpoints under /v1 answer in their own shapes.",
     ),
-    components(schemas(crate::api::profile::ResourceName)),
+    components(
+        schemas(crate::api::profile::ResourceName),
+        responses(Unauthorized, CrossSite, NotJson, ServerError),
+    ),
     modifiers(&Described),
 )]
 pub struct ApiDoc;
@@ -127,6 +132,36 @@ pub fn document() -> &'static Value {
 )]
 pub async fn openapi_json() -> Json<&'static Value> {
     Json(document())
+}
+
+/// The failures many portal operations can answer, each described once and referred to by
+/// the operations (`response = Unauthorized`).
+macro_rules! envelope_failures {
+    ($($name:ident: $description:literal;)*) => {$(
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let content = ContentBuilder::new()
+                    .schema(Some(ActionConfirmation::<NoValue>::schema()))
+                    .build();
+                let response = ResponseBuilder::new()
+                    .description($description)
+                    .content("application/json", content)
+                    .build();
+                (stringify!($name), response.into())
+            }
+        }
+    )*};
+}
+
+envelope_failures! {
+    Unauthorized: "No valid session: the bearer token or session cookie is missing, expired or \
+        revoked. Answered with `WWW-Authenticate: Bearer`.";
+    CrossSite: "Sent with the session cookie from a page of another site (Origin or Referer); \
+        nothing was changed.";
+    NotJson: "The body is not sent as application/json.";
+    ServerError: "Something failed on the server; nothing was changed.";
 }
 
 /// Whether a schema is read from a request or written in a response.

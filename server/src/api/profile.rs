@@ -16,7 +16,7 @@ use super::{
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     etag,
     json_body::JsonBody,
-    openapi::{ProfilePatchBody, ProfileValues},
+    openapi::{CrossSite, NotJson, ProfilePatchBody, ProfileValues, ServerError, Unauthorized},
     session_auth::Authenticated,
 };
 
@@ -48,9 +48,9 @@ pub enum ResourceName {
         (status = 200, description = "Every editable field of the active profile.", body = ActionConfirmation<ProfileValues>,
             headers(("ETag" = String, description = "The profile's version; send it back as If-Match."))),
         (status = 400, description = "The query cannot be read.", body = ActionConfirmation<NoValue>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
         (status = 404, description = "Another _resource was asked for, or the active profile is gone.", body = ActionConfirmation<NoValue>),
-        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn read(
@@ -104,14 +104,14 @@ pub async fn read(
         (status = 200, description = "Saved: the wire names of the fields whose value changed (Password for a new password).", body = ActionConfirmation<Vec<String>>,
             headers(("ETag" = String, description = "The new version."))),
         (status = 400, description = "Fields failed their rules (each in Errors, with what was sent, never a password), an unknown field, a body that is not a JSON object, or an If-Match that is not an entity tag; nothing was saved.", body = ActionConfirmation<NoValue>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
-        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = CrossSite),
         (status = 412, description = "If-Match names another version: the profile changed since it was read; nothing was saved.", body = ActionConfirmation<NoValue>),
         (status = 413, description = "The body is larger than 1 MiB.", body = ActionConfirmation<NoValue>),
-        (status = 415, description = "The body is not sent as application/json.", body = ActionConfirmation<NoValue>),
+        (status = 415, response = NotJson),
         (status = 429, description = "Too many wrong current passwords.", body = ActionConfirmation<NoValue>,
             headers(("Retry-After" = u64, description = "Seconds until an attempt is allowed again."))),
-        (status = 500, description = "Something failed on the server; nothing was saved.", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn patch(
@@ -152,7 +152,7 @@ pub struct CountryList {
     tag = "profile",
     responses(
         (status = 200, description = "Every country a profile can name, by name.", body = ActionConfirmation<CountryList>),
-        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
     ),
 )]
 pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -188,11 +188,11 @@ pub struct GeneratedSummary {
     responses(
         (status = 200, description = "A draft of ProfileSummary, for review; nothing was saved.", body = ActionConfirmation<GeneratedSummary>),
         (status = 400, description = "The profile has too little to write about; Errors names the fields to fill.", body = ActionConfirmation<NoValue>),
-        (status = 401, description = "No valid session.", body = ActionConfirmation<NoValue>),
-        (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = CrossSite),
         (status = 429, description = "More than 10 drafts in the last hour.", body = ActionConfirmation<NoValue>,
             headers(("Retry-After" = u64, description = "Seconds until a draft is allowed again."))),
-        (status = 500, description = "Something failed on the server.", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
         (status = 502, description = "The language model failed or answered something unusable.", body = ActionConfirmation<NoValue>),
         (status = 504, description = "The language model did not answer in time.", body = ActionConfirmation<NoValue>),
     ),

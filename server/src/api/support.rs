@@ -15,8 +15,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    envelope::{ActionConfirmation, ApiError, NoValue},
+    envelope::ApiError,
     etag,
+    openapi::CrossSite,
     partner::{PartnerError, PartnerErrorBody},
     session_auth::Authenticated,
 };
@@ -132,7 +133,7 @@ macro_rules! support_profile_operations {
                     headers(("ETag" = String, description = "The new version."))),
                 (status = 400, description = "The body is not JSON, not an object, or a field failed its rule (each in data), or If-Match is not an entity tag; nothing was saved.", body = PartnerErrorBody),
                 (status = 401, description = "No valid session.", body = PartnerErrorBody),
-                (status = 403, description = "Sent with the session cookie from another site.", body = ActionConfirmation<NoValue>),
+                (status = 403, response = CrossSite),
                 (status = 412, description = "If-Match names another version; nothing was saved.", body = PartnerErrorBody),
                 (status = 413, description = "The body is larger than 64 KiB.", body = PartnerErrorBody),
                 (status = 415, description = "The body is not sent as application/json.", body = PartnerErrorBody),
