@@ -172,6 +172,38 @@ async fn operations_list_the_failures_they_can_answer_and_how_to_authenticate() 
     );
 }
 
+/// Every `$ref` string anywhere in `value`.
+fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, value) in object {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => found.push(target.clone()),
+                    _ => references(value, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_in_the_document_resolves() {
+    let app = test_app().await;
+    let document = document(&app).await;
+    let mut found = Vec::new();
+    references(&document, &mut found);
+    assert!(found.len() > 50, "{} references", found.len());
+    for target in found {
+        let pointer = target.strip_prefix('#').expect("a local reference");
+        assert!(
+            document.pointer(pointer).is_some(),
+            "{target} does not resolve"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_profile_schemas_follow_the_fields() {
     let app = test_app().await;

@@ -18,12 +18,10 @@ use utoipa::{
     openapi::{
         schema::{AdditionalProperties, SchemaType, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-        ContentBuilder, ObjectBuilder, OpenApi, RefOr, Response, ResponseBuilder, Schema,
+        ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Schema,
     },
     Modify, PartialSchema, ToResponse, ToSchema,
 };
-
-use super::envelope::{ActionConfirmation, NoValue};
 
 /// The name of the bearer-token scheme in the document.
 pub const BEARER: &str = "bearer";
@@ -142,8 +140,11 @@ macro_rules! envelope_failures {
 
         impl<'r> ToResponse<'r> for $name {
             fn response() -> (&'r str, RefOr<Response>) {
+                // The component the operations' own `ActionConfirmation<NoValue>` bodies make.
+                // (`ActionConfirmation::<NoValue>::schema()` would describe `Value` as "null or
+                // NoValue", which JSON Schema's oneOf refuses for null: both match.)
                 let content = ContentBuilder::new()
-                    .schema(Some(ActionConfirmation::<NoValue>::schema()))
+                    .schema(Some(Ref::from_schema_name("ActionConfirmation_NoValue")))
                     .build();
                 let response = ResponseBuilder::new()
                     .description($description)
