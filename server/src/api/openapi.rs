@@ -18,7 +18,8 @@ use utoipa::{
     openapi::{
         schema::{AdditionalProperties, SchemaType, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-        ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Schema,
+        ContentBuilder, HeaderBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Response,
+        ResponseBuilder, Schema,
     },
     Modify, PartialSchema, ToResponse, ToSchema,
 };
@@ -135,7 +136,7 @@ pub async fn openapi_json() -> Json<&'static Value> {
 /// The failures many portal operations can answer, each described once and referred to by
 /// the operations (`response = Unauthorized`).
 macro_rules! envelope_failures {
-    ($($name:ident: $description:literal;)*) => {$(
+    ($($name:ident: $description:literal $(, header $header:literal: $meaning:literal)?;)*) => {$(
         pub struct $name;
 
         impl<'r> ToResponse<'r> for $name {
@@ -149,6 +150,13 @@ macro_rules! envelope_failures {
                 let response = ResponseBuilder::new()
                     .description($description)
                     .content("application/json", content)
+                    $(.header(
+                        $header,
+                        HeaderBuilder::new()
+                            .schema(ObjectBuilder::new().schema_type(Type::String))
+                            .description(Some($meaning))
+                            .build(),
+                    ))?
                     .build();
                 (stringify!($name), response.into())
             }
@@ -158,7 +166,7 @@ macro_rules! envelope_failures {
 
 envelope_failures! {
     Unauthorized: "No valid session: the bearer token or session cookie is missing, expired or \
-        revoked. Answered with `WWW-Authenticate: Bearer`.";
+        revoked.", header "WWW-Authenticate": "Bearer";
     CrossSite: "Sent with the session cookie from a page of another site (Origin or Referer); \
         nothing was changed.";
     NotJson: "The body is not sent as application/json.";
