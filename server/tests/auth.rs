@@ -308,6 +308,24 @@ async fn a_member_with_two_locations_can_switch_the_active_profile() {
 }
 
 #[tokio::test]
+async fn a_profile_id_that_is_not_a_number_is_an_envelope_400_naming_it() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    for id in ["abc", "1.5", "99999999999999999999"] {
+        let refused = app
+            .call(
+                Method::POST,
+                &format!("/api/public/coworkers/profiles/{id}/activate"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{id}");
+        assert_eq!(refused.json()["Errors"][0]["PropertyName"], "id", "{id}");
+    }
+}
+
+#[tokio::test]
 async fn ten_failures_lock_the_account_even_for_the_right_password() {
     let app = test_app().await;
     app.sign_up("jane@example.com", PASSWORD, "Jane").await;

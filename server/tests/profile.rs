@@ -91,6 +91,21 @@ async fn the_profile_needs_a_session_and_has_every_field_and_an_etag() {
 }
 
 #[tokio::test]
+async fn only_the_coworker_resource_is_read_and_an_unreadable_query_is_a_400() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let read = |uri: &'static str| app.call(Method::GET, uri, Some(&token), None);
+    assert_eq!(read("/en/profile").await.status, StatusCode::OK);
+    assert_eq!(
+        read("/en/profile?_resource=Invoice").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let twice = read("/en/profile?_resource=Coworker&_resource=Coworker").await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST, "{}", twice.text);
+    assert_eq!(twice.json()["Errors"][0]["PropertyName"], "_resource");
+}
+
+#[tokio::test]
 async fn a_patch_writes_only_its_fields_bumps_the_version_and_audits_the_names() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
