@@ -6,6 +6,9 @@ FUZZ_EXAMPLES examples per operation, default 200), stops the server, and exits 
 Schemathesis's status: 0 only when no check failed.
 """
 
+import collections
+import glob
+import json
 import os
 import socket
 import subprocess
@@ -44,10 +47,26 @@ def wait_until_up(base_url: str, server: subprocess.Popen) -> None:
     sys.exit(f"the server did not answer {base_url}/api/health within 30 s")
 
 
+def cases_per_operation(report_dir: str) -> collections.Counter:
+    """How many test cases each operation got, from the newest NDJSON report."""
+    counts: collections.Counter = collections.Counter()
+    reports = sorted(glob.glob(os.path.join(report_dir, "*.ndjson")), key=os.path.getmtime)
+    if not reports:
+        return counts
+    with open(reports[-1]) as events:
+        for line in events:
+            scenario = json.loads(line).get("ScenarioFinished")
+            if scenario and scenario.get("recorder"):
+                recorder = scenario["recorder"]
+                counts[recorder["label"]] += len(recorder.get("cases", {}))
+    return counts
+
+
 def main() -> int:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     examples = os.environ.get("FUZZ_EXAMPLES", "200")
+    report_dir = os.path.join(ROOT, "target/fuzz-api-report")
     with tempfile.TemporaryDirectory() as scratch:
         log_path = os.path.join(scratch, "server.log")
         env = dict(
@@ -79,9 +98,9 @@ def main() -> int:
                 "--workers",
                 "2",
                 "--report",
-                "junit",
+                "junit,ndjson",
                 "--report-dir",
-                os.path.join(ROOT, "target/fuzz-api-report"),
+                report_dir,
             ]
             print("$", " ".join(command), flush=True)
             status = subprocess.call(
@@ -96,6 +115,11 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait()
+        counts = cases_per_operation(report_dir)
+        if counts:
+            print("test cases per operation (all phases; an operation without inputs has few):")
+            for label, count in sorted(counts.items()):
+                print(f"  {count:6}  {label}")
         with open(log_path) as log:
             errors = [line for line in log if "ERROR" in line or "panicked" in line]
         if errors:
