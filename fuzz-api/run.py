@@ -103,8 +103,10 @@ def main() -> int:
                 report_dir,
             ]
             print("$", " ".join(command), flush=True)
+            # Schemathesis keeps a cache in its working directory: under target/, not the tree.
             status = subprocess.call(
                 command,
+                cwd=os.path.join(ROOT, "target"),
                 env=dict(
                     os.environ,
                     PORTAL_FUZZ_URL=base_url,
