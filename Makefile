@@ -55,8 +55,9 @@ browser:
 build-debug:
 	cargo leptos build
 
+# --precompress: a .br and a .gz copy of every file of the site, served to browsers that accept them.
 build-release:
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 # One test at a time within each binary: when tests that render Leptos pages ran in parallel in
 # one process, a render now and then never finished (about 2 in 30 runs; none serially, none in
@@ -75,10 +76,13 @@ test-e2e:
 ## its own folder, so the debug site used by the end-to-end tests stays intact) and fail if the
 ## wasm is over the gzip budget
 bundle-check:
-	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release
-	@raw=$$(wc -c < target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).wasm); \
-	gz=$$(gzip -9 -c target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).wasm | wc -c); \
-	echo "release wasm: $$gz bytes gzipped ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
+	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --precompress
+	@wasm=$$(ls target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).*.wasm); \
+	for file in $$wasm $$wasm.br $$wasm.gz; do \
+		[ -f "$$file" ] || { echo "error: $$file is missing (content-hashed, precompressed)" >&2; exit 1; }; \
+	done; \
+	raw=$$(wc -c < $$wasm); gz=$$(gzip -9 -c $$wasm | wc -c); br=$$(wc -c < $$wasm.br); \
+	echo "release wasm $$(basename $$wasm): $$gz bytes gzipped, $$br as served with brotli ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
 	if [ "$$gz" -gt $(WASM_GZIP_BUDGET) ]; then \
 		echo "error: the release wasm is over its budget of $(WASM_GZIP_BUDGET) bytes gzipped" >&2; exit 1; \
 	fi

@@ -56,6 +56,8 @@ export default defineConfig({
       // Drafts come from the built-in composer, whatever the developer's shell configures.
       OPENAI_BASE_URL: "",
       OPENAI_API_KEY: "",
+      // Every test signs up members of its own, all from 127.0.0.1.
+      SIGN_UP_CLIENT_LIMIT: "100000",
     },
   },
 });

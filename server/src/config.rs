@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use app::server::drafting::openai::OpenAiSettings;
+use app::server::{client::TrustedProxies, drafting::openai::OpenAiSettings, settings::Limits};
 use leptos::prelude::LeptosOptions;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://portal.db";
@@ -22,6 +22,12 @@ pub struct Config {
     pub leptos_options: LeptosOptions,
     /// The language model that drafts profile summaries; `None` means the built-in composer.
     pub openai: Option<OpenAiSettings>,
+    /// The throttles' limits (`SIGN_IN_*`, `SIGN_UP_*`, `DRAFTS_PER_HOUR`).
+    pub limits: Limits,
+    /// Proxies whose forwarding headers are believed (`TRUSTED_PROXIES`; none by default).
+    pub trusted_proxies: TrustedProxies,
+    /// The origin members reach the site at (`PUBLIC_URL`), e.g. `https://portal.example`.
+    pub public_origin: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +47,19 @@ pub enum ConfigError {
     OpenAiModel,
     #[error("OPENAI_TIMEOUT_SECS {value:?} must be a whole number of seconds from 1 to 600")]
     OpenAiTimeout { value: String },
+    #[error("{name} {value:?} must be a whole number from {min} to {max}")]
+    Number {
+        name: &'static str,
+        value: String,
+        min: i64,
+        max: i64,
+    },
+    #[error(
+        "TRUSTED_PROXIES entry {entry:?} is not an IP address or a CIDR block such as 10.0.0.0/8"
+    )]
+    TrustedProxies { entry: String },
+    #[error("PUBLIC_URL {value:?} must be the site's http:// or https:// address, such as https://portal.example")]
+    PublicUrl { value: String },
 }
 
 impl Config {
@@ -67,6 +86,7 @@ impl Config {
             .site_root(get("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT))
             .site_pkg_dir(get("LEPTOS_SITE_PKG_DIR", DEFAULT_SITE_PKG_DIR))
             .site_addr(site_addr)
+            .hash_files(hash_file_beside_binary())
             .build();
         let ttl_value = get("SESSION_TTL_DAYS", "30");
         let ttl_days: i64 = ttl_value
@@ -74,13 +94,106 @@ impl Config {
             .ok()
             .filter(|days| (1..=3650).contains(days))
             .ok_or(ConfigError::SessionTtl { value: ttl_value })?;
+        let trusted_proxies = TrustedProxies::parse(&get("TRUSTED_PROXIES", ""))
+            .map_err(|entry| ConfigError::TrustedProxies { entry })?;
         Ok(Config {
             database_url: get("DATABASE_URL", DEFAULT_DATABASE_URL),
             session_ttl_secs: ttl_days * 24 * 60 * 60,
             leptos_options,
             openai: openai_settings(&get)?,
+            limits: limits(&get)?,
+            trusted_proxies,
+            public_origin: public_origin(&get("PUBLIC_URL", ""))?,
         })
     }
+}
+
+/// Whether the build named its assets by their content: cargo-leptos then wrote their hashes to
+/// `hash.txt` beside the server binary, where Leptos reads them to link the assets.
+fn hash_file_beside_binary() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false)
+}
+
+/// A whole number from `min` to `max`, or `default` when unset.
+fn number(
+    get: &impl Fn(&str, &str) -> String,
+    name: &'static str,
+    default: i64,
+    (min, max): (i64, i64),
+) -> Result<i64, ConfigError> {
+    let value = get(name, &default.to_string());
+    value
+        .parse()
+        .ok()
+        .filter(|number| (min..=max).contains(number))
+        .ok_or(ConfigError::Number {
+            name,
+            value,
+            min,
+            max,
+        })
+}
+
+fn limits(get: &impl Fn(&str, &str) -> String) -> Result<Limits, ConfigError> {
+    let defaults = Limits::default();
+    const ATTEMPTS: (i64, i64) = (1, 1_000_000);
+    const WINDOW: (i64, i64) = (1, 7 * 24 * 60 * 60);
+    Ok(Limits {
+        sign_in_window_secs: number(
+            get,
+            "SIGN_IN_WINDOW_SECS",
+            defaults.sign_in_window_secs,
+            WINDOW,
+        )?,
+        sign_in_per_account: number(
+            get,
+            "SIGN_IN_ACCOUNT_LIMIT",
+            defaults.sign_in_per_account,
+            ATTEMPTS,
+        )?,
+        sign_in_per_client: number(
+            get,
+            "SIGN_IN_CLIENT_LIMIT",
+            defaults.sign_in_per_client,
+            ATTEMPTS,
+        )?,
+        sign_in_per_device: number(
+            get,
+            "SIGN_IN_DEVICE_LIMIT",
+            defaults.sign_in_per_device,
+            ATTEMPTS,
+        )?,
+        sign_up_window_secs: number(
+            get,
+            "SIGN_UP_WINDOW_SECS",
+            defaults.sign_up_window_secs,
+            WINDOW,
+        )?,
+        sign_ups_per_client: number(
+            get,
+            "SIGN_UP_CLIENT_LIMIT",
+            defaults.sign_ups_per_client,
+            ATTEMPTS,
+        )?,
+        drafts_per_hour: number(get, "DRAFTS_PER_HOUR", defaults.drafts_per_hour, ATTEMPTS)?,
+    })
+}
+
+/// The origin of `PUBLIC_URL` (scheme, host and port; a path is allowed and ignored).
+fn public_origin(value: &str) -> Result<Option<String>, ConfigError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    url::Url::parse(value)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .map(|url| Some(url.origin().ascii_serialization()))
+        .ok_or_else(|| ConfigError::PublicUrl {
+            value: value.to_owned(),
+        })
 }
 
 /// The drafting backend: configured by `OPENAI_BASE_URL` or `OPENAI_API_KEY` (either is
@@ -253,6 +366,65 @@ mod tests {
         for (vars, variable) in cases {
             let error = config_error(vars);
             assert!(error.contains(variable), "{vars:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn every_throttle_limit_is_configurable_within_bounds() {
+        let set = config(&[
+            ("SIGN_IN_ACCOUNT_LIMIT", "5"),
+            ("SIGN_IN_CLIENT_LIMIT", "500"),
+            ("SIGN_IN_DEVICE_LIMIT", "3"),
+            ("SIGN_IN_WINDOW_SECS", "60"),
+            ("SIGN_UP_CLIENT_LIMIT", "1000"),
+            ("SIGN_UP_WINDOW_SECS", "600"),
+            ("DRAFTS_PER_HOUR", "2"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            set.limits,
+            Limits {
+                sign_in_window_secs: 60,
+                sign_in_per_account: 5,
+                sign_in_per_client: 500,
+                sign_in_per_device: 3,
+                sign_up_window_secs: 600,
+                sign_ups_per_client: 1000,
+                drafts_per_hour: 2,
+            }
+        );
+        assert_eq!(config(&[]).expect("defaults").limits, Limits::default());
+        for name in [
+            "SIGN_IN_ACCOUNT_LIMIT",
+            "SIGN_UP_CLIENT_LIMIT",
+            "SIGN_IN_WINDOW_SECS",
+        ] {
+            for bad in ["0", "-3", "many", "99999999999"] {
+                let error = config_error(&[(name, bad)]);
+                assert!(error.contains(name) && error.contains(bad), "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn proxies_and_the_public_address_are_checked_and_off_by_default() {
+        let defaults = config(&[]).expect("valid");
+        assert!(defaults.trusted_proxies.is_empty());
+        assert_eq!(defaults.public_origin, None);
+        let set = config(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+            ("PUBLIC_URL", "https://Portal.Example/members/"),
+        ])
+        .expect("valid");
+        assert!(set
+            .trusted_proxies
+            .contains("10.9.8.7".parse().expect("ip")));
+        assert_eq!(set.public_origin.as_deref(), Some("https://portal.example"));
+        let error = config_error(&[("TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]);
+        assert!(error.contains("proxy.local"), "{error}");
+        for bad in ["portal.example", "ftp://portal.example", "https://"] {
+            let error = config_error(&[("PUBLIC_URL", bad)]);
+            assert!(error.contains("PUBLIC_URL"), "{error}");
         }
     }
 

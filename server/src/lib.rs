@@ -1,8 +1,10 @@
 //! The member portal's server: configuration, start-up and the HTTP router.
 
 pub mod api;
+pub mod client_context;
 pub mod config;
 pub mod csrf;
 pub mod routes;
 pub mod security_headers;
 pub mod startup;
+pub mod static_files;

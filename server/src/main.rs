@@ -1,4 +1,5 @@
 //! Starts the member portal: reads the environment, opens the database, serves HTTP.
+//! `server openapi` prints the OpenAPI document of the JSON API instead (for linters).
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -7,6 +8,17 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("openapi") => {
+            println!("{:#}", server::api::openapi::document());
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("error: unknown argument {other:?}; usage: server [openapi]");
+            return ExitCode::from(2);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -1,9 +1,9 @@
 //! The router: the JSON API, the Leptos pages and server functions, and the static site files.
 
 use app::{server::state::AppState, shell, App};
-use axum::{extract::DefaultBodyLimit, Router};
+use axum::{extract::DefaultBodyLimit, handler::Handler, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt, routes};
 
@@ -13,7 +13,8 @@ use crate::api::{self, openapi::ApiDoc};
 /// `#[utoipa::path]`: the route and its OpenAPI description are registered together, so the
 /// document at `/api/openapi.json` describes exactly what is routed.
 pub fn api() -> OpenApiRouter<AppState> {
-    // The partner support-profile API (seed 000), each path under both of its names.
+    // The partner support-profile API (seed 000), each path under both of its names and both
+    // spellings of its version.
     let support = OpenApiRouter::new()
         .routes(routes!(
             api::support::read_support,
@@ -22,6 +23,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(
             api::support::read_supportprofile,
             api::support::replace_supportprofile
+        ))
+        .routes(routes!(
+            api::support::read_support_v1_0,
+            api::support::replace_support_v1_0
+        ))
+        .routes(routes!(
+            api::support::read_supportprofile_v1_0,
+            api::support::replace_supportprofile_v1_0
         ))
         .layer(DefaultBodyLimit::max(api::support::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(api::partner::request_ids));
@@ -50,14 +59,28 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     })
-    // Anything else: a file of the built site (wasm, js, css, assets) or the 404 page.
-    .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-    .layer(axum::middleware::from_fn(
-        crate::csrf::reject_cross_site_cookie_requests,
+    // Anything else: a file of the built site (wasm, js, css, assets; precompressed when the
+    // release build made .br and .gz copies) or the 404 page.
+    .fallback(
+        leptos_axum::file_and_error_handler::<AppState, _>(shell).layer(
+            axum::middleware::from_fn_with_state(state.clone(), crate::static_files::cache_headers),
+        ),
+    )
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::csrf::reject_cross_site_requests,
     ))
     .layer(axum::middleware::from_fn(
         crate::security_headers::add_security_headers,
     ))
+    // Outside the others: they read the client it resolves.
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::client_context::client_context,
+    ))
+    // Pages and JSON are compressed as they are sent (brotli or gzip, as the client accepts);
+    // files that were precompressed already go out as they are.
+    .layer(CompressionLayer::new())
     .layer(TraceLayer::new_for_http())
     .with_state(state)
 }

@@ -3,12 +3,15 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use app::server::{
+    cleanup,
     db::{self, DatabaseError},
+    device::DeviceKey,
     drafting::{
         openai::{OpenAiDrafter, OpenAiSettings},
         BuiltInComposer, SummaryDrafter,
     },
     profile_writer::ProfileWriter,
+    settings::SecuritySettings,
     state::AppState,
 };
 use tokio::net::TcpListener;
@@ -29,6 +32,8 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot read or make the server's keys in the database: {0}")]
+    Keys(String),
     #[error("cannot set up the client of the drafting backend: {0}")]
     Drafter(reqwest::Error),
     #[error("cannot install the shutdown signal handlers: {0}")]
@@ -55,12 +60,25 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let profile_writer = ProfileWriter::start(&pool)
         .await
         .map_err(|error| StartupError::Database(DatabaseError::Query(error)))?;
+    let device_key = DeviceKey::load_or_create(&pool)
+        .await
+        .map_err(|error| StartupError::Keys(error.to_string()))?;
+    if !config.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?config.trusted_proxies, "forwarding headers are believed from these proxies");
+    }
+    let cleanup = cleanup::spawn(pool.clone(), config.limits.clone());
     let state = AppState {
         leptos_options: config.leptos_options,
         pool: pool.clone(),
         profile_writer,
         session_ttl_secs: config.session_ttl_secs,
         drafter,
+        security: Arc::new(SecuritySettings {
+            limits: config.limits,
+            trusted_proxies: config.trusted_proxies,
+            public_origin: config.public_origin,
+            device_key,
+        }),
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -68,6 +86,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .await
         .map_err(StartupError::Serve)?;
 
+    cleanup.abort();
     pool.close().await;
     tracing::info!("shut down cleanly");
     Ok(())

@@ -588,23 +588,3 @@ async fn fifty_failures_from_one_address_lock_that_address_for_every_account() {
     );
     assert!(locked.header("retry-after").is_some());
 }
-
-#[tokio::test]
-async fn the_cookie_is_secure_when_the_site_is_reached_over_https() {
-    let app = test_app().await;
-    app.sign_up("jane@example.com", PASSWORD, "Jane").await;
-    let response = app
-        .send(
-            Request::post("/api/auth/login")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header("x-forwarded-proto", "https")
-                .body(Body::from(
-                    json!({"Email": "jane@example.com", "Password": PASSWORD}).to_string(),
-                ))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK);
-    let cookie = response.header("set-cookie").expect("cookie");
-    assert!(cookie.ends_with("; Secure"), "{cookie}");
-}

@@ -2,8 +2,9 @@
 
 mod common;
 
+use axum::body::Body;
 use common::{test_app, TestApp};
-use http::StatusCode;
+use http::{header, Request, StatusCode};
 
 async fn get(app: &TestApp, uri: &str) -> (StatusCode, Option<String>, String) {
     let response = app.get(uri).await;
@@ -56,6 +57,77 @@ async fn static_files_of_the_built_site_are_served() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(content_type.as_deref(), Some("text/css"));
     assert_eq!(body, "body{margin:0}");
+}
+
+/// A GET that accepts `encoding`.
+async fn get_encoded(app: &TestApp, uri: &str, encoding: &str) -> common::TestResponse {
+    app.send(
+        Request::get(uri)
+            .header(header::ACCEPT_ENCODING, encoding)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn hashed_assets_go_out_precompressed_and_cacheable_for_a_year() {
+    let app = common::test_app_hashed().await;
+    let pkg = app.site_root().join("pkg");
+    std::fs::write(pkg.join("portal.0a1b2c.wasm"), vec![7u8; 4096]).expect("wasm");
+    std::fs::write(pkg.join("portal.0a1b2c.wasm.br"), b"brotli bytes").expect("br");
+    std::fs::write(pkg.join("portal.0a1b2c.wasm.gz"), b"gzip bytes").expect("gz");
+
+    let br = get_encoded(&app, "/pkg/portal.0a1b2c.wasm", "gzip, deflate, br").await;
+    assert_eq!(br.status, StatusCode::OK);
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.text, "brotli bytes");
+    assert_eq!(
+        br.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(
+        br.header("vary")
+            .is_some_and(|vary| vary.to_ascii_lowercase().contains("accept-encoding")),
+        "{:?}",
+        br.header("vary")
+    );
+    let gzip = get_encoded(&app, "/pkg/portal.0a1b2c.wasm", "gzip").await;
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzip.text, "gzip bytes");
+    let plain = get_encoded(&app, "/pkg/portal.0a1b2c.wasm", "identity").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.text.len(), 4096);
+
+    let missing = get_encoded(&app, "/pkg/portal.ffffff.wasm", "br").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        missing.header("cache-control"),
+        None,
+        "a 404 is not kept for a year"
+    );
+}
+
+#[tokio::test]
+async fn without_hashed_names_files_are_revalidated() {
+    let app = test_app().await;
+    let response = get_encoded(&app, "/pkg/portal.css", "identity").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.header("cache-control"), Some("no-cache"));
+}
+
+#[tokio::test]
+async fn pages_and_json_are_compressed_for_clients_that_accept_it() {
+    let app = test_app().await;
+    let page = get_encoded(&app, "/login", "br").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("content-encoding"), Some("br"));
+    assert!(page.header("vary").is_some());
+    let json = get_encoded(&app, "/api/public/countries", "gzip").await;
+    assert_eq!(json.header("content-encoding"), Some("gzip"));
+    let raw = app.get("/api/public/countries").await;
+    assert_eq!(raw.header("content-encoding"), None);
+    assert!(raw.text.contains("\"Countries\""));
 }
 
 #[tokio::test]

@@ -69,7 +69,13 @@ async fn the_seed_request_gives_the_seed_response_with_the_ids_echoed() {
         response.header("ms-correlationid"),
         Some("20604323-50bf-4738-9968-c5486ab32be0")
     );
-    for uri in ["/v1/profiles/support", "/v1/profiles/supportprofile"] {
+    // The partner SDKs spell the version v1 or v1.0; every spelling reads the same resource.
+    for uri in [
+        "/v1/profiles/support",
+        "/v1/profiles/supportprofile",
+        "/v1.0/profiles/support",
+        "/v1.0/profiles/supportprofile",
+    ] {
         let read = app.call(Method::GET, uri, Some(&token), None).await;
         assert_eq!(read.status, StatusCode::OK);
         assert_eq!(read.json(), seed_response(), "{uri}");
@@ -79,6 +85,11 @@ async fn the_seed_request_gives_the_seed_response_with_the_ids_echoed() {
         .await
         .expect("audit");
     assert_eq!(audit, 1);
+    let replaced = app
+        .send(seed_request(&token, "/v1.0/profiles/support"))
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    assert_eq!(replaced.json(), seed_response());
 }
 
 #[tokio::test]

@@ -15,33 +15,37 @@ pub struct Member {
     pub email: String,
 }
 
-/// Where to go after signing in: only a path on this site (never `//host`), else the profile.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/profile".to_owned(),
-    }
-}
-
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
     password: String,
     next: Option<String>,
 ) -> Result<(), PortalError> {
-    use crate::{model::account::SignIn, server::accounts};
+    use crate::{
+        model::account::SignIn,
+        server::{accounts, redirect::safe_next},
+    };
     let state = ssr::state()?;
     let client = ssr::client_addr();
+    let device_cookie = ssr::device_cookie_sent();
     let form = SignIn {
         email: email.clone(),
         password,
     };
-    let issued = accounts::sign_in(&state.pool, form, &client, state.session_ttl_secs)
-        .await
-        .map_err(|error| PortalError::from(error).keeping("email", &email))?;
-    ssr::start_session(&issued, &state);
+    let requester = accounts::Requester {
+        client: &client,
+        device_cookie: device_cookie.as_deref(),
+    };
+    let signed_in = accounts::sign_in(
+        &state.pool,
+        &state.security,
+        form,
+        requester,
+        state.session_ttl_secs,
+    )
+    .await
+    .map_err(|error| PortalError::from(error).keeping("email", &email))?;
+    ssr::start_session(&signed_in, &state);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
@@ -53,21 +57,35 @@ pub async fn sign_up(
     full_name: String,
     next: Option<String>,
 ) -> Result<(), PortalError> {
-    use crate::{model::account::SignUp, server::accounts};
+    use crate::{
+        model::account::SignUp,
+        server::{accounts, redirect::safe_next},
+    };
     let state = ssr::state()?;
+    let client = ssr::client_addr();
     let form = SignUp {
         email: email.clone(),
         password,
         full_name: full_name.clone(),
     };
-    let issued = accounts::sign_up(&state.pool, form, state.session_ttl_secs)
-        .await
-        .map_err(|error| {
-            PortalError::from(error)
-                .keeping("email", &email)
-                .keeping("full_name", &full_name)
-        })?;
-    ssr::start_session(&issued, &state);
+    let requester = accounts::Requester {
+        client: &client,
+        device_cookie: None,
+    };
+    let signed_in = accounts::sign_up(
+        &state.pool,
+        &state.security,
+        form,
+        requester,
+        state.session_ttl_secs,
+    )
+    .await
+    .map_err(|error| {
+        PortalError::from(error)
+            .keeping("email", &email)
+            .keeping("full_name", &full_name)
+    })?;
+    ssr::start_session(&signed_in, &state);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
@@ -105,25 +123,4 @@ pub async fn sign_up_policy() -> Result<PasswordPolicy, PortalError> {
     let state = ssr::state()?;
     let (_, policy) = crate::server::accounts::default_location(&state.pool).await?;
     Ok(policy)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/profile/billing")), "/profile/billing");
-        assert_eq!(safe_next(Some("/profile?tab=1")), "/profile?tab=1");
-        for unsafe_next in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil.example",
-            "",
-            "profile",
-        ] {
-            assert_eq!(safe_next(Some(unsafe_next)), "/profile", "{unsafe_next}");
-        }
-        assert_eq!(safe_next(None), "/profile");
-    }
 }

@@ -8,9 +8,11 @@ use leptos_axum::ResponseOptions;
 use crate::{
     functions::error::PortalError,
     server::{
+        accounts::SignedIn,
+        client::{client_address, is_https},
         error::ServiceError,
-        session_cookie::{client_address, is_https, presented_token, session_cookie},
-        sessions::{self, IssuedToken, Session},
+        session_cookie::{device_cookie, presented_device_cookie, session_cookie},
+        sessions::{self, Session},
         state::AppState,
     },
 };
@@ -25,7 +27,7 @@ fn parts() -> Option<Parts> {
 }
 
 pub fn secure() -> bool {
-    parts().is_some_and(|parts| is_https(&parts.headers, parts.uri.scheme_str()))
+    parts().is_some_and(|parts| is_https(&parts.extensions))
 }
 
 /// A form posted by a browser without JavaScript (it asks for HTML back, not JSON).
@@ -48,12 +50,23 @@ pub fn client_addr() -> String {
     )
 }
 
+/// The device cookie the browser presented, if any.
+pub fn device_cookie_sent() -> Option<String> {
+    parts().and_then(|parts| presented_device_cookie(&parts.headers))
+}
+
 /// The session of the current request, if any.
 pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
-    let Some((token, _)) = parts().and_then(|parts| presented_token(&parts.headers)) else {
+    let Some(parts) = parts() else {
         return Ok(None);
     };
-    Ok(sessions::authenticate(&state.pool, &token, state.session_ttl_secs).await?)
+    Ok(sessions::authenticate_request(
+        &state.pool,
+        &parts.headers,
+        &parts.extensions,
+        state.session_ttl_secs,
+    )
+    .await?)
 }
 
 pub fn set_cookie(value: http::HeaderValue) {
@@ -62,12 +75,15 @@ pub fn set_cookie(value: http::HeaderValue) {
     }
 }
 
-pub fn start_session(issued: &IssuedToken, state: &AppState) {
+/// Gives the browser the new session's cookie and its device cookie.
+pub fn start_session(signed_in: &SignedIn, state: &AppState) {
+    let secure = secure();
     set_cookie(session_cookie(
-        &issued.token,
+        &signed_in.session.token,
         state.session_ttl_secs,
-        secure(),
+        secure,
     ));
+    set_cookie(device_cookie(&signed_in.device_cookie, secure));
 }
 
 /// The session of the current request; a 401 error for the page when there is none.

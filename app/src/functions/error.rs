@@ -32,6 +32,20 @@ impl FromServerFnError for PortalError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server, a request whose arguments cannot be read is the client's mistake: a
+        // 400, not the 500 server functions answer by default.
+        #[cfg(feature = "ssr")]
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::UnsupportedRequestMethod(_)
+        ) {
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::BAD_REQUEST);
+            }
+        }
         PortalError::ServerFn(value.to_string())
     }
 

@@ -133,9 +133,17 @@ pub async fn save_profile_page(
         return Ok(saved);
     }
     let patch = section.patch_from_form(&values, &loaded);
-    let outcome = profiles::update(&state.pool, &state.profile_writer, &session, &patch, None)
-        .await
-        .map_err(|error| keep_typed(error.into()))?;
+    let client = ssr::client_addr();
+    let outcome = profiles::update(
+        &state.pool,
+        &state.profile_writer,
+        &session,
+        &patch,
+        None,
+        (&state.security.limits, &client),
+    )
+    .await
+    .map_err(|error| keep_typed(error.into()))?;
     let profile = profiles::editable(&state.pool, &session).await?;
     if ssr::plain_form_post() {
         leptos_axum::redirect(&format!("{}?{SAVED_QUERY}=1", section.path()));

@@ -7,7 +7,9 @@ use super::{
     clock,
     error::ServiceError,
     passwords,
+    rate_limit::{Events, Key, Limit},
     sessions::{self, IssuedToken, Session},
+    settings::SecuritySettings,
     throttle,
 };
 use crate::model::{
@@ -64,12 +66,31 @@ pub async fn policy_for_profile(
         .ok_or_else(|| ServiceError::NotFound("profile not found".to_owned()))
 }
 
+/// Who is signing up or in: the client address the throttles count, and the device cookie the
+/// browser presented, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Requester<'a> {
+    pub client: &'a str,
+    pub device_cookie: Option<&'a str>,
+}
+
+/// A new session, and the device cookie that marks the browser as one the member signed in on.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub session: IssuedToken,
+    pub device_cookie: String,
+}
+
 /// Creates the account and its default profile at the default location, then signs it in.
+/// Each client address may create `sign_ups_per_client` accounts per window (a valid sign-up
+/// costs a password hash; one refused by its rules costs nothing and is not counted).
 pub async fn sign_up(
     pool: &SqlitePool,
+    security: &SecuritySettings,
     form: SignUp,
+    requester: Requester<'_>,
     session_ttl_secs: i64,
-) -> Result<IssuedToken, ServiceError> {
+) -> Result<SignedIn, ServiceError> {
     let (location_id, policy) = default_location(pool).await?;
     let errors = form.validate(&policy, Some(passwords::is_common(&form.password)));
     if !errors.is_empty() {
@@ -92,6 +113,19 @@ pub async fn sign_up(
     if exists.is_some() {
         return Err(taken());
     }
+    Events {
+        table: "sign_ups",
+        window_secs: security.limits.sign_up_window_secs,
+    }
+    .record(
+        pool,
+        &[Limit {
+            column: "client_addr",
+            key: Key::Text(requester.client),
+            limit: security.limits.sign_ups_per_client,
+        }],
+    )
+    .await?;
     let password_hash = passwords::hash(form.password).await?;
 
     let now = clock::now();
@@ -125,19 +159,34 @@ pub async fn sign_up(
     .last_insert_rowid();
     tx.commit().await?;
 
-    sessions::create(pool, user_id, profile_id, session_ttl_secs).await
+    Ok(SignedIn {
+        session: sessions::create(pool, user_id, profile_id, session_ttl_secs).await?,
+        device_cookie: security.device_key.issue(&normalized)?,
+    })
 }
 
-/// Checks the credentials (after the throttle) and starts a session on the default profile.
-/// An unknown address and a wrong password get the same answer in the same time.
+/// Checks the credentials (after the throttle, see `throttle`) and starts a session on the
+/// default profile. An unknown address and a wrong password get the same answer in the same
+/// time.
 pub async fn sign_in(
     pool: &SqlitePool,
+    security: &SecuritySettings,
     form: SignIn,
-    client_addr: &str,
+    requester: Requester<'_>,
     session_ttl_secs: i64,
-) -> Result<IssuedToken, ServiceError> {
+) -> Result<SignedIn, ServiceError> {
     let normalized = normalize_email(&form.email);
-    throttle::begin_attempt(pool, &normalized, client_addr).await?;
+    let device = requester
+        .device_cookie
+        .and_then(|cookie| security.device_key.verify(&normalized, cookie));
+    let attempt = throttle::begin_sign_in(
+        pool,
+        &security.limits,
+        &normalized,
+        requester.client,
+        device.as_deref(),
+    )
+    .await?;
 
     let account: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = ?")
@@ -148,12 +197,15 @@ pub async fn sign_in(
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
-    let matches = passwords::verify(form.password, hash).await?;
+    let matches = passwords::verify(form.password.clone(), hash.clone()).await?;
     // A failed attempt stays recorded; a successful one clears the account's record.
     let Some(user_id) = user_id.filter(|_| matches) else {
         return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS.to_owned()));
     };
-    throttle::succeeded(pool, &normalized).await?;
+    throttle::succeeded(pool, attempt).await?;
+    if let Some(old) = hash.filter(|old| passwords::needs_rehash(old)) {
+        upgrade_hash(pool, user_id, &old, form.password).await?;
+    }
 
     let profile_id: i64 = sqlx::query_scalar(
         "SELECT id FROM customer_profiles WHERE user_id = ? ORDER BY is_default DESC, id LIMIT 1",
@@ -161,7 +213,29 @@ pub async fn sign_in(
     .bind(user_id)
     .fetch_one(pool)
     .await?;
-    sessions::create(pool, user_id, profile_id, session_ttl_secs).await
+    Ok(SignedIn {
+        session: sessions::create(pool, user_id, profile_id, session_ttl_secs).await?,
+        device_cookie: security.device_key.issue(&normalized)?,
+    })
+}
+
+/// Replaces a hash made with older, weaker parameters by one made with today's, now that the
+/// password is known to be right (unless the password changed in the meantime).
+async fn upgrade_hash(
+    pool: &SqlitePool,
+    user_id: i64,
+    old: &str,
+    password: String,
+) -> Result<(), ServiceError> {
+    let new = passwords::hash(password).await?;
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
+        .bind(new)
+        .bind(user_id)
+        .bind(old)
+        .execute(pool)
+        .await?;
+    tracing::info!(user_id, "re-hashed a password with today's parameters");
+    Ok(())
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -298,4 +372,63 @@ pub async fn linked_profiles(
             )
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::{password_hash::SaltString, Algorithm, Argon2, Params, PasswordHasher, Version};
+
+    use super::*;
+    use crate::server::testing::{member, security};
+
+    #[tokio::test]
+    async fn a_hash_with_weaker_parameters_is_replaced_at_the_next_sign_in() {
+        let (_dir, pool, session) = member().await;
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8_192, 1, 1, None).expect("params"),
+        )
+        .hash_password(
+            b"a quiet harbour at dusk",
+            &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
+        )
+        .expect("hashes")
+        .to_string();
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(&weak)
+            .bind(session.user_id)
+            .execute(&pool)
+            .await
+            .expect("store the old hash");
+        sign_in(
+            &pool,
+            &security(),
+            SignIn {
+                email: "jane@example.com".to_owned(),
+                password: "a quiet harbour at dusk".to_owned(),
+            },
+            Requester {
+                client: "127.0.0.1",
+                device_cookie: None,
+            },
+            3600,
+        )
+        .await
+        .expect("signs in with the old hash");
+        let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(session.user_id)
+            .fetch_one(&pool)
+            .await
+            .expect("hash");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
+        assert!(
+            passwords::verify("a quiet harbour at dusk".to_owned(), Some(stored))
+                .await
+                .expect("verifies")
+        );
+    }
 }

@@ -1,9 +1,12 @@
 //! Server-only code: shared state, the database and accounts. Never compiled into the wasm bundle.
 
 pub mod accounts;
+pub mod cleanup;
+pub mod client;
 pub mod clock;
 pub mod countries;
 pub mod db;
+pub mod device;
 pub mod directory;
 pub mod drafting;
 pub mod error;
@@ -12,9 +15,11 @@ pub mod passwords;
 pub mod profile_writer;
 pub mod profiles;
 pub mod rate_limit;
+pub mod redirect;
 pub mod security;
 pub mod session_cookie;
 pub mod sessions;
+pub mod settings;
 pub mod state;
 pub mod support;
 #[cfg(test)]

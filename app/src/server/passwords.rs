@@ -8,7 +8,10 @@
 
 use std::{
     collections::HashSet,
-    sync::{Arc, LazyLock, Mutex},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, LazyLock, Mutex,
+    },
 };
 
 use argon2::{
@@ -21,6 +24,16 @@ use tokio::sync::Semaphore;
 const MEMORY_KIB: u32 = 19_456;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
+
+/// A stored hash asking for more than this is refused rather than computed: a hash written with
+/// absurd parameters (by mistake or by someone with write access to the table) must not make
+/// one sign-in allocate gigabytes or run for minutes.
+const MAX_MEMORY_KIB: u32 = 4 * MEMORY_KIB;
+const MAX_PASSES: u32 = 16;
+const MAX_LANES: u32 = 8;
+
+/// Whether the refusal of an oversized hash was logged (once per process is enough).
+static OVERSIZED_LOGGED: AtomicBool = AtomicBool::new(false);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -125,6 +138,21 @@ fn verify_blocking(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
     ) else {
         return false;
     };
+    if params.m_cost() > MAX_MEMORY_KIB
+        || params.t_cost() > MAX_PASSES
+        || params.p_cost() > MAX_LANES
+    {
+        if !OVERSIZED_LOGGED.swap(true, Ordering::Relaxed) {
+            tracing::error!(
+                memory_kib = params.m_cost(),
+                passes = params.t_cost(),
+                lanes = params.p_cost(),
+                "refused to verify a stored password hash with unusual argon2 parameters; \
+                 the member must set a new password (logged once)"
+            );
+        }
+        return false;
+    }
     let version = parsed
         .version
         .map_or(Ok(Version::V0x13), Version::try_from)
@@ -184,6 +212,20 @@ pub async fn verify(password: String, phc: Option<String>) -> Result<bool, Passw
         }
     })
     .await
+}
+
+/// Whether a stored hash should be replaced by one with today's parameters at the next
+/// successful sign-in: another algorithm or version, or less memory or fewer passes than now.
+pub fn needs_rehash(phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let current = Algorithm::try_from(parsed.algorithm) == Ok(Algorithm::Argon2id)
+        && parsed.version == Some(Version::V0x13.into());
+    match Params::try_from(&parsed) {
+        Ok(params) => !current || params.m_cost() < MEMORY_KIB || params.t_cost() < PASSES,
+        Err(_) => true,
+    }
 }
 
 /// Whether `password` is on the common-password list, ignoring case.
@@ -249,6 +291,56 @@ mod tests {
             (1..=slots).contains(&kept),
             "{kept} buffers for {slots} slots"
         );
+    }
+
+    fn phc_with(params: Params, password: &str) -> String {
+        use argon2::PasswordHasher;
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+            .expect("hashes")
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_hash_with_absurd_parameters_is_refused_without_allocating_them() {
+        // 4 GiB of memory: the salt and output are real, only the cost is absurd.
+        let honest = phc_with(Params::new(8, 1, 1, None).expect("params"), "pw");
+        let absurd = honest.replace("m=8,t=1,p=1", "m=4194304,t=1,p=1");
+        assert!(absurd.contains("m=4194304"), "{absurd}");
+        assert!(!verify("pw".to_owned(), Some(absurd))
+            .await
+            .expect("answers"));
+        let many_passes = honest.replace("m=8,t=1,p=1", "m=8,t=1000000,p=1");
+        assert!(!verify("pw".to_owned(), Some(many_passes))
+            .await
+            .expect("answers"));
+        let largest = BUFFERS
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        assert!(
+            largest <= MAX_MEMORY_KIB as usize,
+            "a buffer of {largest} KiB was allocated"
+        );
+        assert!(verify("pw".to_owned(), Some(honest))
+            .await
+            .expect("answers"));
+    }
+
+    #[test]
+    fn weaker_or_foreign_hashes_need_a_rehash_and_todays_do_not() {
+        let weaker = phc_with(Params::new(8_192, 1, 1, None).expect("params"), "pw");
+        assert!(needs_rehash(&weaker));
+        let stronger = phc_with(Params::new(24_576, 3, 1, None).expect("params"), "pw");
+        assert!(!needs_rehash(&stronger), "more than today is fine");
+        let today = hash_blocking("pw", &mut Vec::new()).expect("hashes");
+        assert!(!needs_rehash(&today));
+        let argon2i = today.replace("$argon2id$", "$argon2i$");
+        assert!(needs_rehash(&argon2i));
+        assert!(needs_rehash("not a hash"));
     }
 
     #[test]

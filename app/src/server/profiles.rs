@@ -11,7 +11,8 @@ use super::{
     passwords,
     profile_writer::{stale, ProfileWrite, ProfileWriter},
     sessions::Session,
-    throttle,
+    settings::Limits,
+    throttle::{self, Attempt},
 };
 use crate::model::{
     field_error::FieldError,
@@ -152,13 +153,15 @@ pub struct UpdateOutcome {
 
 /// Checks the patch against every rule, then has `writer` write it (committed with whatever
 /// other updates are waiting): only the named columns, only if `expected_version` (from
-/// `If-Match`) still holds. Nothing is written when anything fails.
+/// `If-Match`) still holds. Nothing is written when anything fails. A wrong current password
+/// counts against the member's and `client`'s budgets of `limits` (see `throttle`).
 pub async fn update(
     pool: &SqlitePool,
     writer: &ProfileWriter,
     session: &Session,
     patch: &ProfilePatch,
     expected_version: Option<i64>,
+    guesses: (&Limits, &str),
 ) -> Result<UpdateOutcome, ServiceError> {
     // Only what the patch touches is compared with what is stored, plus the billing country
     // when a tax number is sent (its rule depends on it).
@@ -172,7 +175,7 @@ pub async fn update(
         }),
     )
     .await?;
-    let validated = validate(pool, session, patch, &current).await?;
+    let validated = validate(pool, session, patch, &current, guesses).await?;
 
     let new_hash = match &validated.password_change {
         Some(change) => Some(passwords::hash(change.new_password.clone()).await?),
@@ -231,6 +234,7 @@ async fn validate(
     session: &Session,
     patch: &ProfilePatch,
     current: &EditableProfile,
+    (limits, client): (&Limits, &str),
 ) -> Result<ValidatedPatch, ServiceError> {
     let mut errors: Vec<FieldError> = Vec::new();
     let country_code = |field: ProfileField| {
@@ -288,10 +292,13 @@ async fn validate(
                 .bind(session.user_id)
                 .fetch_one(pool)
                 .await?;
-        // Guessing the current password through a session counts against the same limit as
-        // guessing it at sign-in.
-        let normalized = crate::model::account::normalize_email(&email);
-        throttle::begin_attempt(pool, &normalized, "password-change").await?;
+        // Guessing the current password through a session is throttled as a sign-in is: per
+        // member and per client address.
+        let attempt = Attempt::CurrentPassword {
+            user_id: session.user_id,
+            client,
+        };
+        throttle::begin(pool, limits, attempt).await?;
         if !passwords::verify(change.current_password.clone(), Some(hash)).await? {
             errors.push(FieldError::secret(
                 ProfileField::CurrentPassword.wire_name(),
@@ -299,7 +306,7 @@ async fn validate(
                 "is not correct",
             ));
         } else {
-            throttle::succeeded(pool, &normalized).await?;
+            throttle::succeeded(pool, attempt).await?;
             let policy = super::accounts::policy_for_profile(pool, current.id).await?;
             let violations: Vec<PasswordRule> = policy.violations(&PasswordCandidate {
                 password: &change.new_password,
@@ -327,6 +334,19 @@ mod tests {
     use super::*;
     use crate::server::testing::member;
 
+    const GUESSES: (&Limits, &str) = (
+        &Limits {
+            sign_in_window_secs: 900,
+            sign_in_per_account: 10,
+            sign_in_per_client: 50,
+            sign_in_per_device: 5,
+            sign_up_window_secs: 3600,
+            sign_ups_per_client: 20,
+            drafts_per_hour: 10,
+        },
+        "127.0.0.1",
+    );
+
     #[tokio::test]
     async fn only_the_named_columns_change_and_the_version_and_audit_follow() {
         let (_dir, pool, session) = member().await;
@@ -336,7 +356,7 @@ mod tests {
             .await
             .expect("seed");
         let patch = ProfilePatch::from_json(&json!({"Position": "Designer", "Industry": "Design"}));
-        let outcome = update(&pool, &writer, &session, &patch, Some(1))
+        let outcome = update(&pool, &writer, &session, &patch, Some(1), GUESSES)
             .await
             .expect("updates");
         assert_eq!(outcome.changed, vec!["Position", "Industry"]);
@@ -371,12 +391,12 @@ mod tests {
         let bad =
             ProfilePatch::from_json(&json!({"Position": "Designer", "DateOfBirth": "1800-01-01"}));
         assert!(matches!(
-            update(&pool, &writer, &session, &bad, None).await,
+            update(&pool, &writer, &session, &bad, None, GUESSES).await,
             Err(ServiceError::Validation(errors)) if errors.len() == 1
         ));
         let stale = ProfilePatch::from_json(&json!({"Position": "Designer"}));
         assert!(matches!(
-            update(&pool, &writer, &session, &stale, Some(7)).await,
+            update(&pool, &writer, &session, &stale, Some(7), GUESSES).await,
             Err(ServiceError::PreconditionFailed(_))
         ));
         let (position, version, audits): (Option<String>, i64, i64) = sqlx::query_as(

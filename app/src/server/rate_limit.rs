@@ -1,5 +1,5 @@
 //! Sliding-window rate limits counted in the database, so every server instance sees the same
-//! counts: the sign-in throttle and the hourly quota of AI drafts.
+//! counts: the password throttles, sign-ups per address and the hourly quota of AI drafts.
 //!
 //! An event is recorded *before* its limits are checked, so parallel requests cannot slip past a
 //! limit together. An event that would exceed a limit is removed again and refused with the time
@@ -116,14 +116,14 @@ mod tests {
     use crate::server::testing::member;
 
     const EVENTS: Events = Events {
-        table: "sign_in_failures",
+        table: "password_failures",
         window_secs: 600,
     };
 
     fn limits<'a>(email: &'a str, client: &'a str) -> [Limit<'a>; 2] {
         [
             Limit {
-                column: "email_normalized",
+                column: "account",
                 key: Key::Text(email),
                 limit: 2,
             },
@@ -136,7 +136,7 @@ mod tests {
     }
 
     async fn rows(pool: &SqlitePool) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures")
+        sqlx::query_scalar("SELECT COUNT(*) FROM password_failures")
             .fetch_one(pool)
             .await
             .expect("count")
@@ -178,7 +178,7 @@ mod tests {
         let now = clock::now();
         for age in [700, 500, 100] {
             sqlx::query(
-                "INSERT INTO sign_in_failures (email_normalized, client_addr, at) VALUES (?, ?, ?)",
+                "INSERT INTO password_failures (account, client_addr, at) VALUES (?, ?, ?)",
             )
             .bind("a")
             .bind("x")

@@ -1,10 +1,11 @@
-//! How a request presents its session (bearer header or cookie), the cookie we set, and the
-//! client address the throttle counts.
+//! How a request presents its session (bearer header or cookie), and the cookies we set: the
+//! session's and the device cookie of the sign-in throttle.
 
-use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
-use axum::extract::ConnectInfo;
-use http::{header, Extensions, HeaderMap, HeaderValue};
+use http::{header, HeaderMap, HeaderValue};
+
+use super::device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 
 /// The browser's copy of the session token.
 pub const SESSION_COOKIE: &str = "portal_session";
@@ -14,6 +15,19 @@ pub const SESSION_COOKIE: &str = "portal_session";
 pub enum Credential {
     Bearer,
     Cookie,
+}
+
+/// The value of the cookie `name` the request sent, if any and not empty.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_owned())
+        })
 }
 
 /// The token presented by the request, bearer first.
@@ -30,26 +44,27 @@ pub fn presented_token(headers: &HeaderMap) -> Option<(String, Credential)> {
     if let Some(token) = bearer.filter(|token| !token.is_empty()) {
         return Some((token, Credential::Bearer));
     }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
-        .map(|token| (token, Credential::Cookie))
+    cookie_value(headers, SESSION_COOKIE).map(|token| (token, Credential::Cookie))
+}
+
+fn cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    same_site: &str,
+    secure: bool,
+) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite={same_site}{secure}"
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// The `Set-Cookie` value that gives the browser the session (HttpOnly, SameSite=Lax, and
 /// Secure when the site is served over https).
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
-    );
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+    cookie(SESSION_COOKIE, token, max_age_secs, "Lax", secure)
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
@@ -57,19 +72,36 @@ pub fn expired_session_cookie(secure: bool) -> HeaderValue {
     session_cookie("", 0, secure)
 }
 
-/// Whether the client reached us over https (directly or through a proxy that says so).
-pub fn is_https(headers: &HeaderMap, scheme: Option<&str>) -> bool {
-    scheme == Some("https")
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.eq_ignore_ascii_case("https"))
+/// The `Set-Cookie` value of a device cookie (only ever sent back to this site's own forms).
+pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
+    cookie(
+        DEVICE_COOKIE,
+        value,
+        DEVICE_COOKIE_MAX_AGE_SECS,
+        "Strict",
+        secure,
+    )
 }
 
-/// The client's IP address as the sign-in throttle counts it (the TCP peer); "unknown" when the
-/// server runs without connect info, as in-process tests do.
-pub fn client_address(extensions: &Extensions) -> String {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
+/// The device cookie the request presented, if any.
+pub fn presented_device_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, DEVICE_COOKIE)
+}
+
+/// Where authenticating a request leaves the session cookie to send again (see
+/// `sessions::authenticate_request`); the server's middleware puts one in every request's
+/// extensions and adds what it holds to the response.
+#[derive(Clone, Debug, Default)]
+pub struct CookieRenewal(Arc<Mutex<Option<HeaderValue>>>);
+
+impl CookieRenewal {
+    pub fn set(&self, cookie: HeaderValue) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(cookie);
+        }
+    }
+
+    pub fn take(&self) -> Option<HeaderValue> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
 }

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::{drafting::SummaryDrafter, profile_writer::ProfileWriter};
+use super::{drafting::SummaryDrafter, profile_writer::ProfileWriter, settings::SecuritySettings};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
@@ -18,4 +18,6 @@ pub struct AppState {
     pub session_ttl_secs: i64,
     /// Writes profile summary drafts (a language model, or the built-in composer).
     pub drafter: Arc<dyn SummaryDrafter>,
+    /// Throttle limits, trusted proxies, the public origin, the device cookies' key.
+    pub security: Arc<SecuritySettings>,
 }

@@ -1,8 +1,17 @@
-//! Sign-in throttling: after too many failures for one account, or from one client address,
-//! within a window, further attempts are refused before any password is checked.
+//! Password-guessing throttles: too many failed passwords within a window, and further attempts
+//! are refused before any password is checked.
+//!
+//! Each attempt counts against budgets that nobody else can exhaust for an honest member:
+//! - a sign-in from a client without the account's device cookie: the account's budget for
+//!   such clients, and the client address's;
+//! - a sign-in from a device that signed in to the account before (a valid device cookie): that
+//!   device's own small budget only, so a stranger who exhausted the account's budget does not
+//!   lock its owner out (when the device's budget is spent, it is treated as any other client);
+//! - the current password checked through a session (changing the password): the member's
+//!   budget and the client address's.
 //!
 //! Every attempt is recorded *before* its password is verified and forgotten only when it
-//! succeeds, so parallel guesses cannot slip past the limit while their hashes are computed.
+//! succeeds, so parallel guesses cannot slip past a limit while their hashes are computed.
 //! The counts live in the database, so every server instance sees the same ones.
 
 use sqlx::SqlitePool;
@@ -10,48 +19,228 @@ use sqlx::SqlitePool;
 use super::{
     error::ServiceError,
     rate_limit::{Events, Key, Limit},
+    settings::Limits,
 };
 
-pub const WINDOW_SECS: i64 = 15 * 60;
-pub const ACCOUNT_LIMIT: i64 = 10;
-pub const CLIENT_LIMIT: i64 = 50;
+pub const TABLE: &str = "password_failures";
 
-const FAILURES: Events = Events {
-    table: "sign_in_failures",
-    window_secs: WINDOW_SECS,
-};
-
-/// Records an attempt for `email` from `client`, counted as a failure until [`succeeded`] says
-/// otherwise. Refuses it with `TooManyRequests` when it would exceed either limit.
-pub async fn begin_attempt(
-    pool: &SqlitePool,
-    email: &str,
-    client: &str,
-) -> Result<(), ServiceError> {
-    FAILURES
-        .record(
-            pool,
-            &[
-                Limit {
-                    column: "email_normalized",
-                    key: Key::Text(email),
-                    limit: ACCOUNT_LIMIT,
-                },
-                Limit {
-                    column: "client_addr",
-                    key: Key::Text(client),
-                    limit: CLIENT_LIMIT,
-                },
-            ],
-        )
-        .await
+/// One password check and who it counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt<'a> {
+    /// A sign-in to `account` (a normalised e-mail address) without its device cookie.
+    Untrusted { account: &'a str, client: &'a str },
+    /// A sign-in from the device with this id, which signed in to the account before.
+    KnownDevice { device: &'a str },
+    /// The current password of `user_id`, checked through one of their sessions.
+    CurrentPassword { user_id: i64, client: &'a str },
 }
 
-/// The account signed in: its recorded attempts, this one included, are forgotten.
-pub async fn succeeded(pool: &SqlitePool, email: &str) -> Result<(), ServiceError> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE email_normalized = ?")
-        .bind(email)
-        .execute(pool)
-        .await?;
+fn failures(limits: &Limits) -> Events {
+    Events {
+        table: TABLE,
+        window_secs: limits.sign_in_window_secs,
+    }
+}
+
+/// Records `attempt`, counted as a failure until [`succeeded`] says otherwise; refuses it with
+/// `TooManyRequests` (recording nothing) when it would exceed one of its limits.
+pub async fn begin(
+    pool: &SqlitePool,
+    limits: &Limits,
+    attempt: Attempt<'_>,
+) -> Result<(), ServiceError> {
+    let client_limit = |client| Limit {
+        column: "client_addr",
+        key: Key::Text(client),
+        limit: limits.sign_in_per_client,
+    };
+    let events = failures(limits);
+    match attempt {
+        Attempt::Untrusted { account, client } => {
+            events
+                .record(
+                    pool,
+                    &[
+                        Limit {
+                            column: "account",
+                            key: Key::Text(account),
+                            limit: limits.sign_in_per_account,
+                        },
+                        client_limit(client),
+                    ],
+                )
+                .await
+        }
+        Attempt::KnownDevice { device } => {
+            events
+                .record(
+                    pool,
+                    &[Limit {
+                        column: "device",
+                        key: Key::Text(device),
+                        limit: limits.sign_in_per_device,
+                    }],
+                )
+                .await
+        }
+        Attempt::CurrentPassword { user_id, client } => {
+            events
+                .record(
+                    pool,
+                    &[
+                        Limit {
+                            column: "user_id",
+                            key: Key::Id(user_id),
+                            limit: limits.sign_in_per_account,
+                        },
+                        client_limit(client),
+                    ],
+                )
+                .await
+        }
+    }
+}
+
+/// The password was right: the failures counted against the attempt's own budget, this one
+/// included, are forgotten. (A known device's success leaves the account's budget for other
+/// clients as it is, so whoever exhausted it stays locked out.)
+pub async fn succeeded(pool: &SqlitePool, attempt: Attempt<'_>) -> Result<(), ServiceError> {
+    let query = match attempt {
+        Attempt::Untrusted { account, .. } => {
+            sqlx::query("DELETE FROM password_failures WHERE account = ?").bind(account)
+        }
+        Attempt::KnownDevice { device } => {
+            sqlx::query("DELETE FROM password_failures WHERE device = ?").bind(device)
+        }
+        Attempt::CurrentPassword { user_id, .. } => {
+            sqlx::query("DELETE FROM password_failures WHERE user_id = ?").bind(user_id)
+        }
+    };
+    query.execute(pool).await?;
     Ok(())
+}
+
+/// Begins a sign-in attempt for `account` from `client`, on the device's own budget when the
+/// request presented a valid device cookie (`device`) and that budget is not spent.
+pub async fn begin_sign_in<'a>(
+    pool: &SqlitePool,
+    limits: &Limits,
+    account: &'a str,
+    client: &'a str,
+    device: Option<&'a str>,
+) -> Result<Attempt<'a>, ServiceError> {
+    if let Some(device) = device {
+        let known = Attempt::KnownDevice { device };
+        match begin(pool, limits, known).await {
+            Ok(()) => return Ok(known),
+            Err(ServiceError::TooManyRequests { .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let untrusted = Attempt::Untrusted { account, client };
+    begin(pool, limits, untrusted).await?;
+    Ok(untrusted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::member;
+
+    fn limits() -> Limits {
+        Limits {
+            sign_in_per_account: 3,
+            sign_in_per_client: 5,
+            sign_in_per_device: 2,
+            ..Limits::default()
+        }
+    }
+
+    fn refused(result: Result<impl Sized, ServiceError>) -> bool {
+        matches!(result, Err(ServiceError::TooManyRequests { .. }))
+    }
+
+    #[tokio::test]
+    async fn a_known_device_signs_in_while_strangers_are_locked_out() {
+        let (_dir, pool, _) = member().await;
+        let limits = limits();
+        for n in 0..3 {
+            begin_sign_in(&pool, &limits, "jane", &format!("10.0.0.{n}"), None)
+                .await
+                .expect("a stranger's guess");
+        }
+        assert!(refused(
+            begin_sign_in(&pool, &limits, "jane", "10.0.0.9", None).await
+        ));
+        let attempt = begin_sign_in(&pool, &limits, "jane", "10.0.0.9", Some("dev1"))
+            .await
+            .expect("the owner's device is not locked out");
+        assert_eq!(attempt, Attempt::KnownDevice { device: "dev1" });
+        succeeded(&pool, attempt).await.expect("forget");
+        assert!(
+            refused(begin_sign_in(&pool, &limits, "jane", "10.0.0.9", None).await),
+            "the device's success does not reopen the account to strangers"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_device_that_spent_its_budget_counts_as_any_other_client() {
+        let (_dir, pool, _) = member().await;
+        let limits = limits();
+        for _ in 0..2 {
+            let attempt = begin_sign_in(&pool, &limits, "jane", "10.0.0.1", Some("dev1"))
+                .await
+                .expect("within the device's budget");
+            assert_eq!(attempt, Attempt::KnownDevice { device: "dev1" });
+        }
+        let attempt = begin_sign_in(&pool, &limits, "jane", "10.0.0.1", Some("dev1"))
+            .await
+            .expect("on the account's budget now");
+        assert_eq!(
+            attempt,
+            Attempt::Untrusted {
+                account: "jane",
+                client: "10.0.0.1"
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn current_password_guesses_count_per_member_and_per_address() {
+        let (_dir, pool, _) = member().await;
+        let limits = limits();
+        for _ in 0..3 {
+            begin(
+                &pool,
+                &limits,
+                Attempt::CurrentPassword {
+                    user_id: 1,
+                    client: "10.0.0.1",
+                },
+            )
+            .await
+            .expect("within the member's budget");
+        }
+        assert!(refused(
+            begin(
+                &pool,
+                &limits,
+                Attempt::CurrentPassword {
+                    user_id: 1,
+                    client: "10.0.0.2"
+                }
+            )
+            .await
+        ));
+        begin(
+            &pool,
+            &limits,
+            Attempt::CurrentPassword {
+                user_id: 2,
+                client: "10.0.0.2",
+            },
+        )
+        .await
+        .expect("another member is not affected");
+    }
 }

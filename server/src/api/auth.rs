@@ -6,21 +6,22 @@ use app::{
         field_error::FieldError,
     },
     server::{
-        accounts::{self, CurrentSession, LinkedProfiles},
+        accounts::{self, CurrentSession, LinkedProfiles, SignedIn},
         error::ServiceError,
-        session_cookie::{client_address, expired_session_cookie, is_https, session_cookie},
-        sessions::{self, IssuedToken},
+        session_cookie::{device_cookie, expired_session_cookie, session_cookie},
+        sessions,
         state::AppState,
     },
 };
 use axum::{
-    extract::{rejection::PathRejection, FromRequestParts, Path, State},
-    http::{header, request::Parts, HeaderMap, StatusCode, Uri},
+    extract::{rejection::PathRejection, Path, State},
+    http::{header, StatusCode},
     response::Response,
 };
 use serde::Serialize;
 
 use super::{
+    caller::Caller,
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     json_body::JsonBody,
     openapi::{CrossSite, NotJson, ServerError, Unauthorized},
@@ -34,38 +35,22 @@ pub struct AccessToken {
     expires_at: String,
 }
 
-fn signed_in(
-    status: StatusCode,
-    issued: IssuedToken,
-    state: &AppState,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Response {
-    let cookie = session_cookie(
-        &issued.token,
-        state.session_ttl_secs,
-        is_https(headers, uri.scheme_str()),
-    );
+fn signed_in(status: StatusCode, signed_in: SignedIn, state: &AppState, secure: bool) -> Response {
+    let cookie = session_cookie(&signed_in.session.token, state.session_ttl_secs, secure);
     let mut response = success(
         status,
         AccessToken {
-            access_token: issued.token,
-            expires_at: app::server::clock::to_rfc3339(issued.expires_at),
+            access_token: signed_in.session.token,
+            expires_at: app::server::clock::to_rfc3339(signed_in.session.expires_at),
         },
     );
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookie);
+    headers.append(
+        header::SET_COOKIE,
+        device_cookie(&signed_in.device_cookie, secure),
+    );
     response
-}
-
-/// The client's IP address, for throttling (see `session_cookie::client_address`).
-pub struct ClientAddr(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_address(&parts.extensions)))
-    }
 }
 
 /// `POST /api/auth/signup`: a new account with its default profile, signed in.
@@ -85,23 +70,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         (status = 403, response = CrossSite),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
         (status = 415, response = NotJson),
+        (status = 429, description = "Too many accounts created from this address lately.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until a sign-up is allowed again."))),
         (status = 500, response = ServerError),
     ),
 )]
 pub async fn sign_up(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     JsonBody(form): JsonBody<SignUp>,
 ) -> Result<Response, ApiError> {
-    let issued = accounts::sign_up(&state.pool, form, state.session_ttl_secs).await?;
-    Ok(signed_in(
-        StatusCode::CREATED,
-        issued,
-        &state,
-        &headers,
-        &uri,
-    ))
+    let done = accounts::sign_up(
+        &state.pool,
+        &state.security,
+        form,
+        caller.requester(),
+        state.session_ttl_secs,
+    )
+    .await?;
+    Ok(signed_in(StatusCode::CREATED, done, &state, caller.https))
 }
 
 /// `POST /api/auth/login`: a session for an e-mail and password.
@@ -128,13 +115,18 @@ pub async fn sign_up(
 )]
 pub async fn log_in(
     State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
     JsonBody(form): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    let issued = accounts::sign_in(&state.pool, form, &client, state.session_ttl_secs).await?;
-    Ok(signed_in(StatusCode::OK, issued, &state, &headers, &uri))
+    let done = accounts::sign_in(
+        &state.pool,
+        &state.security,
+        form,
+        caller.requester(),
+        state.session_ttl_secs,
+    )
+    .await?;
+    Ok(signed_in(StatusCode::OK, done, &state, caller.https))
 }
 
 /// `POST /api/auth/logout`: ends the session; its token no longer works.
@@ -154,15 +146,13 @@ pub async fn log_in(
 pub async fn log_out(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
-    headers: HeaderMap,
-    uri: Uri,
+    caller: Caller,
 ) -> Result<Response, ApiError> {
     sessions::revoke(&state.pool, session.id).await?;
     let mut response = success(StatusCode::OK, NoValue);
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        expired_session_cookie(is_https(&headers, uri.scheme_str())),
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, expired_session_cookie(caller.https));
     Ok(response)
 }
 

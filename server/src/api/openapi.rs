@@ -68,7 +68,8 @@ impl Modify for Described {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 app::server::session_cookie::SESSION_COOKIE,
                 "The session cookie set by sign-in; requests that change something must then \
-                 come from a page of this site (Origin or Referer), or they get 403.",
+                 come from a page of this site (Sec-Fetch-Site, Origin or Referer), or they get \
+                 403.",
             ))),
         );
     }
@@ -167,8 +168,8 @@ macro_rules! envelope_failures {
 envelope_failures! {
     Unauthorized: "No valid session: the bearer token or session cookie is missing, expired or \
         revoked.", header "WWW-Authenticate": "Bearer";
-    CrossSite: "Sent with the session cookie from a page of another site (Origin or Referer); \
-        nothing was changed.";
+    CrossSite: "Sent by a browser from a page of another site (as its Sec-Fetch-Site, Origin or \
+        Referer header says), or with the session cookie and none of them; nothing was changed.";
     NotJson: "The body is not sent as application/json.";
     ServerError: "Something failed on the server; nothing was changed.";
 }

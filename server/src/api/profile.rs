@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
+    caller::Caller,
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     etag,
     json_body::JsonBody,
@@ -118,6 +119,7 @@ pub async fn patch(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
     headers: HeaderMap,
+    caller: Caller,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let patch = ProfilePatch::from_json(&body);
@@ -128,6 +130,7 @@ pub async fn patch(
         &session,
         &patch,
         expected,
+        (&state.security.limits, &caller.client),
     )
     .await?;
     Ok(etag::with_tag(

@@ -2,7 +2,6 @@
 
 use app::server::{
     error::ServiceError,
-    session_cookie::presented_token,
     sessions::{self, Session},
     state::AppState,
 };
@@ -25,10 +24,14 @@ impl FromRequestParts<AppState> for Authenticated {
                 "Sign in to continue: the session is missing, expired or invalid.".to_owned(),
             )
         };
-        let (token, _) = presented_token(&parts.headers).ok_or_else(unauthorized)?;
-        let session = sessions::authenticate(&state.pool, &token, state.session_ttl_secs)
-            .await?
-            .ok_or_else(unauthorized)?;
+        let session = sessions::authenticate_request(
+            &state.pool,
+            &parts.headers,
+            &parts.extensions,
+            state.session_ttl_secs,
+        )
+        .await?
+        .ok_or_else(unauthorized)?;
         Ok(Authenticated { session })
     }
 }

@@ -85,7 +85,8 @@ fn session(auth: Result<Authenticated, ApiError>) -> Result<Authenticated, Partn
     auth.map_err(|ApiError(error)| PartnerError::Service(error))
 }
 
-/// The seed serves the resource under two names; both are routed and described.
+/// The seed serves the resource under two names, and the partner SDKs spell the API version
+/// `v1` or `v1.0`: all four paths are routed and described.
 macro_rules! support_profile_operations {
     ($path:literal, $read:ident, $read_id:literal, $replace:ident, $replace_id:literal) => {
         #[utoipa::path(
@@ -164,6 +165,20 @@ support_profile_operations!(
     "read_support_profile_by_long_name",
     replace_supportprofile,
     "replace_support_profile_by_long_name"
+);
+support_profile_operations!(
+    "/v1.0/profiles/support",
+    read_support_v1_0,
+    "read_support_profile_v1_0",
+    replace_support_v1_0,
+    "replace_support_profile_v1_0"
+);
+support_profile_operations!(
+    "/v1.0/profiles/supportprofile",
+    read_supportprofile_v1_0,
+    "read_support_profile_by_long_name_v1_0",
+    replace_supportprofile_v1_0,
+    "replace_support_profile_by_long_name_v1_0"
 );
 
 /// `GET /v1/profiles/support`: the profile, created empty on first read, with its `ETag`.

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use app::server::{
     db,
+    device::DeviceKey,
     drafting::{BuiltInComposer, SummaryDrafter},
     profile_writer::ProfileWriter,
+    settings::SecuritySettings,
     state::AppState,
 };
 use axum::{body::Body, Router};
@@ -48,8 +50,31 @@ pub async fn test_app() -> TestApp {
     test_app_drafting_with(Arc::new(BuiltInComposer)).await
 }
 
+/// The security settings of `test_app`: default limits, no trusted proxy, no public address.
+pub fn default_security() -> SecuritySettings {
+    SecuritySettings::with_defaults(DeviceKey::random().expect("key"))
+}
+
 /// A test server whose profile drafts come from `drafter`.
 pub async fn test_app_drafting_with(drafter: Arc<dyn SummaryDrafter>) -> TestApp {
+    test_app_with(drafter, default_security(), false).await
+}
+
+/// A test server with these security settings.
+pub async fn test_app_secured(security: SecuritySettings) -> TestApp {
+    test_app_with(Arc::new(BuiltInComposer), security, false).await
+}
+
+/// A test server whose site was built with content-hashed asset names.
+pub async fn test_app_hashed() -> TestApp {
+    test_app_with(Arc::new(BuiltInComposer), default_security(), true).await
+}
+
+async fn test_app_with(
+    drafter: Arc<dyn SummaryDrafter>,
+    security: SecuritySettings,
+    hash_files: bool,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let site_root = dir.path().join("site");
     std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
@@ -61,6 +86,7 @@ pub async fn test_app_drafting_with(drafter: Arc<dyn SummaryDrafter>) -> TestApp
     let leptos_options = LeptosOptions::builder()
         .output_name("portal")
         .site_root(site_root.to_str().expect("utf-8"))
+        .hash_files(hash_files)
         .build();
     TestApp {
         router: router(AppState {
@@ -69,6 +95,7 @@ pub async fn test_app_drafting_with(drafter: Arc<dyn SummaryDrafter>) -> TestApp
             pool: pool.clone(),
             session_ttl_secs: SESSION_TTL_SECS,
             drafter,
+            security: Arc::new(security),
         }),
         pool,
         _dir: dir,
@@ -76,6 +103,11 @@ pub async fn test_app_drafting_with(drafter: Arc<dyn SummaryDrafter>) -> TestApp
 }
 
 impl TestApp {
+    /// The built site the server serves files from.
+    pub fn site_root(&self) -> std::path::PathBuf {
+        self._dir.path().join("site")
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self
             .router

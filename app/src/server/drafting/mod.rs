@@ -3,7 +3,7 @@
 //! the one call the JSON API and the professional page both use. Nothing here saves the draft.
 
 pub mod openai;
-mod quota;
+pub mod quota;
 pub mod review;
 
 use std::{fmt::Debug, future::Future, pin::Pin};
@@ -83,7 +83,12 @@ pub async fn draft_summary(state: &AppState, session: &Session) -> Result<Draft,
     let profile = profiles::editable(&state.pool, session).await?;
     let facts =
         ProfessionalFacts::from_profile(&profile.fields).map_err(ServiceError::Validation)?;
-    quota::take(&state.pool, session.user_id).await?;
+    quota::take(
+        &state.pool,
+        session.user_id,
+        state.security.limits.drafts_per_hour,
+    )
+    .await?;
     let markdown = state.drafter.draft(&facts).await?;
     Ok(Draft {
         markdown,

@@ -9,24 +9,25 @@ use crate::server::{
 };
 
 pub const WINDOW_SECS: i64 = 60 * 60;
+/// The default of `DRAFTS_PER_HOUR`.
 pub const DRAFTS_PER_HOUR: i64 = 10;
 
-const DRAFTS: Events = Events {
+pub const DRAFTS: Events = Events {
     table: "summary_drafts",
     window_secs: WINDOW_SECS,
 };
 
 /// Records a draft for `user_id`, or refuses it with `TooManyRequests` when the member already
-/// had `DRAFTS_PER_HOUR` in the last hour. The draft is recorded before the limit is checked, so
+/// had `per_hour` in the last hour. The draft is recorded before the limit is checked, so
 /// parallel requests cannot slip past it together.
-pub async fn take(pool: &SqlitePool, user_id: i64) -> Result<(), ServiceError> {
+pub async fn take(pool: &SqlitePool, user_id: i64, per_hour: i64) -> Result<(), ServiceError> {
     DRAFTS
         .record(
             pool,
             &[Limit {
                 column: "user_id",
                 key: Key::Id(user_id),
-                limit: DRAFTS_PER_HOUR,
+                limit: per_hour,
             }],
         )
         .await
@@ -35,20 +36,20 @@ pub async fn take(pool: &SqlitePool, user_id: i64) -> Result<(), ServiceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        model::account::SignUp,
-        server::{accounts, clock, sessions, testing::member},
+    use crate::server::{
+        clock,
+        testing::{member, signed_up},
     };
 
     #[tokio::test]
     async fn the_eleventh_draft_within_an_hour_is_refused_for_that_member_only() {
         let (_dir, pool, session) = member().await;
         for n in 1..=DRAFTS_PER_HOUR {
-            take(&pool, session.user_id)
+            take(&pool, session.user_id, DRAFTS_PER_HOUR)
                 .await
                 .unwrap_or_else(|error| panic!("draft {n}: {error}"));
         }
-        match take(&pool, session.user_id).await {
+        match take(&pool, session.user_id, DRAFTS_PER_HOUR).await {
             Err(ServiceError::TooManyRequests { retry_after_secs }) => {
                 assert!(
                     (1..=WINDOW_SECS).contains(&retry_after_secs),
@@ -63,22 +64,8 @@ mod tests {
             .expect("count");
         assert_eq!(counted, DRAFTS_PER_HOUR, "a refused draft is not counted");
 
-        let other = accounts::sign_up(
-            &pool,
-            SignUp {
-                email: "john@example.com".to_owned(),
-                password: "another quiet harbour".to_owned(),
-                full_name: "John Roe".to_owned(),
-            },
-            3600,
-        )
-        .await
-        .expect("signs up");
-        let other = sessions::authenticate(&pool, &other.token, 3600)
-            .await
-            .expect("query")
-            .expect("session");
-        take(&pool, other.user_id)
+        let other = signed_up(&pool, "john@example.com", "John Roe").await;
+        take(&pool, other.user_id, DRAFTS_PER_HOUR)
             .await
             .expect("another member has a quota of their own");
     }
@@ -94,7 +81,7 @@ mod tests {
                 .await
                 .expect("insert");
         }
-        take(&pool, session.user_id)
+        take(&pool, session.user_id, DRAFTS_PER_HOUR)
             .await
             .expect("the old drafts left the window");
     }

@@ -1,0 +1,126 @@
+//! The periodic clean-up: sessions past their expiry and throttle rows that left their window
+//! are deleted, so the tables hold only what still counts.
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+
+use super::{clock, drafting::quota, error::ServiceError, settings::Limits, throttle};
+
+/// How often the clean-up runs.
+pub const INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// What one clean-up deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub sessions: u64,
+    pub throttle_rows: u64,
+}
+
+/// Deletes what is past its time at `now` (Unix seconds).
+pub async fn remove_expired(
+    pool: &SqlitePool,
+    limits: &Limits,
+    now: i64,
+) -> Result<Removed, ServiceError> {
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let mut throttle_rows = 0;
+    for (table, window_secs) in [
+        (throttle::TABLE, limits.sign_in_window_secs),
+        ("sign_ups", limits.sign_up_window_secs),
+        (quota::DRAFTS.table, quota::DRAFTS.window_secs),
+    ] {
+        throttle_rows += sqlx::query(&format!("DELETE FROM {table} WHERE at <= ?"))
+            .bind(now - window_secs)
+            .execute(pool)
+            .await?
+            .rows_affected();
+    }
+    Ok(Removed {
+        sessions,
+        throttle_rows,
+    })
+}
+
+/// Runs the clean-up every `INTERVAL` for as long as the server runs; a failed round is logged
+/// and the next one tries again.
+pub fn spawn(pool: SqlitePool, limits: Limits) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(INTERVAL);
+        loop {
+            ticks.tick().await;
+            match remove_expired(&pool, &limits, clock::now()).await {
+                Ok(removed) if removed != Removed::default() => {
+                    tracing::info!(?removed, "removed expired sessions and throttle rows")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "the clean-up failed; it runs again later"),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{
+        sessions,
+        testing::{member, security},
+        throttle::Attempt,
+    };
+
+    async fn count(pool: &SqlitePool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .expect("count")
+    }
+
+    #[tokio::test]
+    async fn expired_sessions_and_old_throttle_rows_go_and_live_ones_stay() {
+        let (_dir, pool, session) = member().await;
+        let limits = security().limits;
+        // A session with a one-second lifetime beside Jane's hour-long one.
+        sessions::create(&pool, session.user_id, session.active_profile_id, 1)
+            .await
+            .expect("short session");
+        throttle::begin(
+            &pool,
+            &limits,
+            Attempt::Untrusted {
+                account: "jane@example.com",
+                client: "10.0.0.1",
+            },
+        )
+        .await
+        .expect("a failure");
+        assert_eq!(count(&pool, "sessions").await, 2);
+
+        let now = clock::now();
+        let soon = remove_expired(&pool, &limits, now + 2).await.expect("runs");
+        assert_eq!(
+            soon,
+            Removed {
+                sessions: 1,
+                throttle_rows: 0
+            }
+        );
+        let later = remove_expired(&pool, &limits, now + limits.sign_in_window_secs + 1)
+            .await
+            .expect("runs");
+        // The sign-up of Jane left its window too (an hour), the failure left its 15 minutes.
+        assert_eq!(later.sessions, 0);
+        assert_eq!(later.throttle_rows, 1);
+        assert_eq!(count(&pool, "password_failures").await, 0);
+        assert_eq!(count(&pool, "sessions").await, 1, "Jane's session is live");
+        let final_round = remove_expired(&pool, &limits, now + 3601)
+            .await
+            .expect("runs");
+        assert_eq!(final_round.sessions, 1);
+        assert_eq!(count(&pool, "sign_ups").await, 0);
+    }
+}
