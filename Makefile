@@ -25,14 +25,14 @@ FUZZ_VENV := target/fuzz-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test tools browser build-debug build-release test-rust lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
 	./target/release/server
 
 ## test: every test: Rust unit and HTTP tests, then Playwright (with and without JavaScript)
-test: tools browser fmt-check build-debug test-rust test-e2e bundle-check
+test: tools browser fmt-check build-debug test-rust lint-openapi test-e2e bundle-check
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)
@@ -64,6 +64,12 @@ build-release:
 # 5,000 concurrent requests to the real server). The whole suite still takes seconds.
 test-rust:
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
+
+## lint-openapi: Redocly's recommended rules (@redocly/cli, pinned in end2end/) on the OpenAPI
+## document, as the debug server prints it; end2end/.redocly.lint-ignore.yaml says what is waived
+lint-openapi:
+	./target/debug/server openapi > target/openapi.json
+	cd end2end && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint ../target/openapi.json
 
 # Each run gets a free port and a throwaway database; Playwright starts and stops the server.
 test-e2e:
@@ -102,10 +108,13 @@ crash-test: tools
 	./target/release/bench crash-test
 
 ## fuzz-api: Schemathesis (installed into target/fuzz-venv) against the release server on a
-## throwaway database, through /api/openapi.json: every phase, FUZZ_EXAMPLES (200) per operation
+## throwaway database, through /api/openapi.json: every phase, FUZZ_EXAMPLES (200) per operation;
+## then FUZZ_FN_CASES (20,000) generated requests to the pages' server functions under /api/fn/
 fuzz-api: tools $(FUZZ_VENV)/.installed
 	cargo leptos build --release --server-only
 	$(FUZZ_VENV)/bin/python fuzz-api/run.py
+	FUZZ_FN_CASES=$${FUZZ_FN_CASES:-20000} RUSTFLAGS="$(DEBUG_RUSTFLAGS)" \
+		cargo test -p server --features app/ssr --test server_fn_fuzz -- --nocapture
 
 $(FUZZ_VENV)/.installed: fuzz-api/requirements.txt
 	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null \

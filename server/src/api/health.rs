@@ -11,6 +11,7 @@ pub struct Health {
     database: &'static str,
 }
 
+/// Whether the server and its database answer.
 #[utoipa::path(
     get,
     path = "/api/health",

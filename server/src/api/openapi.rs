@@ -38,6 +38,7 @@ pub const SESSION_COOKIE: &str = "session_cookie";
             support profile. Portal endpoints answer in the ActionConfirmation envelope; the \
             partner endpoints under /v1 answer in their own shapes.",
     ),
+    servers((url = "/", description = "The server this document is served by.")),
     components(
         schemas(crate::api::profile::ResourceName),
         responses(Unauthorized, CrossSite, NotJson, ServerError),
@@ -111,6 +112,59 @@ fn add_links(document: &mut Value) {
     }
 }
 
+/// Operations that need no session say so (`security: []`), rather than leaving a reader to
+/// guess whether the authentication was forgotten.
+fn mark_public_operations(document: &mut Value) {
+    let Some(Value::Object(paths)) = document.get_mut("paths") else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|operations| operations.values_mut())
+        .filter_map(Value::as_object_mut)
+    {
+        operation
+            .entry("security")
+            .or_insert_with(|| Value::Array(Vec::new()));
+    }
+}
+
+/// Every `$ref` target in `value`.
+fn references(value: &Value, found: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item) {
+                    ("$ref", Value::String(target)) => {
+                        found.insert(target.clone());
+                    }
+                    _ => references(item, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+/// Drops the schemas nothing refers to: utoipa registers the type of every envelope's `Value`
+/// although the envelope schemas write it out in place.
+fn drop_unreferenced_schemas(document: &mut Value) {
+    loop {
+        let mut referenced = std::collections::BTreeSet::new();
+        references(document, &mut referenced);
+        let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") else {
+            return;
+        };
+        let before = schemas.len();
+        schemas.retain(|name, _| referenced.contains(&format!("#/components/schemas/{name}")));
+        if schemas.len() == before {
+            return;
+        }
+    }
+}
+
 /// The document, built once from the API's routes.
 pub fn document() -> &'static Value {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
@@ -118,6 +172,8 @@ pub fn document() -> &'static Value {
         let mut document = serde_json::to_value(crate::routes::api().into_openapi())
             .unwrap_or_else(|error| json!({ "error": error.to_string() }));
         add_links(&mut document);
+        mark_public_operations(&mut document);
+        drop_unreferenced_schemas(&mut document);
         document
     })
 }

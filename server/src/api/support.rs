@@ -93,6 +93,7 @@ macro_rules! support_profile_operations {
             get,
             path = $path,
             operation_id = $read_id,
+            summary = "Read the support profile (created empty on first read).",
             tag = "partner",
             params(
                 ("MS-RequestId" = Option<String>, Header, description = "Echoed; generated when absent."),
@@ -117,6 +118,7 @@ macro_rules! support_profile_operations {
             put,
             path = $path,
             operation_id = $replace_id,
+            summary = "Replace the whole support profile.",
             tag = "partner",
             request_body(content = SupportProfile, description = "The whole profile: a field left out or null is cleared. Keys are matched ignoring case; other properties are ignored.", example = json!({
                 "email": "help@example.com",
