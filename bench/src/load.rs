@@ -88,7 +88,7 @@ impl Connection {
 }
 
 /// The loopback address client `client` connects from: 127.0.0.2 to 127.0.0.201.
-fn source(client: usize) -> Option<u8> {
+pub fn source(client: usize) -> Option<u8> {
     Some(2 + (client % 200) as u8)
 }
 

@@ -159,13 +159,14 @@ fn json_request(
         .expect("a valid request")
 }
 
-/// Signs `count` members up; their e-mail addresses and tokens.
+/// Signs `count` members up, each from the loopback address its load client will use (the
+/// server limits sign-ups per address, as for real visitors); their e-mail addresses and tokens.
 async fn sign_up(addr: SocketAddr, count: usize) -> Result<Vec<(String, String)>, String> {
-    let mut connection = Connection::open(addr)
-        .await
-        .map_err(|error| error.to_string())?;
     let mut members = Vec::new();
     for n in 0..count {
+        let mut connection = Connection::open_from(addr, load::source(n))
+            .await
+            .map_err(|error| error.to_string())?;
         let email = format!("bench{n}@example.com");
         let body = serde_json::json!({"Email": email, "Password": PASSWORD, "FullName": format!("Member {n}")});
         let (status, answer) = connection

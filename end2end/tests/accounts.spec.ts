@@ -79,3 +79,34 @@ test("sign-up reports each failed rule next to its field", async ({ page }) => {
   await expect(page.getByLabel("Full name")).toHaveValue("Jane Doe");
   await expect(page.getByLabel("Full name")).not.toHaveAttribute("aria-invalid", "true");
 });
+
+test("a sign-in form on another site cannot sign the visitor in", async ({
+  page,
+  request,
+  baseURL,
+  browserErrors,
+}) => {
+  // The attacker's own account, and a page elsewhere whose form signs in to it.
+  const attacker = newMember("Mallory");
+  const created = await request.post("/api/auth/signup", {
+    data: { Email: attacker.email, Password: attacker.password, FullName: attacker.fullName },
+  });
+  expect(created.status()).toBe(201);
+  await page.setContent(`
+    <form method="post" action="${baseURL}/api/fn/sign_in">
+      <input name="email" value="${attacker.email}">
+      <input name="password" value="${attacker.password}">
+      <input name="next" value="/profile">
+      <button>Win a prize</button>
+    </form>`);
+  browserErrors.allowFor(/\/api\/fn\/sign_in/);
+  await page.getByRole("button", { name: "Win a prize" }).click();
+
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "This form was not sent from this site",
+  );
+  const cookies = await page.context().cookies();
+  expect(cookies.map((cookie) => cookie.name)).toEqual([]);
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login\?next=/);
+});

@@ -152,6 +152,7 @@ fn refusal(path: &str, headers: &HeaderMap) -> Response {
 
 const REFUSED_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
 <title>Request refused - Member Portal</title></head><body><main>\
 <h1>This form was not sent from this site</h1>\
 <p>A form on another site tried to send this request in your name, so nothing was done.</p>\

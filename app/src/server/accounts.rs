@@ -82,8 +82,9 @@ pub struct SignedIn {
 }
 
 /// Creates the account and its default profile at the default location, then signs it in.
-/// Each client address may create `sign_ups_per_client` accounts per window (a valid sign-up
-/// costs a password hash; one refused by its rules costs nothing and is not counted).
+/// Each client address may make `sign_ups_per_client` attempts per window that pass the rules
+/// (each costs a password hash, or tells whether an address is registered); one refused by
+/// its rules costs nothing and is not counted.
 pub async fn sign_up(
     pool: &SqlitePool,
     security: &SecuritySettings,
@@ -106,13 +107,8 @@ pub async fn sign_up(
             &email,
         )])
     };
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = ?")
-        .bind(&normalized)
-        .fetch_optional(pool)
-        .await?;
-    if exists.is_some() {
-        return Err(taken());
-    }
+    // Counted before the address is looked up, so sign-up cannot be used to test many addresses
+    // for accounts either.
     Events {
         table: "sign_ups",
         window_secs: security.limits.sign_up_window_secs,
@@ -126,6 +122,13 @@ pub async fn sign_up(
         }],
     )
     .await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = ?")
+        .bind(&normalized)
+        .fetch_optional(pool)
+        .await?;
+    if exists.is_some() {
+        return Err(taken());
+    }
     let password_hash = passwords::hash(form.password).await?;
 
     let now = clock::now();
