@@ -17,7 +17,6 @@ use serde_json::Value;
 use super::{
     envelope::ApiError,
     etag,
-    openapi::CrossSite,
     partner::{PartnerError, PartnerErrorBody},
     session_auth::Authenticated,
 };
@@ -136,7 +135,7 @@ macro_rules! support_profile_operations {
                     headers(("ETag" = String, description = "The new version."))),
                 (status = 400, description = "The body is not JSON, not an object, or a field failed its rule (each in data), or If-Match is not an entity tag; nothing was saved.", body = PartnerErrorBody),
                 (status = 401, description = "No valid session.", body = PartnerErrorBody),
-                (status = 403, response = CrossSite),
+                (status = 403, description = "Sent by a browser from a page of another site, or with the session cookie and no header that says where it came from; nothing was changed.", body = PartnerErrorBody),
                 (status = 412, description = "If-Match names another version; nothing was saved.", body = PartnerErrorBody),
                 (status = 413, description = "The body is larger than 64 KiB.", body = PartnerErrorBody),
                 (status = 415, description = "The body is not sent as application/json.", body = PartnerErrorBody),
