@@ -1,7 +1,7 @@
 //! The router: the JSON API, the Leptos pages and server functions, and the static site files.
 
 use app::{server::state::AppState, shell, App};
-use axum::{extract::DefaultBodyLimit, handler::Handler, Router};
+use axum::{extract::DefaultBodyLimit, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use utoipa::OpenApi;
@@ -60,12 +60,8 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     })
     // Anything else: a file of the built site (wasm, js, css, assets; precompressed when the
-    // release build made .br and .gz copies) or the 404 page.
-    .fallback(
-        leptos_axum::file_and_error_handler::<AppState, _>(shell).layer(
-            axum::middleware::from_fn_with_state(state.clone(), crate::static_files::cache_headers),
-        ),
-    )
+    // release build made .br and .gz copies) or the 404 page (see `static_files`).
+    .fallback(crate::static_files::site_file_or_not_found)
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         crate::csrf::reject_cross_site_requests,

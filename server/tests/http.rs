@@ -117,6 +117,26 @@ async fn without_hashed_names_files_are_revalidated() {
 }
 
 #[tokio::test]
+async fn a_revalidated_file_that_did_not_change_is_not_sent_again() {
+    let app = test_app().await;
+    let first = get_encoded(&app, "/pkg/portal.css", "identity").await;
+    let modified = first
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_owned();
+    let again = app
+        .send(
+            Request::get("/pkg/portal.css")
+                .header(header::IF_MODIFIED_SINCE, modified)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.text.is_empty());
+}
+
+#[tokio::test]
 async fn pages_and_json_are_compressed_for_clients_that_accept_it() {
     let app = test_app().await;
     let page = get_encoded(&app, "/login", "br").await;
