@@ -1,10 +1,16 @@
 // Signing up, out and in through the pages, and the way back to the page that asked for it.
 // Runs with JavaScript (hydrated forms) and without it (plain form posts).
-import { test, expect, newMember } from "./fixtures";
+import { test, expect, newMember, waitForHydration } from "./fixtures";
 
-test("a new member signs up, signs out, and signs in again", async ({ page }) => {
+// With JavaScript, each test waits for the form to hydrate before typing: hydration sets the
+// inputs to their (empty) initial values, so text typed before it is lost (see the README).
+test("a new member signs up, signs out, and signs in again", async ({
+  page,
+  javaScriptEnabled: javaScript,
+}) => {
   const member = newMember("Ada Lovelace");
   await page.goto("/signup");
+  if (javaScript) await waitForHydration(page);
   await page.getByLabel("Full name").fill(member.fullName);
   await page.getByLabel("E-mail address").fill(member.email);
   await page.getByLabel("Password", { exact: true }).fill(member.password);
@@ -17,6 +23,7 @@ test("a new member signs up, signs out, and signs in again", async ({ page }) =>
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.locator(".member-name")).toHaveCount(0);
+  if (javaScript) await waitForHydration(page);
 
   await page.getByLabel("E-mail address").fill(member.email.toUpperCase());
   await page.getByLabel("Password", { exact: true }).fill(member.password);
@@ -25,7 +32,10 @@ test("a new member signs up, signs out, and signs in again", async ({ page }) =>
   await expect(page.locator(".member-name")).toHaveText("Ada Lovelace");
 });
 
-test("a signed-out visitor is sent to sign in and then back to the page", async ({ page }) => {
+test("a signed-out visitor is sent to sign in and then back to the page", async ({
+  page,
+  javaScriptEnabled: javaScript,
+}) => {
   const member = newMember("Grace Hopper");
   const response = await page.request.post("/api/auth/signup", {
     data: { Email: member.email, Password: member.password, FullName: member.fullName },
@@ -35,6 +45,7 @@ test("a signed-out visitor is sent to sign in and then back to the page", async 
 
   await page.goto("/profile/billing");
   await expect(page).toHaveURL(/\/login\?next=\/profile\/billing$/);
+  if (javaScript) await waitForHydration(page);
   await page.getByLabel("E-mail address").fill(member.email);
   await page.getByLabel("Password", { exact: true }).fill(member.password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -46,6 +57,7 @@ test("a signed-out visitor is sent to sign in and then back to the page", async 
 test("a wrong password shows an error and keeps the e-mail address", async ({
   page,
   browserErrors,
+  javaScriptEnabled: javaScript,
 }) => {
   // The browser logs the 401 of the sign-in call; that answer is the point of this test.
   browserErrors.allowFor(/\/api\/fn\/sign_in$/);
@@ -56,6 +68,7 @@ test("a wrong password shows an error and keeps the e-mail address", async ({
   await page.context().clearCookies();
 
   await page.goto("/login");
+  if (javaScript) await waitForHydration(page);
   await page.getByLabel("E-mail address").fill(member.email);
   await page.getByLabel("Password", { exact: true }).fill("not my password");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -65,8 +78,12 @@ test("a wrong password shows an error and keeps the e-mail address", async ({
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("sign-up reports each failed rule next to its field", async ({ page }) => {
+test("sign-up reports each failed rule next to its field", async ({
+  page,
+  javaScriptEnabled: javaScript,
+}) => {
   await page.goto("/signup");
+  if (javaScript) await waitForHydration(page);
   await page.getByLabel("Full name").fill("Jane Doe");
   await page.getByLabel("E-mail address").fill("not-an-email");
   await page.getByLabel("Password", { exact: true }).fill("password");
