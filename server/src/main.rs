@@ -11,7 +11,7 @@ async fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
         None => {}
         Some("openapi") => {
-            println!("{:#}", server::api::openapi::document());
+            println!("{:#}", server::routes::api_document());
             return ExitCode::SUCCESS;
         }
         Some(other) => {

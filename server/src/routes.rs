@@ -7,7 +7,10 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt, routes};
 
-use crate::api::{self, openapi::ApiDoc};
+use crate::api::{
+    self,
+    openapi::{self as document, ApiDoc, ServedDocument},
+};
 
 /// The JSON API. Every route is added by `routes!`, which reads the handler's
 /// `#[utoipa::path]`: the route and its OpenAPI description are registered together, so the
@@ -52,9 +55,17 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::auth::activate_profile))
 }
 
+/// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.
+pub fn api_document() -> serde_json::Value {
+    document::finish(api().into_openapi())
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let (api, _) = api().split_for_parts();
+    let (api, openapi) = api().split_for_parts();
+    let api = api.layer(axum::Extension(ServedDocument::new(&document::finish(
+        openapi,
+    ))));
     api.leptos_routes(&state, routes, {
         let options = state.leptos_options.clone();
         move || shell(options.clone())

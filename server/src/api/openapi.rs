@@ -2,17 +2,18 @@
 //!
 //! utoipa builds it from the handlers' `#[utoipa::path]` attributes and the types they name;
 //! `routes::api` registers each handler through utoipa-axum's `routes!`, which adds the route
-//! and its description together. This module adds what the attributes cannot say: the profile's
+//! and its description together, and hands the result to `finish` (this module does not
+//! import the router, so the router can import it). This module adds what the attributes cannot say: the profile's
 //! field schemas (made from `ProfileField::ALL`, so a new field is described as soon as it
 //! exists), the security schemes, and the links the stateful tests follow.
 
-use std::{borrow::Cow, sync::OnceLock};
+use std::{borrow::Cow, sync::Arc};
 
 use app::model::{
     gender::Gender,
     profile::field::{FieldKind, ProfileField},
 };
-use axum::Json;
+use axum::{http::header, response::IntoResponse, Extension};
 use serde_json::{json, Value};
 use utoipa::{
     openapi::{
@@ -165,17 +166,26 @@ fn drop_unreferenced_schemas(document: &mut Value) {
     }
 }
 
-/// The document, built once from the API's routes.
-pub fn document() -> &'static Value {
-    static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        let mut document = serde_json::to_value(crate::routes::api().into_openapi())
-            .unwrap_or_else(|error| json!({ "error": error.to_string() }));
-        add_links(&mut document);
-        mark_public_operations(&mut document);
-        drop_unreferenced_schemas(&mut document);
-        document
-    })
+/// The served document: what utoipa built from the routes (`routes::api_document`), plus the
+/// links, the public operations' `security: []`, and only the schemas something refers to.
+pub fn finish(openapi: OpenApi) -> Value {
+    let mut document =
+        serde_json::to_value(openapi).unwrap_or_else(|error| json!({ "error": error.to_string() }));
+    add_links(&mut document);
+    mark_public_operations(&mut document);
+    drop_unreferenced_schemas(&mut document);
+    document
+}
+
+/// The document as the router serves it: serialised once when the router is built, and
+/// handed to `openapi_json` as a request extension (so this module needs nothing of `routes`).
+#[derive(Clone, Debug)]
+pub struct ServedDocument(Arc<str>);
+
+impl ServedDocument {
+    pub fn new(document: &Value) -> Self {
+        ServedDocument(document.to_string().into())
+    }
 }
 
 /// `GET /api/openapi.json`: this document.
@@ -186,8 +196,11 @@ pub fn document() -> &'static Value {
     tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 description of this API.", content_type = "application/json")),
 )]
-pub async fn openapi_json() -> Json<&'static Value> {
-    Json(document())
+pub async fn openapi_json(Extension(document): Extension<ServedDocument>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.0.to_string(),
+    )
 }
 
 /// The failures many portal operations can answer, each described once and referred to by
