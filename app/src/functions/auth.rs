@@ -26,21 +26,16 @@ pub async fn sign_in(
         server::{accounts, redirect::safe_next},
     };
     let state = ssr::state()?;
-    let client = ssr::client_addr();
-    let device_cookie = ssr::device_cookie_sent();
+    let caller = ssr::caller();
     let form = SignIn {
         email: email.clone(),
         password,
-    };
-    let requester = accounts::Requester {
-        client: &client,
-        device_cookie: device_cookie.as_deref(),
     };
     let signed_in = accounts::sign_in(
         &state.pool,
         &state.security,
         form,
-        requester,
+        caller.requester(),
         state.session_ttl_secs,
     )
     .await
@@ -62,21 +57,17 @@ pub async fn sign_up(
         server::{accounts, redirect::safe_next},
     };
     let state = ssr::state()?;
-    let client = ssr::client_addr();
+    let caller = ssr::caller();
     let form = SignUp {
         email: email.clone(),
         password,
         full_name: full_name.clone(),
     };
-    let requester = accounts::Requester {
-        client: &client,
-        device_cookie: None,
-    };
     let signed_in = accounts::sign_up(
         &state.pool,
         &state.security,
         form,
-        requester,
+        caller.requester(),
         state.session_ttl_secs,
     )
     .await
@@ -97,7 +88,7 @@ pub async fn sign_out() -> Result<(), PortalError> {
     if let Some(session) = ssr::session(&state).await? {
         sessions::revoke(&state.pool, session.id).await?;
     }
-    ssr::set_cookie(expired_session_cookie(ssr::secure()));
+    ssr::set_cookie(expired_session_cookie(ssr::caller().https));
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -9,9 +9,9 @@ use crate::{
     functions::error::PortalError,
     server::{
         accounts::SignedIn,
-        client::{client_address, is_https},
+        client::Caller,
         error::ServiceError,
-        session_cookie::{device_cookie, presented_device_cookie, session_cookie},
+        session_cookie::{device_cookie, session_cookie},
         sessions::{self, Session},
         state::AppState,
     },
@@ -26,8 +26,16 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-pub fn secure() -> bool {
-    parts().is_some_and(|parts| is_https(&parts.extensions))
+/// Who is calling (client address, https, device cookie); an unknown client without a request.
+pub fn caller() -> Caller {
+    parts().map_or_else(
+        || Caller {
+            client: "unknown".to_owned(),
+            https: false,
+            device_cookie: None,
+        },
+        |parts| Caller::of(&parts),
+    )
 }
 
 /// A form posted by a browser without JavaScript (it asks for HTML back, not JSON).
@@ -41,18 +49,6 @@ pub fn plain_form_post() -> bool {
                 .map(|accept| accept.contains("text/html"))
         })
         .unwrap_or(false)
-}
-
-pub fn client_addr() -> String {
-    parts().map_or_else(
-        || "unknown".to_owned(),
-        |parts| client_address(&parts.extensions),
-    )
-}
-
-/// The device cookie the browser presented, if any.
-pub fn device_cookie_sent() -> Option<String> {
-    parts().and_then(|parts| presented_device_cookie(&parts.headers))
 }
 
 /// The session of the current request, if any.
@@ -77,7 +73,7 @@ pub fn set_cookie(value: http::HeaderValue) {
 
 /// Gives the browser the new session's cookie and its device cookie.
 pub fn start_session(signed_in: &SignedIn, state: &AppState) {
-    let secure = secure();
+    let secure = caller().https;
     set_cookie(session_cookie(
         &signed_in.session.token,
         state.session_ttl_secs,

@@ -133,14 +133,14 @@ pub async fn save_profile_page(
         return Ok(saved);
     }
     let patch = section.patch_from_form(&values, &loaded);
-    let client = ssr::client_addr();
+    let caller = ssr::caller();
     let outcome = profiles::update(
         &state.pool,
         &state.profile_writer,
         &session,
         &patch,
         None,
-        (&state.security.limits, &client),
+        (&state.security.limits, &caller.client),
     )
     .await
     .map_err(|error| keep_typed(error.into()))?;

@@ -5,9 +5,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::ConnectInfo;
-use http::{Extensions, HeaderMap};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use http::{request::Parts, Extensions, HeaderMap};
 use ipnet::IpNet;
+
+use super::{accounts::Requester, session_cookie::presented_device_cookie};
 
 /// The reverse proxies whose forwarding headers are believed (addresses or CIDR blocks).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -179,6 +181,41 @@ pub fn client_address(extensions: &Extensions) -> String {
 /// Whether the client reached the site over https (for the cookies' `Secure` flag and HSTS).
 pub fn is_https(extensions: &Extensions) -> bool {
     client_info(extensions).is_some_and(|info| info.https)
+}
+
+/// Who is calling, as the throttles and cookies see them: the client address, whether they
+/// came over https, and the device cookie they presented. The JSON API extracts it; the server
+/// functions read it from the request's parts (`Caller::of`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub client: String,
+    pub https: bool,
+    pub device_cookie: Option<String>,
+}
+
+impl Caller {
+    pub fn of(parts: &Parts) -> Self {
+        Caller {
+            client: client_address(&parts.extensions),
+            https: is_https(&parts.extensions),
+            device_cookie: presented_device_cookie(&parts.headers),
+        }
+    }
+
+    pub fn requester(&self) -> Requester<'_> {
+        Requester {
+            client: &self.client,
+            device_cookie: self.device_cookie.as_deref(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Caller::of(parts))
+    }
 }
 
 #[cfg(test)]

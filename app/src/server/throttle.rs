@@ -49,56 +49,35 @@ pub async fn begin(
     limits: &Limits,
     attempt: Attempt<'_>,
 ) -> Result<(), ServiceError> {
-    let client_limit = |client| Limit {
+    let per_client = |client| Limit {
         column: "client_addr",
         key: Key::Text(client),
         limit: limits.sign_in_per_client,
     };
-    let events = failures(limits);
-    match attempt {
-        Attempt::Untrusted { account, client } => {
-            events
-                .record(
-                    pool,
-                    &[
-                        Limit {
-                            column: "account",
-                            key: Key::Text(account),
-                            limit: limits.sign_in_per_account,
-                        },
-                        client_limit(client),
-                    ],
-                )
-                .await
-        }
-        Attempt::KnownDevice { device } => {
-            events
-                .record(
-                    pool,
-                    &[Limit {
-                        column: "device",
-                        key: Key::Text(device),
-                        limit: limits.sign_in_per_device,
-                    }],
-                )
-                .await
-        }
-        Attempt::CurrentPassword { user_id, client } => {
-            events
-                .record(
-                    pool,
-                    &[
-                        Limit {
-                            column: "user_id",
-                            key: Key::Id(user_id),
-                            limit: limits.sign_in_per_account,
-                        },
-                        client_limit(client),
-                    ],
-                )
-                .await
-        }
-    }
+    let budgets = match attempt {
+        Attempt::Untrusted { account, client } => vec![
+            Limit {
+                column: "account",
+                key: Key::Text(account),
+                limit: limits.sign_in_per_account,
+            },
+            per_client(client),
+        ],
+        Attempt::KnownDevice { device } => vec![Limit {
+            column: "device",
+            key: Key::Text(device),
+            limit: limits.sign_in_per_device,
+        }],
+        Attempt::CurrentPassword { user_id, client } => vec![
+            Limit {
+                column: "user_id",
+                key: Key::Id(user_id),
+                limit: limits.sign_in_per_account,
+            },
+            per_client(client),
+        ],
+    };
+    failures(limits).record(pool, &budgets).await
 }
 
 /// The password was right: the failures counted against the attempt's own budget, this one

@@ -7,6 +7,7 @@ use app::{
     },
     server::{
         accounts::{self, CurrentSession, LinkedProfiles, SignedIn},
+        client::Caller,
         error::ServiceError,
         session_cookie::{device_cookie, expired_session_cookie, session_cookie},
         sessions,
@@ -21,7 +22,6 @@ use axum::{
 use serde::Serialize;
 
 use super::{
-    caller::Caller,
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     json_body::JsonBody,
     openapi::{CrossSite, NotJson, ServerError, Unauthorized},

@@ -1,7 +1,6 @@
 //! The JSON API: adapters between the wire shapes of the seed documents and the shared core.
 
 pub mod auth;
-pub mod caller;
 pub mod envelope;
 pub mod etag;
 pub mod health;

@@ -2,7 +2,7 @@
 
 use app::{
     model::{field_error::FieldError, profile::patch::ProfilePatch},
-    server::{countries, drafting, error::ServiceError, profiles, state::AppState},
+    server::{client::Caller, countries, drafting, error::ServiceError, profiles, state::AppState},
 };
 use axum::{
     extract::{rejection::QueryRejection, Query, State},
@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    caller::Caller,
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     etag,
     json_body::JsonBody,
