@@ -25,14 +25,15 @@ FUZZ_VENV := target/fuzz-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser build-debug build-release test-rust lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test tools browser postgres build-debug build-release test-rust test-rust-sqlite test-rust-postgres lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
 	./target/release/server
 
-## test: every test: Rust unit and HTTP tests, then Playwright (with and without JavaScript)
-test: tools browser fmt-check build-debug test-rust lint-openapi test-e2e bundle-check
+## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
+## without JavaScript)
+test: tools browser postgres fmt-check build-debug test-rust lint-openapi test-e2e bundle-check
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)
@@ -59,11 +60,30 @@ build-debug:
 build-release:
 	cargo leptos build --release --precompress
 
+RUST_TESTS := cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
+
+## test-rust: the Rust suite on SQLite, then the same binaries on a throwaway PostgreSQL cluster
+test-rust: test-rust-sqlite test-rust-postgres
+
 # One test at a time within each binary: when tests that render Leptos pages ran in parallel in
 # one process, a render now and then never finished (about 2 in 30 runs; none serially, none in
 # 5,000 concurrent requests to the real server). The whole suite still takes seconds.
-test-rust:
-	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
+test-rust-sqlite:
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" $(RUST_TESTS)
+
+# pg_virtualenv (postgresql-common) makes a cluster as the postgres user on a free port, runs the
+# command with PGHOST/PGPORT/PGUSER/PGPASSWORD set, and drops the cluster after; each test makes
+# its own database on it (app/src/server/store/scratch.rs). It starts from a directory the
+# postgres user can read.
+test-rust-postgres: postgres
+	cd /tmp && pg_virtualenv sh -c 'cd "$(CURDIR)" && \
+		PORTAL_TEST_POSTGRES="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		RUSTFLAGS="$(DEBUG_RUSTFLAGS)" $(RUST_TESTS)'
+
+## postgres: Debian's PostgreSQL server and pg_virtualenv, for the tests on PostgreSQL
+postgres:
+	@command -v pg_virtualenv >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y postgresql; }
 
 ## lint-openapi: Redocly's recommended rules (@redocly/cli, pinned in end2end/) on the OpenAPI
 ## document, as the debug server prints it; end2end/.redocly.lint-ignore.yaml says what is waived

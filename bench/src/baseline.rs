@@ -1,10 +1,11 @@
 //! The baseline: a bare axum handler that parses the same small JSON body and runs the same
 //! single-row transaction as a profile PATCH (update one column, bump the version, write an
-//! audit row), on a pool opened exactly as the portal opens its own. It runs in its own process,
+//! audit row), on a store opened exactly as the portal opens its own (SQLite or PostgreSQL). It runs in its own process,
 //! like the portal, so that it does not share the load generator's CPU time.
 
 use std::net::SocketAddr;
 
+use app::{on_pool, server::store::Store};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -12,21 +13,20 @@ use axum::{
     Json, Router,
 };
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 /// Profiles the baseline creates to be updated, one per client.
 pub const PROFILES: i64 = 64;
 
 /// `bench baseline-server DATABASE ADDRESS`: serves `PATCH /baseline/profile/{id}` until killed.
 pub async fn serve(database: &str, addr: SocketAddr) -> Result<(), String> {
-    let pool = app::server::db::open(database)
+    let store = Store::open(database)
         .await
         .map_err(|error| error.to_string())?;
-    seed(&pool).await.map_err(|error| error.to_string())?;
+    seed(&store).await.map_err(|error| error.to_string())?;
     let router = Router::new()
         .route("/baseline/profile/{id}", patch(update))
         .route("/health", get(|| async { "ok" }))
-        .with_state(pool);
+        .with_state(store);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
@@ -35,27 +35,32 @@ pub async fn serve(database: &str, addr: SocketAddr) -> Result<(), String> {
         .map_err(|error| error.to_string())
 }
 
-async fn seed(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+async fn seed(store: &Store) -> Result<(), sqlx::Error> {
     for n in 1..=PROFILES {
-        sqlx::query(
+        let email = format!("baseline{n}@example.com");
+        on_pool!(store, |pool| sqlx::query(
             "INSERT INTO users (email, email_normalized, password_hash, created_at)
-             VALUES (?1, ?1, 'not a hash', 0)",
+             VALUES ($1, $1, 'not a hash', 0)",
         )
-        .bind(format!("baseline{n}@example.com"))
+        .bind(&email)
         .execute(pool)
-        .await?;
+        .await
+        .map(drop))?;
     }
-    sqlx::query(
-        "INSERT INTO customer_profiles (user_id, location_id, is_default, full_name, created_at, updated_at)
-         SELECT id, (SELECT id FROM locations ORDER BY id LIMIT 1), 1, 'Baseline', 0, 0 FROM users",
-    )
-    .execute(pool)
-    .await?;
+    store
+        .execute_sql(
+            "INSERT INTO customer_profiles
+                 (user_id, location_id, is_default, full_name, created_at, updated_at)
+             SELECT id, (SELECT id FROM locations ORDER BY id LIMIT 1), TRUE, 'Baseline', 0, 0
+             FROM users",
+        )
+        .await?;
     Ok(())
 }
 
+/// One transaction per request, as the simplest server would write it.
 async fn update(
-    State(pool): State<SqlitePool>,
+    State(store): State<Store>,
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, StatusCode> {
@@ -65,24 +70,28 @@ async fn update(
         .ok_or(StatusCode::BAD_REQUEST)?;
     let now = app::server::clock::now();
     let fail = |_| StatusCode::INTERNAL_SERVER_ERROR;
-    let mut tx = pool.begin().await.map_err(fail)?;
-    sqlx::query(
-        "UPDATE customer_profiles SET position = ?, version = version + 1, updated_at = ? WHERE id = ?",
-    )
-    .bind(position)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(fail)?;
-    sqlx::query(
-        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES (?, ?, NULL, 'Position')",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(fail)?;
-    tx.commit().await.map_err(fail)?;
+    on_pool!(&store, |pool| {
+        let mut tx = pool.begin().await.map_err(fail)?;
+        sqlx::query(
+            "UPDATE customer_profiles SET position = $1, version = version + 1, updated_at = $2
+             WHERE id = $3",
+        )
+        .bind(position)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        sqlx::query(
+            "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields)
+             VALUES ($1, $2, NULL, 'Position')",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+    });
     Ok(Json(serde_json::json!({"WasSuccessful": true})))
 }

@@ -4,7 +4,6 @@ use std::{net::SocketAddr, sync::Arc};
 
 use app::server::{
     cleanup,
-    db::{self, DatabaseError},
     device::DeviceKey,
     drafting::{
         openai::{OpenAiDrafter, OpenAiSettings},
@@ -13,6 +12,7 @@ use app::server::{
     profile_writer::ProfileWriter,
     settings::SecuritySettings,
     state::AppState,
+    store::{open::redacted, DatabaseError, Store},
 };
 use tokio::net::TcpListener;
 
@@ -44,8 +44,12 @@ pub enum StartupError {
 
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let drafter = drafter(config.openai.clone())?;
-    let pool = db::open(&config.database_url).await?;
-    tracing::info!(database = %config.database_url, "database ready");
+    let store = Store::open(&config.database_url).await?;
+    tracing::info!(
+        database = %redacted(&config.database_url),
+        backend = ?store.backend(),
+        "database ready"
+    );
 
     let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
     let addr = config.leptos_options.site_addr;
@@ -57,19 +61,19 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{local_addr}");
 
-    let profile_writer = ProfileWriter::start(&pool)
+    let profile_writer = ProfileWriter::start(&store)
         .await
         .map_err(|error| StartupError::Database(DatabaseError::Query(error)))?;
-    let device_key = DeviceKey::load_or_create(&pool)
+    let device_key = DeviceKey::load_or_create(&store)
         .await
         .map_err(|error| StartupError::Keys(error.to_string()))?;
     if !config.trusted_proxies.is_empty() {
         tracing::info!(proxies = ?config.trusted_proxies, "forwarding headers are believed from these proxies");
     }
-    let cleanup = cleanup::spawn(pool.clone(), config.limits.clone());
+    let cleanup = cleanup::spawn(store.clone(), config.limits.clone());
     let state = AppState {
         leptos_options: config.leptos_options,
-        pool: pool.clone(),
+        store: store.clone(),
         profile_writer,
         session_ttl_secs: config.session_ttl_secs,
         drafter,
@@ -87,7 +91,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .map_err(StartupError::Serve)?;
 
     cleanup.abort();
-    pool.close().await;
+    store.close().await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

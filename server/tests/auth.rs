@@ -39,8 +39,9 @@ async fn sign_up_stores_an_argon2id_hash_and_signs_the_member_in() {
     );
     assert!(!cookie.contains("Secure"), "plain http: {cookie}");
 
-    let (email, hash): (String, String) = sqlx::query_as("SELECT email, password_hash FROM users")
-        .fetch_one(&app.pool)
+    let (email, hash): (String, String) = app
+        .store
+        .row_sql("SELECT email, password_hash FROM users")
         .await
         .expect("user row");
     assert_eq!(email, "Jane@Example.com");
@@ -48,13 +49,16 @@ async fn sign_up_stores_an_argon2id_hash_and_signs_the_member_in() {
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{hash}"
     );
-    let stored_tokens: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = ?")
-            .bind(token.as_bytes())
-            .fetch_one(&app.pool)
-            .await
-            .expect("count");
-    assert_eq!(stored_tokens, 0, "the token itself is never stored");
+    let stored_hashes: Vec<Vec<u8>> = app
+        .store
+        .scalars_sql("SELECT token_hash FROM sessions")
+        .await
+        .expect("hashes");
+    assert!(!stored_hashes.is_empty(), "the session is stored");
+    assert!(
+        !stored_hashes.contains(&token.as_bytes().to_vec()),
+        "the token itself is never stored"
+    );
 
     let me = app.call(Method::GET, "/login/me", Some(token), None).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
@@ -107,8 +111,9 @@ async fn an_invalid_sign_up_reports_every_field_and_stores_nothing() {
     );
     assert!(!response.text.contains("Password1"));
 
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.pool)
+    let users: i64 = app
+        .store
+        .scalar_sql("SELECT COUNT(*) FROM users")
         .await
         .expect("count");
     assert_eq!(users, 0);
@@ -187,8 +192,8 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
 async fn missing_invalid_and_expired_tokens_are_401_with_the_envelope() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane").await;
-    sqlx::query("UPDATE sessions SET expires_at = 0")
-        .execute(&app.pool)
+    app.store
+        .execute_sql("UPDATE sessions SET expires_at = 0")
         .await
         .expect("expire");
 
@@ -277,15 +282,14 @@ async fn members_see_only_their_own_profiles_and_cannot_switch_to_anothers() {
 async fn a_member_with_two_locations_can_switch_the_active_profile() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
-    sqlx::query("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
-        .execute(&app.pool)
+    app.store
+        .execute_sql("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
         .await
         .expect("location");
-    sqlx::query(
+    app.store.execute_sql(
         "INSERT INTO customer_profiles (id, user_id, location_id, full_name, company_name, created_at, updated_at)
          SELECT 77, id, 2, 'Jane Doe', 'Doe Ltd', 0, 0 FROM users",
     )
-    .execute(&app.pool)
     .await
     .expect("second profile");
 
@@ -469,15 +473,15 @@ async fn bearer_requests_are_not_subject_to_the_origin_check() {
 async fn each_location_applies_its_own_password_policy() {
     let app = test_app().await;
     // The default location asks for more than the floor; a second one keeps the defaults.
-    sqlx::query(
-        "UPDATE locations SET password_min_length = 12, password_require_digit = 1,
-                password_require_upper = 1 WHERE is_default = 1",
-    )
-    .execute(&app.pool)
-    .await
-    .expect("strict default");
-    sqlx::query("INSERT INTO locations (id, name) VALUES (2, 'Relaxed space')")
-        .execute(&app.pool)
+    app.store
+        .execute_sql(
+            "UPDATE locations SET password_min_length = 12, password_require_digit = TRUE,
+                password_require_upper = TRUE WHERE is_default",
+        )
+        .await
+        .expect("strict default");
+    app.store
+        .execute_sql("INSERT INTO locations (id, name) VALUES (2, 'Relaxed space')")
         .await
         .expect("second location");
 
@@ -506,18 +510,17 @@ async fn each_location_applies_its_own_password_policy() {
     app.sign_up("jane@example.com", "Harbour dusk 7", "Jane")
         .await;
 
-    let strict = app::server::accounts::policy_for_profile(&app.pool, 1)
+    let strict = app::server::accounts::policy_for_profile(&app.store, 1)
         .await
         .expect("policy");
     assert_eq!((strict.min_length, strict.require_digit), (12, true));
-    sqlx::query(
+    app.store.execute_sql(
         "INSERT INTO customer_profiles (id, user_id, location_id, full_name, created_at, updated_at)
          VALUES (2, 1, 2, 'Jane', 0, 0)",
     )
-    .execute(&app.pool)
     .await
     .expect("profile at the relaxed location");
-    let relaxed = app::server::accounts::policy_for_profile(&app.pool, 2)
+    let relaxed = app::server::accounts::policy_for_profile(&app.store, 2)
         .await
         .expect("policy");
     assert_eq!(

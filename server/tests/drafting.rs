@@ -198,8 +198,9 @@ async fn too_little_to_write_about_is_a_400_naming_the_fields_to_fill() {
         ["Position", "CompanyName", "Industry", "ProfileTags"]
     );
     // Refusals like this one do not use up the member's drafts.
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM summary_drafts")
-        .fetch_one(&app.pool)
+    let count: i64 = app
+        .store
+        .scalar_sql("SELECT COUNT(*) FROM summary_drafts")
         .await
         .expect("count");
     assert_eq!(count, 0);

@@ -170,8 +170,8 @@ async fn member_post(
 }
 
 async fn stored(app: &TestApp, column: &str) -> Option<String> {
-    sqlx::query_scalar(&format!("SELECT {column} FROM customer_profiles"))
-        .fetch_one(&app.pool)
+    app.store
+        .scalar_sql(&format!("SELECT {column} FROM customer_profiles"))
         .await
         .expect("row")
 }
@@ -299,12 +299,11 @@ async fn an_unticked_switch_is_saved_as_off_without_javascript() {
     )
     .await;
     assert_eq!(response.status, StatusCode::FOUND, "{}", response.text);
-    let flags: (bool, bool) = sqlx::query_as(
-        "SELECT sign_up_to_newsletter, notify_on_blog_comments FROM customer_profiles",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .expect("row");
+    let flags: (bool, bool) = app
+        .store
+        .row_sql("SELECT sign_up_to_newsletter, notify_on_blog_comments FROM customer_profiles")
+        .await
+        .expect("row");
     assert_eq!(flags, (false, true));
 }
 

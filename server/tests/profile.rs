@@ -53,8 +53,8 @@ async fn patch_if_match(
 }
 
 async fn audit_rows(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("SELECT changed_fields FROM profile_audit ORDER BY id")
-        .fetch_all(&app.pool)
+    app.store
+        .scalars_sql("SELECT changed_fields FROM profile_audit ORDER BY id")
         .await
         .expect("audit")
 }

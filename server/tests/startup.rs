@@ -159,15 +159,17 @@ fn tamper_first_migration_checksum(database: &str) {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let pool = app::server::db::open(database).await.expect("opens");
-        sqlx::query(
-            "UPDATE _sqlx_migrations SET checksum = X'00' \
-             WHERE version = (SELECT MIN(version) FROM _sqlx_migrations)",
-        )
-        .execute(&pool)
-        .await
-        .expect("tampered");
-        pool.close().await;
+        let store = app::server::store::Store::open(database)
+            .await
+            .expect("opens");
+        store
+            .execute_sql(
+                "UPDATE _sqlx_migrations SET checksum = X'00' \
+                 WHERE version = (SELECT MIN(version) FROM _sqlx_migrations)",
+            )
+            .await
+            .expect("tampered");
+        store.close().await;
     });
 }
 

@@ -80,8 +80,9 @@ async fn the_seed_request_gives_the_seed_response_with_the_ids_echoed() {
         assert_eq!(read.status, StatusCode::OK);
         assert_eq!(read.json(), seed_response(), "{uri}");
     }
-    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM support_profile_audit")
-        .fetch_one(&app.pool)
+    let audit: i64 = app
+        .store
+        .scalar_sql("SELECT COUNT(*) FROM support_profile_audit")
         .await
         .expect("audit");
     assert_eq!(audit, 1);

@@ -251,8 +251,9 @@ async fn sign_ups_are_limited_per_client_address_with_retry_after() {
         .parse()
         .expect("seconds");
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.pool)
+    let users: i64 = app
+        .store
+        .scalar_sql("SELECT COUNT(*) FROM users")
         .await
         .expect("count");
     assert_eq!(users, 3, "the refused sign-up created nothing");
@@ -382,8 +383,8 @@ async fn browser_sign_in(app: &TestApp, site: &str, origin: &str, accept: &str) 
 }
 
 async fn sessions(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.pool)
+    app.store
+        .scalar_sql("SELECT COUNT(*) FROM sessions")
         .await
         .expect("count")
 }
@@ -528,12 +529,14 @@ async fn the_cookie_follows_the_sliding_expiry_at_most_once_a_day() {
             .expect("request")
     };
     let age = |last_seen: i64, cookie_issued: i64| {
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = unixepoch() - ?, cookie_issued_at = unixepoch() - ?",
-        )
-        .bind(last_seen)
-        .bind(cookie_issued)
-        .execute(&app.pool)
+        let now = app::server::clock::now();
+        let sql = format!(
+            "UPDATE sessions SET last_seen_at = {}, cookie_issued_at = {}",
+            now - last_seen,
+            now - cookie_issued
+        );
+        let store = app.store.clone();
+        async move { store.execute_sql(&sql).await }
     };
 
     let fresh = app.send(me(true)).await;

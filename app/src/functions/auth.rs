@@ -32,7 +32,7 @@ pub async fn sign_in(
         password,
     };
     let signed_in = accounts::sign_in(
-        &state.pool,
+        &state.store,
         &state.security,
         form,
         caller.requester(),
@@ -64,7 +64,7 @@ pub async fn sign_up(
         full_name: full_name.clone(),
     };
     let signed_in = accounts::sign_up(
-        &state.pool,
+        &state.store,
         &state.security,
         form,
         caller.requester(),
@@ -86,7 +86,7 @@ pub async fn sign_out() -> Result<(), PortalError> {
     use crate::server::{session_cookie::expired_session_cookie, sessions};
     let state = ssr::state()?;
     if let Some(session) = ssr::session(&state).await? {
-        sessions::revoke(&state.pool, session.id).await?;
+        sessions::revoke(&state.store, session.id).await?;
     }
     ssr::set_cookie(expired_session_cookie(ssr::caller().https));
     leptos_axum::redirect("/login");
@@ -101,7 +101,7 @@ pub async fn current_member() -> Result<Option<Member>, PortalError> {
     let Some(session) = ssr::session(&state).await? else {
         return Ok(None);
     };
-    let current = accounts::current_session(&state.pool, &session).await?;
+    let current = accounts::current_session(&state.store, &session).await?;
     Ok(Some(Member {
         full_name: current.profile.full_name,
         email: current.user.email,
@@ -112,6 +112,6 @@ pub async fn current_member() -> Result<Option<Member>, PortalError> {
 #[server(prefix = "/api/fn", endpoint = "sign_up_policy")]
 pub async fn sign_up_policy() -> Result<PasswordPolicy, PortalError> {
     let state = ssr::state()?;
-    let (_, policy) = crate::server::accounts::default_location(&state.pool).await?;
+    let (_, policy) = crate::server::accounts::default_location(&state.store).await?;
     Ok(policy)
 }

@@ -57,7 +57,7 @@ pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
         return Ok(None);
     };
     Ok(sessions::authenticate_request(
-        &state.pool,
+        &state.store,
         &parts.headers,
         &parts.extensions,
         state.session_ttl_secs,

@@ -55,7 +55,7 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     if section == ProfileSection::Support {
-        let stored = crate::server::support::read(&state.pool, session.user_id).await?;
+        let stored = crate::server::support::read(&state.store, session.user_id).await?;
         return Ok(ProfilePage {
             values: support_form_values(&stored.profile),
             countries: Vec::new(),
@@ -64,7 +64,7 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
             email: None,
         });
     }
-    let profile = profiles::editable(&state.pool, &session).await?;
+    let profile = profiles::editable(&state.store, &session).await?;
     let has_country = section
         .fields()
         .iter()
@@ -72,18 +72,18 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
     Ok(ProfilePage {
         values: section.form_values(&profile.fields),
         countries: if has_country {
-            countries::all(&state.pool).await?
+            countries::all(&state.store).await?
         } else {
             Vec::new()
         },
         policy: if section == ProfileSection::Credentials {
-            Some(accounts::policy_for_profile(&state.pool, profile.id).await?)
+            Some(accounts::policy_for_profile(&state.store, profile.id).await?)
         } else {
             None
         },
         email: if section == ProfileSection::Credentials {
             Some(
-                accounts::current_session(&state.pool, &session)
+                accounts::current_session(&state.store, &session)
                     .await?
                     .user
                     .email,
@@ -135,7 +135,7 @@ pub async fn save_profile_page(
     let patch = section.patch_from_form(&values, &loaded);
     let caller = ssr::caller();
     let outcome = profiles::update(
-        &state.pool,
+        &state.store,
         &state.profile_writer,
         &session,
         &patch,
@@ -144,7 +144,7 @@ pub async fn save_profile_page(
     )
     .await
     .map_err(|error| keep_typed(error.into()))?;
-    let profile = profiles::editable(&state.pool, &session).await?;
+    let profile = profiles::editable(&state.store, &session).await?;
     if ssr::plain_form_post() {
         leptos_axum::redirect(&format!("{}?{SAVED_QUERY}=1", section.path()));
     }
@@ -213,7 +213,7 @@ async fn replace_support_profile(
             .collect();
         PortalError::from(ServiceError::Validation(errors))
     })?;
-    let replaced = support::replace(&state.pool, session.user_id, &valid, None).await?;
+    let replaced = support::replace(&state.store, session.user_id, &valid, None).await?;
     let changed = SUPPORT_FIELDS
         .iter()
         .filter(|(_, support)| replaced.changed.contains(&support.api_name()))
@@ -270,5 +270,5 @@ pub async fn draft_profile_summary(current: String) -> Result<String, PortalErro
 pub async fn member_directory() -> Result<Vec<DirectoryEntry>, PortalError> {
     let state = ssr::state()?;
     ssr::require_session(&state).await?;
-    Ok(crate::server::directory::public_profiles(&state.pool).await?)
+    Ok(crate::server::directory::public_profiles(&state.store).await?)
 }

@@ -1,7 +1,6 @@
 //! Accounts: sign-up, sign-in and what a signed-in member may read about themselves.
 
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 use super::{
     clock,
@@ -10,6 +9,7 @@ use super::{
     rate_limit::{Events, Key, Limit},
     sessions::{self, IssuedToken, Session},
     settings::SecuritySettings,
+    store::{accounts::NewMember, Store},
     throttle,
 };
 use crate::model::{
@@ -20,49 +20,22 @@ use crate::model::{
 
 const WRONG_CREDENTIALS: &str = "The e-mail address or password is not correct.";
 
-type PolicyRow = (i64, i64, bool, bool, bool, bool);
-
-fn policy_from_row((min, max, digit, upper, lower, symbol): PolicyRow) -> PasswordPolicy {
-    PasswordPolicy {
-        min_length: u32::try_from(min).unwrap_or(u32::MAX),
-        max_length: u32::try_from(max).unwrap_or(u32::MAX),
-        require_digit: digit,
-        require_upper: upper,
-        require_lower: lower,
-        require_symbol: symbol,
-    }
-    .with_floors()
-}
-
-const POLICY_COLUMNS: &str = "password_min_length, password_max_length, password_require_digit,
-     password_require_upper, password_require_lower, password_require_symbol";
-
 /// The password policy of the location new members join, and that location's id.
-pub async fn default_location(pool: &SqlitePool) -> Result<(i64, PasswordPolicy), ServiceError> {
-    let row: Option<(i64, i64, i64, bool, bool, bool, bool)> = sqlx::query_as(&format!(
-        "SELECT id, {POLICY_COLUMNS} FROM locations WHERE is_default = 1"
-    ))
-    .fetch_optional(pool)
-    .await?;
-    let (id, min, max, digit, upper, lower, symbol) =
-        row.ok_or_else(|| ServiceError::Internal("no default location".to_owned()))?;
-    Ok((id, policy_from_row((min, max, digit, upper, lower, symbol))))
+pub async fn default_location(store: &Store) -> Result<(i64, PasswordPolicy), ServiceError> {
+    store
+        .default_location()
+        .await?
+        .ok_or_else(|| ServiceError::Internal("no default location".to_owned()))
 }
 
 /// The password policy of the location of `profile_id`.
 pub async fn policy_for_profile(
-    pool: &SqlitePool,
+    store: &Store,
     profile_id: i64,
 ) -> Result<PasswordPolicy, ServiceError> {
-    let row: Option<PolicyRow> = sqlx::query_as(&format!(
-        "SELECT {POLICY_COLUMNS} FROM locations
-         JOIN customer_profiles ON customer_profiles.location_id = locations.id
-         WHERE customer_profiles.id = ?"
-    ))
-    .bind(profile_id)
-    .fetch_optional(pool)
-    .await?;
-    row.map(policy_from_row)
+    store
+        .policy_for_profile(profile_id)
+        .await?
         .ok_or_else(|| ServiceError::NotFound("profile not found".to_owned()))
 }
 
@@ -86,13 +59,13 @@ pub struct SignedIn {
 /// (each costs a password hash, or tells whether an address is registered); one refused by
 /// its rules costs nothing and is not counted.
 pub async fn sign_up(
-    pool: &SqlitePool,
+    store: &Store,
     security: &SecuritySettings,
     form: SignUp,
     requester: Requester<'_>,
     session_ttl_secs: i64,
 ) -> Result<SignedIn, ServiceError> {
-    let (location_id, policy) = default_location(pool).await?;
+    let (location_id, policy) = default_location(store).await?;
     let errors = form.validate(&policy, Some(passwords::is_common(&form.password)));
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
@@ -114,7 +87,7 @@ pub async fn sign_up(
         window_secs: security.limits.sign_up_window_secs,
     }
     .record(
-        pool,
+        store,
         &[Limit {
             column: "client_addr",
             key: Key::Text(requester.client),
@@ -122,48 +95,24 @@ pub async fn sign_up(
         }],
     )
     .await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = ?")
-        .bind(&normalized)
-        .fetch_optional(pool)
-        .await?;
-    if exists.is_some() {
+    if store.credentials(&normalized).await?.is_some() {
         return Err(taken());
     }
     let password_hash = passwords::hash(form.password).await?;
-
-    let now = clock::now();
-    let mut tx = pool.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO users (email, email_normalized, password_hash, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(&email)
-    .bind(&normalized)
-    .bind(&password_hash)
-    .bind(now)
-    .execute(&mut *tx)
-    .await;
-    let user_id = match inserted {
-        Ok(result) => result.last_insert_rowid(),
-        // Two sign-ups with the same address at once: the unique index decides.
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => return Err(taken()),
-        Err(error) => return Err(error.into()),
-    };
-    let profile_id = sqlx::query(
-        "INSERT INTO customer_profiles (user_id, location_id, is_default, full_name, created_at, updated_at)
-         VALUES (?, ?, 1, ?, ?, ?)",
-    )
-    .bind(user_id)
-    .bind(location_id)
-    .bind(form.full_name.trim())
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
-    tx.commit().await?;
+    let (user_id, profile_id) = store
+        .create_member(&NewMember {
+            email: &email,
+            email_normalized: &normalized,
+            password_hash: &password_hash,
+            full_name: form.full_name.trim(),
+            location_id,
+            now: clock::now(),
+        })
+        .await?
+        .ok_or_else(taken)?;
 
     Ok(SignedIn {
-        session: sessions::create(pool, user_id, profile_id, session_ttl_secs).await?,
+        session: sessions::create(store, user_id, profile_id, session_ttl_secs).await?,
         device_cookie: security.device_key.issue(&normalized)?,
     })
 }
@@ -172,7 +121,7 @@ pub async fn sign_up(
 /// default profile. An unknown address and a wrong password get the same answer in the same
 /// time.
 pub async fn sign_in(
-    pool: &SqlitePool,
+    store: &Store,
     security: &SecuritySettings,
     form: SignIn,
     requester: Requester<'_>,
@@ -183,7 +132,7 @@ pub async fn sign_in(
         .device_cookie
         .and_then(|cookie| security.device_key.verify(&normalized, cookie));
     let attempt = throttle::begin_sign_in(
-        pool,
+        store,
         &security.limits,
         &normalized,
         requester.client,
@@ -191,12 +140,7 @@ pub async fn sign_in(
     )
     .await?;
 
-    let account: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = ?")
-            .bind(&normalized)
-            .fetch_optional(pool)
-            .await?;
-    let (user_id, hash) = match account {
+    let (user_id, hash) = match store.credentials(&normalized).await? {
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
@@ -205,19 +149,14 @@ pub async fn sign_in(
     let Some(user_id) = user_id.filter(|_| matches) else {
         return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS.to_owned()));
     };
-    throttle::succeeded(pool, attempt).await?;
+    throttle::succeeded(store, attempt).await?;
     if let Some(old) = hash.filter(|old| passwords::needs_rehash(old)) {
-        upgrade_hash(pool, user_id, &old, form.password).await?;
+        upgrade_hash(store, user_id, &old, form.password).await?;
     }
 
-    let profile_id: i64 = sqlx::query_scalar(
-        "SELECT id FROM customer_profiles WHERE user_id = ? ORDER BY is_default DESC, id LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_one(pool)
-    .await?;
+    let profile_id = store.first_profile_of(user_id).await?;
     Ok(SignedIn {
-        session: sessions::create(pool, user_id, profile_id, session_ttl_secs).await?,
+        session: sessions::create(store, user_id, profile_id, session_ttl_secs).await?,
         device_cookie: security.device_key.issue(&normalized)?,
     })
 }
@@ -225,18 +164,13 @@ pub async fn sign_in(
 /// Replaces a hash made with older, weaker parameters by one made with today's, now that the
 /// password is known to be right (unless the password changed in the meantime).
 async fn upgrade_hash(
-    pool: &SqlitePool,
+    store: &Store,
     user_id: i64,
     old: &str,
     password: String,
 ) -> Result<(), ServiceError> {
     let new = passwords::hash(password).await?;
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
-        .bind(new)
-        .bind(user_id)
-        .bind(old)
-        .execute(pool)
-        .await?;
+    store.replace_password_hash(user_id, old, &new).await?;
     tracing::info!(user_id, "re-hashed a password with today's parameters");
     Ok(())
 }
@@ -288,92 +222,29 @@ pub struct LinkedProfiles {
     pub profiles: Vec<ProfileSummary>,
 }
 
-async fn user_summary(pool: &SqlitePool, user_id: i64) -> Result<UserSummary, ServiceError> {
-    let (id, email): (i64, String) = sqlx::query_as("SELECT id, email FROM users WHERE id = ?")
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?;
-    Ok(UserSummary { id, email })
-}
-
 pub async fn current_session(
-    pool: &SqlitePool,
+    store: &Store,
     session: &Session,
 ) -> Result<CurrentSession, ServiceError> {
-    type Row = (
-        i64,
-        String,
-        Option<String>,
-        bool,
-        bool,
-        String,
-        bool,
-        bool,
-        bool,
-        bool,
-        bool,
-        bool,
-    );
-    let row: Row = sqlx::query_as(
-        "SELECT p.id, p.full_name, p.company_name, p.active, p.is_default, l.name,
-                p.notify_on_help_desk_replies, p.notify_on_community_board_posts,
-                p.notify_on_blog_comments, p.notify_on_event_comments,
-                p.receive_activity_digest, p.sign_up_to_newsletter
-         FROM customer_profiles p JOIN locations l ON l.id = p.location_id
-         WHERE p.id = ? AND p.user_id = ?",
-    )
-    .bind(session.active_profile_id)
-    .bind(session.user_id)
-    .fetch_one(pool)
-    .await?;
-    let (id, full_name, company_name, active, is_default, location_name, a, b, c, d, e, f) = row;
+    let row = store
+        .current_session_row(session.active_profile_id, session.user_id)
+        .await?;
     Ok(CurrentSession {
-        user: user_summary(pool, session.user_id).await?,
-        profile: ProfileSummary {
-            id,
-            full_name,
-            company_name,
-            active,
-            is_default_profile: is_default,
-        },
-        location_name,
-        notification_preferences: NotificationPreferences {
-            notify_on_help_desk_replies: a,
-            notify_on_community_board_posts: b,
-            notify_on_blog_comments: c,
-            notify_on_event_comments: d,
-            receive_activity_digest: e,
-            sign_up_to_newsletter: f,
-        },
+        user: store.user_summary(session.user_id).await?,
+        profile: row.profile,
+        location_name: row.location_name,
+        notification_preferences: row.notifications,
         expires_at: clock::to_rfc3339(session.expires_at),
     })
 }
 
 pub async fn linked_profiles(
-    pool: &SqlitePool,
+    store: &Store,
     session: &Session,
 ) -> Result<LinkedProfiles, ServiceError> {
-    let rows: Vec<(i64, String, Option<String>, bool, bool)> = sqlx::query_as(
-        "SELECT id, full_name, company_name, active, is_default FROM customer_profiles
-         WHERE user_id = ? ORDER BY is_default DESC, id",
-    )
-    .bind(session.user_id)
-    .fetch_all(pool)
-    .await?;
     Ok(LinkedProfiles {
-        user: user_summary(pool, session.user_id).await?,
-        profiles: rows
-            .into_iter()
-            .map(
-                |(id, full_name, company_name, active, is_default)| ProfileSummary {
-                    id,
-                    full_name,
-                    company_name,
-                    active,
-                    is_default_profile: is_default,
-                },
-            )
-            .collect(),
+        user: store.user_summary(session.user_id).await?,
+        profiles: store.linked_profiles(session.user_id).await?,
     })
 }
 
@@ -386,7 +257,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_with_weaker_parameters_is_replaced_at_the_next_sign_in() {
-        let (_dir, pool, session) = member().await;
+        let (_dir, store, session) = member().await;
         let weak = Argon2::new(
             Algorithm::Argon2id,
             Version::V0x13,
@@ -398,14 +269,15 @@ mod tests {
         )
         .expect("hashes")
         .to_string();
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(&weak)
-            .bind(session.user_id)
-            .execute(&pool)
+        store
+            .execute_sql(&format!(
+                "UPDATE users SET password_hash = '{weak}' WHERE id = {}",
+                session.user_id
+            ))
             .await
             .expect("store the old hash");
         sign_in(
-            &pool,
+            &store,
             &security(),
             SignIn {
                 email: "jane@example.com".to_owned(),
@@ -419,9 +291,11 @@ mod tests {
         )
         .await
         .expect("signs in with the old hash");
-        let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-            .bind(session.user_id)
-            .fetch_one(&pool)
+        let stored: String = store
+            .scalar_sql(&format!(
+                "SELECT password_hash FROM users WHERE id = {}",
+                session.user_id
+            ))
             .await
             .expect("hash");
         assert!(

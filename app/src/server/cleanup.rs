@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-
-use super::{clock, drafting::quota, error::ServiceError, settings::Limits, throttle};
+use super::{
+    clock, drafting::quota, error::ServiceError, settings::Limits, store::Store, throttle,
+};
 
 /// How often the clean-up runs.
 pub const INTERVAL: Duration = Duration::from_secs(10 * 60);
@@ -19,26 +19,18 @@ pub struct Removed {
 
 /// Deletes what is past its time at `now` (Unix seconds).
 pub async fn remove_expired(
-    pool: &SqlitePool,
+    store: &Store,
     limits: &Limits,
     now: i64,
 ) -> Result<Removed, ServiceError> {
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected();
+    let sessions = store.delete_expired_sessions(now).await?;
     let mut throttle_rows = 0;
     for (table, window_secs) in [
         (throttle::TABLE, limits.sign_in_window_secs),
         ("sign_ups", limits.sign_up_window_secs),
         (quota::DRAFTS.table, quota::DRAFTS.window_secs),
     ] {
-        throttle_rows += sqlx::query(&format!("DELETE FROM {table} WHERE at <= ?"))
-            .bind(now - window_secs)
-            .execute(pool)
-            .await?
-            .rows_affected();
+        throttle_rows += store.delete_older(table, now - window_secs).await?;
     }
     Ok(Removed {
         sessions,
@@ -48,12 +40,12 @@ pub async fn remove_expired(
 
 /// Runs the clean-up every `INTERVAL` for as long as the server runs; a failed round is logged
 /// and the next one tries again.
-pub fn spawn(pool: SqlitePool, limits: Limits) -> tokio::task::JoinHandle<()> {
+pub fn spawn(store: Store, limits: Limits) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(INTERVAL);
         loop {
             ticks.tick().await;
-            match remove_expired(&pool, &limits, clock::now()).await {
+            match remove_expired(&store, &limits, clock::now()).await {
                 Ok(removed) if removed != Removed::default() => {
                     tracing::info!(?removed, "removed expired sessions and throttle rows")
                 }
@@ -73,23 +65,23 @@ mod tests {
         throttle::Attempt,
     };
 
-    async fn count(pool: &SqlitePool, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(pool)
+    async fn count(store: &Store, table: &str) -> i64 {
+        store
+            .scalar_sql(&format!("SELECT COUNT(*) FROM {table}"))
             .await
             .expect("count")
     }
 
     #[tokio::test]
     async fn expired_sessions_and_old_throttle_rows_go_and_live_ones_stay() {
-        let (_dir, pool, session) = member().await;
+        let (_dir, store, session) = member().await;
         let limits = security().limits;
         // A session with a one-second lifetime beside Jane's hour-long one.
-        sessions::create(&pool, session.user_id, session.active_profile_id, 1)
+        sessions::create(&store, session.user_id, session.active_profile_id, 1)
             .await
             .expect("short session");
         throttle::begin(
-            &pool,
+            &store,
             &limits,
             Attempt::Untrusted {
                 account: "jane@example.com",
@@ -98,10 +90,12 @@ mod tests {
         )
         .await
         .expect("a failure");
-        assert_eq!(count(&pool, "sessions").await, 2);
+        assert_eq!(count(&store, "sessions").await, 2);
 
         let now = clock::now();
-        let soon = remove_expired(&pool, &limits, now + 2).await.expect("runs");
+        let soon = remove_expired(&store, &limits, now + 2)
+            .await
+            .expect("runs");
         assert_eq!(
             soon,
             Removed {
@@ -109,18 +103,18 @@ mod tests {
                 throttle_rows: 0
             }
         );
-        let later = remove_expired(&pool, &limits, now + limits.sign_in_window_secs + 1)
+        let later = remove_expired(&store, &limits, now + limits.sign_in_window_secs + 1)
             .await
             .expect("runs");
         // The sign-up of Jane left its window too (an hour), the failure left its 15 minutes.
         assert_eq!(later.sessions, 0);
         assert_eq!(later.throttle_rows, 1);
-        assert_eq!(count(&pool, "password_failures").await, 0);
-        assert_eq!(count(&pool, "sessions").await, 1, "Jane's session is live");
-        let final_round = remove_expired(&pool, &limits, now + 3601)
+        assert_eq!(count(&store, "password_failures").await, 0);
+        assert_eq!(count(&store, "sessions").await, 1, "Jane's session is live");
+        let final_round = remove_expired(&store, &limits, now + 3601)
             .await
             .expect("runs");
         assert_eq!(final_round.sessions, 1);
-        assert_eq!(count(&pool, "sign_ups").await, 0);
+        assert_eq!(count(&store, "sign_ups").await, 0);
     }
 }

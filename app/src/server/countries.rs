@@ -1,24 +1,13 @@
 //! The ISO 3166-1 countries that `CountryId` and `BillingCountryId` refer to.
 
-use sqlx::SqlitePool;
-
-use super::error::ServiceError;
+use super::{error::ServiceError, store::Store};
 pub use crate::model::country::Country;
 
-pub async fn all(pool: &SqlitePool) -> Result<Vec<Country>, ServiceError> {
-    Ok(
-        sqlx::query_as("SELECT id, name, two_digits_code FROM countries ORDER BY name")
-            .fetch_all(pool)
-            .await?,
-    )
+pub async fn all(store: &Store) -> Result<Vec<Country>, ServiceError> {
+    Ok(store.countries().await?)
 }
 
 /// The two-letter code of country `id`, or `None` if there is no such country.
-pub async fn code_of(pool: &SqlitePool, id: i64) -> Result<Option<String>, ServiceError> {
-    Ok(
-        sqlx::query_scalar("SELECT two_digits_code FROM countries WHERE id = ?")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?,
-    )
+pub async fn code_of(store: &Store, id: i64) -> Result<Option<String>, ServiceError> {
+    Ok(store.country_code(id).await?)
 }

@@ -9,9 +9,8 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use sqlx::SqlitePool;
 
-use super::error::ServiceError;
+use super::{error::ServiceError, store::Store};
 
 pub const DEVICE_COOKIE: &str = "portal_device";
 /// How long a browser stays a known device after its last sign-in.
@@ -39,16 +38,8 @@ fn random<const N: usize>() -> Result<[u8; N], ServiceError> {
 
 impl DeviceKey {
     /// The database's key, made on first use (the first instance to start makes it).
-    pub async fn load_or_create(pool: &SqlitePool) -> Result<Self, ServiceError> {
-        sqlx::query("INSERT OR IGNORE INTO server_keys (name, secret) VALUES (?, ?)")
-            .bind(KEY_NAME)
-            .bind(random::<KEY_BYTES>()?.to_vec())
-            .execute(pool)
-            .await?;
-        let secret: Vec<u8> = sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = ?")
-            .bind(KEY_NAME)
-            .fetch_one(pool)
-            .await?;
+    pub async fn load_or_create(store: &Store) -> Result<Self, ServiceError> {
+        let secret = store.server_key(KEY_NAME, &random::<KEY_BYTES>()?).await?;
         secret
             .try_into()
             .map(DeviceKey)
@@ -119,9 +110,9 @@ mod tests {
 
     #[tokio::test]
     async fn every_instance_on_one_database_shares_the_key() {
-        let (_dir, pool, _) = crate::server::testing::member().await;
-        let first = DeviceKey::load_or_create(&pool).await.expect("key");
-        let second = DeviceKey::load_or_create(&pool).await.expect("key");
+        let (_dir, store, _) = crate::server::testing::member().await;
+        let first = DeviceKey::load_or_create(&store).await.expect("key");
+        let second = DeviceKey::load_or_create(&store).await.expect("key");
         let cookie = first.issue("jane@example.com").expect("cookie");
         assert!(second.verify("jane@example.com", &cookie).is_some());
     }

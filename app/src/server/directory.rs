@@ -1,39 +1,18 @@
 //! The member directory: every public profile, with its bio rendered through the sanitiser.
 
-use sqlx::SqlitePool;
-
-use super::{error::ServiceError, markdown};
+use super::{
+    error::ServiceError,
+    markdown,
+    store::{catalog::PublicProfileRow, Store},
+};
 use crate::model::{
     directory::{DirectoryEntry, SocialLink},
     profile::{field::SocialNetwork, rules},
 };
 
-#[derive(sqlx::FromRow)]
-struct PublicProfileRow {
-    id: i64,
-    full_name: String,
-    position: Option<String>,
-    company_name: Option<String>,
-    industry: Option<String>,
-    profile_tags: Option<String>,
-    profile_website: Option<String>,
-    profile_summary: Option<String>,
-    twitter: Option<String>,
-    github: Option<String>,
-    instagram: Option<String>,
-    linkedin: Option<String>,
-}
-
-/// Public profiles only, by name. Private ones are filtered in SQL, never after.
-pub async fn public_profiles(pool: &SqlitePool) -> Result<Vec<DirectoryEntry>, ServiceError> {
-    let rows: Vec<PublicProfileRow> = sqlx::query_as(
-        "SELECT id, full_name, position, company_name, industry, profile_tags, profile_website,
-                profile_summary, twitter, github, instagram, linkedin
-         FROM customer_profiles WHERE profile_is_public = 1
-         ORDER BY full_name COLLATE NOCASE, id",
-    )
-    .fetch_all(pool)
-    .await?;
+/// Public profiles only, by name. Private ones are filtered by the store, never after.
+pub async fn public_profiles(store: &Store) -> Result<Vec<DirectoryEntry>, ServiceError> {
+    let rows = store.public_profiles().await?;
     Ok(rows.into_iter().map(entry).collect())
 }
 

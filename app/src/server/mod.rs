@@ -5,7 +5,6 @@ pub mod cleanup;
 pub mod client;
 pub mod clock;
 pub mod countries;
-pub mod db;
 pub mod device;
 pub mod directory;
 pub mod drafting;
@@ -21,6 +20,7 @@ pub mod session_cookie;
 pub mod sessions;
 pub mod settings;
 pub mod state;
+pub mod store;
 pub mod support;
 #[cfg(test)]
 mod testing;

@@ -1,18 +1,26 @@
-//! Group commit for profile updates. SQLite lets one connection write at a time; requests that
-//! each open their own transaction queue on that lock and sleep in its busy handler. Instead,
-//! one task owns a write connection, takes every validated update that is waiting, and commits
-//! them in one transaction (an `UPDATE ... RETURNING` per update, one audit insert for all);
-//! each request is answered only after the transaction holding its update has committed.
+//! Writing profile updates. On SQLite, by group commit: SQLite lets one connection write at a
+//! time, and requests that each open their own transaction queue on that lock and sleep in its
+//! busy handler. Instead, one task owns a write connection, takes every validated update that
+//! is waiting, and commits them in one transaction (an `UPDATE ... RETURNING` per update, one
+//! audit insert for all); each request is answered only after the transaction holding its
+//! update has committed. On PostgreSQL, which locks rows rather than the database, each update
+//! commits in a transaction of its own.
 //!
 //! Each update still succeeds or fails on its own: one whose `If-Match` version no longer holds
 //! writes nothing and fails alone, and if a statement fails outright, the batch is rolled back
 //! and every update in it is retried in a transaction of its own, so only the broken one fails.
 
-use sqlx::{sqlite::SqliteConnection, Connection, SqlitePool};
+use sqlx::{sqlite::SqliteConnection, Connection, PgPool, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{clock, error::ServiceError};
-use crate::model::profile::patch::StoredValue;
+use super::{
+    clock,
+    error::ServiceError,
+    store::{
+        profiles::{postgres, sqlite, ProfileWrite},
+        Store,
+    },
+};
 
 /// The most updates committed together; more wait for the next transaction.
 const MAX_BATCH: usize = 512;
@@ -21,41 +29,35 @@ const QUEUE: usize = 4096;
 /// How often the write-ahead log is copied back into the database file, away from the writer.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// One validated update of a profile, ready to be written.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProfileWrite {
-    pub profile_id: i64,
-    pub user_id: i64,
-    /// The session making the change (the one kept when the password changes).
-    pub session_id: i64,
-    /// Column and new value (`None` clears it).
-    pub assignments: Vec<(&'static str, Option<StoredValue>)>,
-    /// Write only if the profile still has this version (`If-Match`).
-    pub expected_version: Option<i64>,
-    /// A new password's PHC string: stored, and every other session of the user ends.
-    pub password_hash: Option<String>,
-    /// Wire names of the changed fields, for the audit row.
-    pub changed_fields: String,
-}
-
-struct Job {
+/// An update waiting for the SQLite writer, and where its result goes.
+#[derive(Debug)]
+pub struct Job {
     write: ProfileWrite,
     answer: oneshot::Sender<Result<i64, ServiceError>>,
 }
 
-/// Hands updates to the writer task. Cheap to clone; the task ends when every clone is dropped.
+/// Writes validated profile updates. Cheap to clone; on SQLite, the writer task ends when every
+/// clone is dropped.
 #[derive(Clone, Debug)]
-pub struct ProfileWriter {
-    jobs: mpsc::Sender<Job>,
+pub enum ProfileWriter {
+    /// Hands updates to the SQLite writer task.
+    Batched { jobs: mpsc::Sender<Job> },
+    /// Commits each update on its own PostgreSQL transaction.
+    Direct(PgPool),
 }
 
 impl ProfileWriter {
-    /// Opens a write connection to `pool`'s database (same settings) and starts the writer.
+    /// The writer for `store`'s backend. On SQLite, opens a write connection to the database
+    /// (same settings) and starts the writer task.
     ///
     /// The writer's connection never checkpoints the write-ahead log itself: a checkpoint
     /// copies megabytes and syncs the file, and every update waiting behind it would wait too.
     /// A background task checkpoints from the pool instead, which SQLite runs alongside writes.
-    pub async fn start(pool: &SqlitePool) -> Result<Self, sqlx::Error> {
+    pub async fn start(store: &Store) -> Result<Self, sqlx::Error> {
+        let pool = match store {
+            Store::Sqlite(pool) => pool,
+            Store::Postgres(pool) => return Ok(ProfileWriter::Direct(pool.clone())),
+        };
         let mut connection = SqliteConnection::connect_with(&pool.connect_options()).await?;
         sqlx::query("PRAGMA wal_autocheckpoint = 0")
             .execute(&mut connection)
@@ -63,20 +65,39 @@ impl ProfileWriter {
         let (jobs, queue) = mpsc::channel(QUEUE);
         tokio::spawn(run(connection, queue));
         tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
-        Ok(ProfileWriter { jobs })
+        Ok(ProfileWriter::Batched { jobs })
     }
 
-    /// Writes `write` with the next batch; returns the profile's new version once committed.
+    /// Writes `write` (on SQLite, with the next batch); the profile's new version once
+    /// committed.
     pub async fn write(&self, write: ProfileWrite) -> Result<i64, ServiceError> {
+        let jobs = match self {
+            ProfileWriter::Batched { jobs } => jobs,
+            ProfileWriter::Direct(pool) => return write_alone(pool, &write).await,
+        };
         let (answer, answered) = oneshot::channel();
-        self.jobs
-            .send(Job { write, answer })
+        jobs.send(Job { write, answer })
             .await
             .map_err(|_| ServiceError::Internal("the profile writer has stopped".to_owned()))?;
         answered.await.map_err(|_| {
             ServiceError::Internal("the profile writer dropped an update".to_owned())
         })?
     }
+}
+
+/// One update in one PostgreSQL transaction. Concurrent updates of one profile wait for each
+/// other's row lock; each then sees the version the other left (READ COMMITTED re-reads the
+/// row), so `If-Match` and the version counter hold across instances.
+async fn write_alone(pool: &PgPool, write: &ProfileWrite) -> Result<i64, ServiceError> {
+    let now = clock::now();
+    let mut transaction = pool.begin().await?;
+    // Dropping the transaction on a stale version rolls it back.
+    let version = postgres::apply(&mut transaction, write, now)
+        .await?
+        .ok_or_else(stale)?;
+    postgres::audit(&mut transaction, &[write], now).await?;
+    transaction.commit().await?;
+    Ok(version)
 }
 
 /// Checkpoints the log every `CHECKPOINT_EVERY` while the writer lives (`PASSIVE`: it copies
@@ -154,20 +175,6 @@ enum BatchFailed {
     Statement(sqlx::Error),
 }
 
-/// Why one write did not happen.
-enum Refused {
-    /// The version no longer matched: nothing was written for it.
-    Stale,
-    /// A statement failed: the transaction must be rolled back.
-    Failed(sqlx::Error),
-}
-
-impl From<sqlx::Error> for Refused {
-    fn from(error: sqlx::Error) -> Self {
-        Refused::Failed(error)
-    }
-}
-
 async fn commit_together(
     connection: &mut SqliteConnection,
     writes: &[&ProfileWrite],
@@ -180,17 +187,17 @@ async fn commit_together(
     let mut results = Vec::with_capacity(writes.len());
     let mut audited = Vec::with_capacity(writes.len());
     for write in writes {
-        match apply(&mut transaction, write, now).await {
-            Ok(version) => {
+        match sqlite::apply(&mut transaction, write, now).await {
+            Ok(Some(version)) => {
                 results.push(Ok(version));
                 audited.push(*write);
             }
-            Err(Refused::Stale) => results.push(Err(stale())),
+            Ok(None) => results.push(Err(stale())),
             // Dropping the transaction rolls it back.
-            Err(Refused::Failed(error)) => return Err(BatchFailed::Statement(error)),
+            Err(error) => return Err(BatchFailed::Statement(error)),
         }
     }
-    audit(&mut transaction, &audited, now)
+    sqlite::audit(&mut transaction, &audited, now)
         .await
         .map_err(BatchFailed::Statement)?;
     transaction
@@ -198,79 +205,6 @@ async fn commit_together(
         .await
         .map_err(BatchFailed::Transaction)?;
     Ok(results)
-}
-
-/// One audit row per written update, in one statement for the whole batch.
-async fn audit(
-    connection: &mut SqliteConnection,
-    writes: &[&ProfileWrite],
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    if writes.is_empty() {
-        return Ok(());
-    }
-    let mut sql = String::from(
-        "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) VALUES ",
-    );
-    sql.push_str(&vec!["(?, ?, ?, ?)"; writes.len()].join(", "));
-    let mut query = sqlx::query(&sql);
-    for write in writes {
-        query = query
-            .bind(write.profile_id)
-            .bind(now)
-            .bind(write.user_id)
-            .bind(&write.changed_fields);
-    }
-    query.execute(connection).await?;
-    Ok(())
-}
-
-async fn apply(
-    connection: &mut SqliteConnection,
-    write: &ProfileWrite,
-    now: i64,
-) -> Result<i64, Refused> {
-    let mut sql = String::from("UPDATE customer_profiles SET ");
-    for (column, _) in &write.assignments {
-        sql.push_str(column);
-        sql.push_str(" = ?, ");
-    }
-    sql.push_str("version = version + 1, updated_at = ? WHERE id = ? AND user_id = ?");
-    if write.expected_version.is_some() {
-        sql.push_str(" AND version = ?");
-    }
-    sql.push_str(" RETURNING version");
-    let mut query = sqlx::query_scalar::<_, i64>(&sql);
-    for (_, value) in &write.assignments {
-        query = match value {
-            None => query.bind(None::<String>),
-            Some(StoredValue::Text(text)) => query.bind(text.as_str()),
-            Some(StoredValue::Integer(number)) => query.bind(*number),
-            Some(StoredValue::Flag(flag)) => query.bind(*flag),
-        };
-    }
-    query = query.bind(now).bind(write.profile_id).bind(write.user_id);
-    if let Some(version) = write.expected_version {
-        query = query.bind(version);
-    }
-    let version = query
-        .fetch_optional(&mut *connection)
-        .await?
-        .ok_or(Refused::Stale)?;
-    if let Some(hash) = &write.password_hash {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash)
-            .bind(write.user_id)
-            .execute(&mut *connection)
-            .await?;
-        // Every other device signs in again; this session stays.
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND id <> ?")
-            .bind(write.user_id)
-            .bind(write.session_id)
-            .execute(&mut *connection)
-            .await?;
-    }
-    Ok(version)
 }
 
 pub fn stale() -> ServiceError {
@@ -282,14 +216,20 @@ pub fn stale() -> ServiceError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testing::member;
+    use crate::{
+        model::profile::{field::ProfileField, patch::StoredValue},
+        server::testing::{member, sqlite_member},
+    };
 
     fn position(profile_id: i64, user_id: i64, text: &str) -> ProfileWrite {
         ProfileWrite {
             profile_id,
             user_id,
             session_id: 0,
-            assignments: vec![("position", Some(StoredValue::Text(text.to_owned())))],
+            assignments: vec![(
+                ProfileField::Position,
+                Some(StoredValue::Text(text.to_owned())),
+            )],
             expected_version: None,
             password_hash: None,
             changed_fields: "Position".to_owned(),
@@ -298,7 +238,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_update_in_a_batch_succeeds_or_fails_on_its_own() {
-        let (_dir, pool, session) = member().await;
+        let (_dir, pool, session) = sqlite_member().await;
         let (profile, user) = (session.active_profile_id, session.user_id);
         let mut connection = SqliteConnection::connect_with(&pool.connect_options())
             .await
@@ -311,11 +251,17 @@ mod tests {
         };
         // Breaks a CHECK constraint: a statement that fails outright.
         let broken = ProfileWrite {
-            assignments: vec![("receive_activity_digest", Some(StoredValue::Integer(7)))],
+            assignments: vec![(
+                ProfileField::ReceiveActivityDigest,
+                Some(StoredValue::Integer(7)),
+            )],
             ..position(profile, user, "")
         };
         let last = ProfileWrite {
-            assignments: vec![("industry", Some(StoredValue::Text("Design".to_owned())))],
+            assignments: vec![(
+                ProfileField::Industry,
+                Some(StoredValue::Text("Design".to_owned())),
+            )],
             changed_fields: "Industry".to_owned(),
             ..position(profile, user, "")
         };
@@ -359,7 +305,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_that_cannot_begin_fails_every_update_and_writes_nothing() {
-        let (_dir, pool, session) = member().await;
+        let (_dir, pool, session) = sqlite_member().await;
         let (profile, user) = (session.active_profile_id, session.user_id);
         let impatient = (*pool.connect_options())
             .clone()
@@ -397,17 +343,22 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_updates_of_different_fields_all_stay_each_with_its_own_version() {
-        let (_dir, pool, session) = member().await;
-        let writer = ProfileWriter::start(&pool).await.expect("writer");
-        let columns = ["position", "company_name", "industry", "city_name"];
-        let tasks: Vec<_> = columns
+        let (_dir, store, session) = member().await;
+        let writer = ProfileWriter::start(&store).await.expect("writer");
+        let fields = [
+            ProfileField::Position,
+            ProfileField::CompanyName,
+            ProfileField::Industry,
+            ProfileField::CityName,
+        ];
+        let tasks: Vec<_> = fields
             .iter()
             .enumerate()
-            .map(|(n, column)| {
+            .map(|(n, field)| {
                 let writer = writer.clone();
                 let write = ProfileWrite {
-                    assignments: vec![(*column, Some(StoredValue::Text(format!("value {n}"))))],
-                    changed_fields: (*column).to_owned(),
+                    assignments: vec![(*field, Some(StoredValue::Text(format!("value {n}"))))],
+                    changed_fields: field.wire_name().to_owned(),
                     ..position(session.active_profile_id, session.user_id, "")
                 };
                 tokio::spawn(async move { writer.write(write).await })
@@ -419,12 +370,13 @@ mod tests {
         }
         versions.sort_unstable();
         assert_eq!(versions, [2, 3, 4, 5], "every update got its own version");
-        let stored: (String, String, String, String, i64) = sqlx::query_as(
-            "SELECT position, company_name, industry, city_name, version FROM customer_profiles",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("row");
+        let stored: (String, String, String, String, i64) = store
+            .row_sql(
+                "SELECT position, company_name, industry, city_name, version
+                 FROM customer_profiles",
+            )
+            .await
+            .expect("row");
         assert_eq!(
             stored,
             (

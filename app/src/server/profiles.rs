@@ -3,77 +3,28 @@
 
 use chrono::Utc;
 use serde_json::{Map, Value};
-use sqlx::{Row, SqlitePool};
 
 use super::{
     countries,
     error::ServiceError,
     passwords,
-    profile_writer::{stale, ProfileWrite, ProfileWriter},
+    profile_writer::{stale, ProfileWriter},
     sessions::Session,
     settings::Limits,
+    store::{
+        profiles::{stored_fields, ProfileWrite},
+        Store,
+    },
     throttle::{self, Attempt},
 };
 use crate::model::{
     field_error::FieldError,
     password_policy::{PasswordCandidate, PasswordRule},
     profile::{
-        field::{FieldKind, ProfileField},
+        field::ProfileField,
         patch::{stored_json, ProfilePatch, StoredValue, ValidatedPatch, ValidationContext},
     },
 };
-
-/// The column of a stored field: its name in snake_case, as everywhere in the code.
-fn column(field: ProfileField) -> Option<&'static str> {
-    use ProfileField::*;
-    Some(match field {
-        FullName => "full_name",
-        NickName => "nick_name",
-        Gender => "gender",
-        DateOfBirth => "date_of_birth",
-        MobilePhone => "mobile_phone",
-        LandLine => "land_line",
-        Address => "address",
-        PostCode => "post_code",
-        CityName => "city_name",
-        State => "state",
-        CountryId => "country_id",
-        Position => "position",
-        CompanyName => "company_name",
-        Industry => "industry",
-        ProfileSummary => "profile_summary",
-        ProfileWebsite => "profile_website",
-        ProfileIsPublic => "profile_is_public",
-        ProfileTags => "profile_tags",
-        Twitter => "twitter",
-        Github => "github",
-        Instagram => "instagram",
-        Linkedin => "linkedin",
-        BillingName => "billing_name",
-        BillingEmail => "billing_email",
-        BillingAddress => "billing_address",
-        BillingPostCode => "billing_post_code",
-        BillingCityName => "billing_city_name",
-        BillingState => "billing_state",
-        BillingCountryId => "billing_country_id",
-        TaxIdNumber => "tax_id_number",
-        NotifyOnHelpDeskReplies => "notify_on_help_desk_replies",
-        NotifyOnCommunityBoardPosts => "notify_on_community_board_posts",
-        NotifyOnBlogComments => "notify_on_blog_comments",
-        NotifyOnEventComments => "notify_on_event_comments",
-        ReceiveActivityDigest => "receive_activity_digest",
-        SignUpToNewsletter => "sign_up_to_newsletter",
-        CurrentPassword | NewPassword | ConfirmPassword | SupportEmail | SupportTelephone
-        | SupportWebsite => return None,
-    })
-}
-
-/// The stored fields, in wire order.
-fn stored_fields() -> impl Iterator<Item = (ProfileField, &'static str)> {
-    ProfileField::ALL
-        .iter()
-        .filter_map(|field| column(*field).map(|column| (*field, column)))
-}
 
 /// The editable profile as the API shows it, and its version (for the ETag).
 #[derive(Clone, Debug, PartialEq)]
@@ -85,60 +36,29 @@ pub struct EditableProfile {
     pub fields: Map<String, Value>,
 }
 
-fn read_value(
-    row: &sqlx::sqlite::SqliteRow,
-    field: ProfileField,
-    column: &str,
-) -> Result<Value, sqlx::Error> {
-    Ok(match field.kind() {
-        FieldKind::Flag => Value::Bool(row.try_get::<bool, _>(column)?),
-        FieldKind::CountryId => row
-            .try_get::<Option<i64>, _>(column)?
-            .map_or(Value::Null, Value::from),
-        _ => row
-            .try_get::<Option<String>, _>(column)?
-            .map_or(Value::Null, Value::String),
-    })
-}
-
 /// The editable profile of the session: every stored field.
-pub async fn editable(
-    pool: &SqlitePool,
-    session: &Session,
-) -> Result<EditableProfile, ServiceError> {
-    read(pool, session, stored_fields()).await
+pub async fn editable(store: &Store, session: &Session) -> Result<EditableProfile, ServiceError> {
+    read(store, session, stored_fields()).await
 }
 
 /// The session's active profile with only `wanted` of its fields (and its id and version).
 async fn read(
-    pool: &SqlitePool,
+    store: &Store,
     session: &Session,
-    wanted: impl Iterator<Item = (ProfileField, &'static str)>,
+    wanted: impl Iterator<Item = ProfileField>,
 ) -> Result<EditableProfile, ServiceError> {
-    let wanted: Vec<(ProfileField, &str)> = wanted.collect();
-    let mut sql = String::from("SELECT id, version");
-    for (_, column) in &wanted {
-        sql.push_str(", ");
-        sql.push_str(column);
-    }
-    sql.push_str(" FROM customer_profiles WHERE id = ? AND user_id = ?");
-    let row = sqlx::query(&sql)
-        .bind(session.active_profile_id)
-        .bind(session.user_id)
-        .fetch_optional(pool)
+    let stored = store
+        .profile(session.active_profile_id, session.user_id, wanted)
         .await?
         .ok_or_else(|| ServiceError::NotFound("The active profile no longer exists.".to_owned()))?;
-    let mut fields = Map::new();
-    for (field, column) in wanted {
-        fields.insert(
-            field.wire_name().to_owned(),
-            read_value(&row, field, column)?,
-        );
-    }
     Ok(EditableProfile {
-        id: row.try_get("id")?,
-        version: row.try_get("version")?,
-        fields,
+        id: stored.id,
+        version: stored.version,
+        fields: stored
+            .values
+            .iter()
+            .map(|(field, value)| (field.wire_name().to_owned(), stored_json(value)))
+            .collect(),
     })
 }
 
@@ -156,7 +76,7 @@ pub struct UpdateOutcome {
 /// `If-Match`) still holds. Nothing is written when anything fails. A wrong current password
 /// counts against the member's and `client`'s budgets of `limits` (see `throttle`).
 pub async fn update(
-    pool: &SqlitePool,
+    store: &Store,
     writer: &ProfileWriter,
     session: &Session,
     patch: &ProfilePatch,
@@ -167,15 +87,15 @@ pub async fn update(
     // when a tax number is sent (its rule depends on it).
     let tax_number_sent = patch.get(ProfileField::TaxIdNumber).is_some();
     let current = read(
-        pool,
+        store,
         session,
-        stored_fields().filter(|(field, _)| {
+        stored_fields().filter(|field| {
             patch.get(*field).is_some()
                 || (tax_number_sent && *field == ProfileField::BillingCountryId)
         }),
     )
     .await?;
-    let validated = validate(pool, session, patch, &current, guesses).await?;
+    let validated = validate(store, session, patch, &current, guesses).await?;
 
     let new_hash = match &validated.password_change {
         Some(change) => Some(passwords::hash(change.new_password.clone()).await?),
@@ -211,10 +131,7 @@ pub async fn update(
             profile_id: current.id,
             user_id: session.user_id,
             session_id: session.id,
-            assignments: changes
-                .iter()
-                .filter_map(|(field, value)| column(*field).map(|column| (column, value.clone())))
-                .collect(),
+            assignments: changes.into_iter().cloned().collect(),
             expected_version,
             password_hash: new_hash.clone(),
             changed_fields: changed.join(","),
@@ -230,7 +147,7 @@ pub async fn update(
 /// Every rule: the pure core, then what needs the database (countries, the current password,
 /// the location's password policy). All failures are returned together.
 async fn validate(
-    pool: &SqlitePool,
+    store: &Store,
     session: &Session,
     patch: &ProfilePatch,
     current: &EditableProfile,
@@ -261,7 +178,7 @@ async fn validate(
         let Some(id) = id.filter(|_| needed) else {
             continue;
         };
-        match countries::code_of(pool, id).await? {
+        match countries::code_of(store, id).await? {
             Some(code) if field == ProfileField::BillingCountryId => {
                 billing_country_code = Some(code)
             }
@@ -287,18 +204,14 @@ async fn validate(
         }
     };
     if let Some(change) = validated.as_ref().and_then(|v| v.password_change.as_ref()) {
-        let (email, hash): (String, String) =
-            sqlx::query_as("SELECT email, password_hash FROM users WHERE id = ?")
-                .bind(session.user_id)
-                .fetch_one(pool)
-                .await?;
+        let (email, hash) = store.email_and_hash(session.user_id).await?;
         // Guessing the current password through a session is throttled as a sign-in is: per
         // member and per client address.
         let attempt = Attempt::CurrentPassword {
             user_id: session.user_id,
             client,
         };
-        throttle::begin(pool, limits, attempt).await?;
+        throttle::begin(store, limits, attempt).await?;
         if !passwords::verify(change.current_password.clone(), Some(hash)).await? {
             errors.push(FieldError::secret(
                 ProfileField::CurrentPassword.wire_name(),
@@ -306,8 +219,8 @@ async fn validate(
                 "is not correct",
             ));
         } else {
-            throttle::succeeded(pool, attempt).await?;
-            let policy = super::accounts::policy_for_profile(pool, current.id).await?;
+            throttle::succeeded(store, attempt).await?;
+            let policy = super::accounts::policy_for_profile(store, current.id).await?;
             let violations: Vec<PasswordRule> = policy.violations(&PasswordCandidate {
                 password: &change.new_password,
                 email: Some(&email),
@@ -349,24 +262,23 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_named_columns_change_and_the_version_and_audit_follow() {
-        let (_dir, pool, session) = member().await;
-        let writer = ProfileWriter::start(&pool).await.expect("writer");
-        sqlx::query("UPDATE customer_profiles SET city_name = 'Lisbon'")
-            .execute(&pool)
+        let (_dir, store, session) = member().await;
+        let writer = ProfileWriter::start(&store).await.expect("writer");
+        store
+            .execute_sql("UPDATE customer_profiles SET city_name = 'Lisbon'")
             .await
             .expect("seed");
         let patch = ProfilePatch::from_json(&json!({"Position": "Designer", "Industry": "Design"}));
-        let outcome = update(&pool, &writer, &session, &patch, Some(1), GUESSES)
+        let outcome = update(&store, &writer, &session, &patch, Some(1), GUESSES)
             .await
             .expect("updates");
         assert_eq!(outcome.changed, vec!["Position", "Industry"]);
         assert_eq!(outcome.version, 2);
 
-        let row: (Option<String>, Option<String>, String, i64) =
-            sqlx::query_as("SELECT position, city_name, full_name, version FROM customer_profiles")
-                .fetch_one(&pool)
-                .await
-                .expect("row");
+        let row: (Option<String>, Option<String>, String, i64) = store
+            .row_sql("SELECT position, city_name, full_name, version FROM customer_profiles")
+            .await
+            .expect("row");
         assert_eq!(
             row,
             (
@@ -376,35 +288,35 @@ mod tests {
                 2
             )
         );
-        let audit: (String, i64) =
-            sqlx::query_as("SELECT changed_fields, actor_user_id FROM profile_audit")
-                .fetch_one(&pool)
-                .await
-                .expect("audit");
+        let audit: (String, i64) = store
+            .row_sql("SELECT changed_fields, actor_user_id FROM profile_audit")
+            .await
+            .expect("audit");
         assert_eq!(audit, ("Position,Industry".to_owned(), session.user_id));
     }
 
     #[tokio::test]
     async fn a_failing_rule_or_a_stale_version_writes_nothing() {
-        let (_dir, pool, session) = member().await;
-        let writer = ProfileWriter::start(&pool).await.expect("writer");
+        let (_dir, store, session) = member().await;
+        let writer = ProfileWriter::start(&store).await.expect("writer");
         let bad =
             ProfilePatch::from_json(&json!({"Position": "Designer", "DateOfBirth": "1800-01-01"}));
         assert!(matches!(
-            update(&pool, &writer, &session, &bad, None, GUESSES).await,
+            update(&store, &writer, &session, &bad, None, GUESSES).await,
             Err(ServiceError::Validation(errors)) if errors.len() == 1
         ));
         let stale = ProfilePatch::from_json(&json!({"Position": "Designer"}));
         assert!(matches!(
-            update(&pool, &writer, &session, &stale, Some(7), GUESSES).await,
+            update(&store, &writer, &session, &stale, Some(7), GUESSES).await,
             Err(ServiceError::PreconditionFailed(_))
         ));
-        let (position, version, audits): (Option<String>, i64, i64) = sqlx::query_as(
-            "SELECT position, version, (SELECT COUNT(*) FROM profile_audit) FROM customer_profiles",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("row");
+        let (position, version, audits): (Option<String>, i64, i64) = store
+            .row_sql(
+                "SELECT position, version, (SELECT COUNT(*) FROM profile_audit)
+                 FROM customer_profiles",
+            )
+            .await
+            .expect("row");
         assert_eq!((position, version, audits), (None, 1, 0));
     }
 }

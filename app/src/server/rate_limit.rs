@@ -5,9 +5,7 @@
 //! limit together. An event that would exceed a limit is removed again and refused with the time
 //! until the oldest event that still counts leaves the window.
 
-use sqlx::SqlitePool;
-
-use super::{clock, error::ServiceError};
+use super::{clock, error::ServiceError, store::Store};
 
 /// The value of one key column of an event.
 #[derive(Clone, Copy, Debug)]
@@ -35,52 +33,34 @@ impl Events {
     /// Records an event with the keys of `limits`, or refuses it with `TooManyRequests` (and
     /// records nothing) when it would exceed any of them. Events older than the window are
     /// forgotten on the way.
-    pub async fn record(
-        &self,
-        pool: &SqlitePool,
-        limits: &[Limit<'_>],
-    ) -> Result<(), ServiceError> {
+    pub async fn record(&self, store: &Store, limits: &[Limit<'_>]) -> Result<(), ServiceError> {
         let now = clock::now();
         let since = now - self.window_secs;
-        sqlx::query(&format!("DELETE FROM {} WHERE at <= ?", self.table))
-            .bind(since)
-            .execute(pool)
-            .await?;
-        let columns: Vec<&str> = limits.iter().map(|limit| limit.column).collect();
-        let insert = format!(
-            "INSERT INTO {} ({}, at) VALUES ({}?)",
-            self.table,
-            columns.join(", "),
-            "?, ".repeat(columns.len())
-        );
-        let mut query = sqlx::query(&insert);
-        for limit in limits {
-            query = match limit.key {
-                Key::Text(text) => query.bind(text),
-                Key::Id(id) => query.bind(id),
-            };
-        }
-        let id = query.bind(now).execute(pool).await?.last_insert_rowid();
+        store.delete_older(self.table, since).await?;
+        let keys: Vec<(&'static str, Key<'_>)> = limits
+            .iter()
+            .map(|limit| (limit.column, limit.key))
+            .collect();
+        let id = store.insert_event(self.table, &keys, now).await?;
 
         // This event is one of the rows: over a limit means `limit + 1` of them are in the window.
         let mut over = false;
         for limit in limits {
             over |= self
-                .nth_recent(pool, limit, since, limit.limit)
+                .nth_recent(store, limit, since, limit.limit)
                 .await?
                 .is_some();
         }
         if !over {
             return Ok(());
         }
-        sqlx::query(&format!("DELETE FROM {} WHERE id = ?", self.table))
-            .bind(id)
-            .execute(pool)
-            .await?;
+        store.delete_event(self.table, id).await?;
         // Events resume once the one that completed a limit leaves the window.
         let mut resumes_after = None;
         for limit in limits {
-            let completed = self.nth_recent(pool, limit, since, limit.limit - 1).await?;
+            let completed = self
+                .nth_recent(store, limit, since, limit.limit - 1)
+                .await?;
             resumes_after = resumes_after.max(completed);
         }
         Err(ServiceError::TooManyRequests {
@@ -92,21 +72,14 @@ impl Events {
     /// window, if there is one.
     async fn nth_recent(
         &self,
-        pool: &SqlitePool,
+        store: &Store,
         limit: &Limit<'_>,
         since: i64,
         offset: i64,
     ) -> Result<Option<i64>, ServiceError> {
-        let sql = format!(
-            "SELECT at FROM {} WHERE {} = ? AND at > ? ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?",
-            self.table, limit.column
-        );
-        let query = sqlx::query_scalar(&sql);
-        let query = match limit.key {
-            Key::Text(text) => query.bind(text),
-            Key::Id(id) => query.bind(id),
-        };
-        Ok(query.bind(since).bind(offset).fetch_optional(pool).await?)
+        Ok(store
+            .nth_recent_event(self.table, (limit.column, limit.key), since, offset)
+            .await?)
     }
 }
 
@@ -135,9 +108,9 @@ mod tests {
         ]
     }
 
-    async fn rows(pool: &SqlitePool) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM password_failures")
-            .fetch_one(pool)
+    async fn rows(store: &Store) -> i64 {
+        store
+            .scalar_sql("SELECT COUNT(*) FROM password_failures")
             .await
             .expect("count")
     }
@@ -148,46 +121,45 @@ mod tests {
 
     #[tokio::test]
     async fn each_limit_counts_its_own_key_and_a_refused_event_is_not_recorded() {
-        let (_dir, pool, _) = member().await;
+        let (_dir, store, _) = member().await;
         EVENTS
-            .record(&pool, &limits("a", "x"))
+            .record(&store, &limits("a", "x"))
             .await
             .expect("1st of a");
         EVENTS
-            .record(&pool, &limits("a", "x"))
+            .record(&store, &limits("a", "x"))
             .await
             .expect("2nd of a");
-        assert!(refused(EVENTS.record(&pool, &limits("a", "y")).await));
-        assert_eq!(rows(&pool).await, 2);
+        assert!(refused(EVENTS.record(&store, &limits("a", "y")).await));
+        assert_eq!(rows(&store).await, 2);
         // y was refused only because of a's limit; x has two of its three.
         EVENTS
-            .record(&pool, &limits("b", "x"))
+            .record(&store, &limits("b", "x"))
             .await
             .expect("3rd from x");
-        assert!(refused(EVENTS.record(&pool, &limits("c", "x")).await));
+        assert!(refused(EVENTS.record(&store, &limits("c", "x")).await));
         EVENTS
-            .record(&pool, &limits("c", "y"))
+            .record(&store, &limits("c", "y"))
             .await
             .expect("c from y");
-        assert_eq!(rows(&pool).await, 4);
+        assert_eq!(rows(&store).await, 4);
     }
 
     #[tokio::test]
     async fn a_refusal_waits_for_the_oldest_counted_event_and_old_ones_do_not_count() {
-        let (_dir, pool, _) = member().await;
+        let (_dir, store, _) = member().await;
         let now = clock::now();
         for age in [700, 500, 100] {
-            sqlx::query(
-                "INSERT INTO password_failures (account, client_addr, at) VALUES (?, ?, ?)",
-            )
-            .bind("a")
-            .bind("x")
-            .bind(now - age)
-            .execute(&pool)
-            .await
-            .expect("insert");
+            store
+                .execute_sql(&format!(
+                    "INSERT INTO password_failures (account, client_addr, at)
+                     VALUES ('a', 'x', {})",
+                    now - age
+                ))
+                .await
+                .expect("insert");
         }
-        match EVENTS.record(&pool, &limits("a", "z")).await {
+        match EVENTS.record(&store, &limits("a", "z")).await {
             // The one 500 s old completed the limit of 2: it leaves the window in 100 s.
             Err(ServiceError::TooManyRequests { retry_after_secs }) => {
                 assert!((99..=100).contains(&retry_after_secs), "{retry_after_secs}")
@@ -195,7 +167,7 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         assert_eq!(
-            rows(&pool).await,
+            rows(&store).await,
             2,
             "the event past the window is forgotten"
         );

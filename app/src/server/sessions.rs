@@ -2,7 +2,6 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 use http::{Extensions, HeaderMap};
 
@@ -11,6 +10,7 @@ use super::{
     clock,
     error::ServiceError,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
+    store::{sessions::NewSession, Store},
 };
 
 /// 256 random bits per token.
@@ -51,7 +51,7 @@ fn new_token() -> Result<String, ServiceError> {
 
 /// Starts a session for `user_id` acting as `profile_id`, valid for `ttl_secs`.
 pub async fn create(
-    pool: &SqlitePool,
+    store: &Store,
     user_id: i64,
     profile_id: i64,
     ttl_secs: i64,
@@ -59,19 +59,15 @@ pub async fn create(
     let token = new_token()?;
     let now = clock::now();
     let expires_at = now + ttl_secs;
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, active_profile_id, created_at, last_seen_at, expires_at, cookie_issued_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(profile_id)
-    .bind(now)
-    .bind(now)
-    .bind(expires_at)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    store
+        .insert_session(&NewSession {
+            token_hash: &token_hash(&token),
+            user_id,
+            profile_id,
+            now,
+            expires_at,
+        })
+        .await?;
     Ok(IssuedToken { token, expires_at })
 }
 
@@ -80,46 +76,28 @@ pub async fn create(
 /// the token came as the cookie, which is then renewed when the expiry moved and the cookie
 /// was last sent more than `COOKIE_REISSUE_SECS` ago.
 pub async fn authenticate(
-    pool: &SqlitePool,
+    store: &Store,
     token: &str,
     ttl_secs: i64,
     by_cookie: bool,
 ) -> Result<Option<Session>, ServiceError> {
     let now = clock::now();
-    let row: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, user_id, active_profile_id, last_seen_at, expires_at, cookie_issued_at
-         FROM sessions WHERE token_hash = ? AND expires_at > ?",
-    )
-    .bind(token_hash(token))
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    let Some((id, user_id, active_profile_id, last_seen_at, mut expires_at, cookie_issued_at)) =
-        row
-    else {
+    let Some(stored) = store.live_session(&token_hash(token), now).await? else {
         return Ok(None);
     };
+    let mut expires_at = stored.expires_at;
     let mut renew_cookie = false;
-    if now - last_seen_at >= TOUCH_INTERVAL_SECS {
+    if now - stored.last_seen_at >= TOUCH_INTERVAL_SECS {
         expires_at = now + ttl_secs;
-        renew_cookie = by_cookie && now - cookie_issued_at >= COOKIE_REISSUE_SECS;
-        sqlx::query(
-            "UPDATE sessions SET last_seen_at = ?, expires_at = ?,
-                 cookie_issued_at = CASE WHEN ? THEN ? ELSE cookie_issued_at END
-             WHERE id = ?",
-        )
-        .bind(now)
-        .bind(expires_at)
-        .bind(renew_cookie)
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
+        renew_cookie = by_cookie && now - stored.cookie_issued_at >= COOKIE_REISSUE_SECS;
+        store
+            .touch_session(stored.id, now, expires_at, renew_cookie)
+            .await?;
     }
     Ok(Some(Session {
-        id,
-        user_id,
-        active_profile_id,
+        id: stored.id,
+        user_id: stored.user_id,
+        active_profile_id: stored.active_profile_id,
         expires_at,
         renew_cookie,
     }))
@@ -128,7 +106,7 @@ pub async fn authenticate(
 /// The session of a request (bearer token or cookie), if any. When the cookie is due to be
 /// renewed, the renewed cookie is left in the request's `CookieRenewal` for the response.
 pub async fn authenticate_request(
-    pool: &SqlitePool,
+    store: &Store,
     headers: &HeaderMap,
     extensions: &Extensions,
     ttl_secs: i64,
@@ -137,7 +115,7 @@ pub async fn authenticate_request(
         return Ok(None);
     };
     let by_cookie = credential == Credential::Cookie;
-    let session = authenticate(pool, &token, ttl_secs, by_cookie).await?;
+    let session = authenticate(store, &token, ttl_secs, by_cookie).await?;
     if let (Some(session), Some(renewal)) = (&session, extensions.get::<CookieRenewal>()) {
         if session.renew_cookie {
             let max_age = (session.expires_at - clock::now()).max(0);
@@ -148,30 +126,18 @@ pub async fn authenticate_request(
 }
 
 /// Ends the session (logout).
-pub async fn revoke(pool: &SqlitePool, session_id: i64) -> Result<(), ServiceError> {
-    sqlx::query("DELETE FROM sessions WHERE id = ?")
-        .bind(session_id)
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn revoke(store: &Store, session_id: i64) -> Result<(), ServiceError> {
+    Ok(store.delete_session(session_id).await?)
 }
 
 /// Makes `profile_id` the session's active profile, if it is one of the session user's.
 /// Returns whether it was.
 pub async fn switch_profile(
-    pool: &SqlitePool,
+    store: &Store,
     session: &Session,
     profile_id: i64,
 ) -> Result<bool, ServiceError> {
-    let updated = sqlx::query(
-        "UPDATE sessions SET active_profile_id = ?
-         WHERE id = ? AND EXISTS (SELECT 1 FROM customer_profiles WHERE id = ? AND user_id = ?)",
-    )
-    .bind(profile_id)
-    .bind(session.id)
-    .bind(profile_id)
-    .bind(session.user_id)
-    .execute(pool)
-    .await?;
-    Ok(updated.rows_affected() == 1)
+    Ok(store
+        .switch_session_profile(session.id, session.user_id, profile_id)
+        .await?)
 }

@@ -4,14 +4,17 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
-use sqlx::SqlitePool;
 
-use super::{drafting::SummaryDrafter, profile_writer::ProfileWriter, settings::SecuritySettings};
+use super::{
+    drafting::SummaryDrafter, profile_writer::ProfileWriter, settings::SecuritySettings,
+    store::Store,
+};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    /// The database (SQLite or PostgreSQL).
+    pub store: Store,
     /// Writes profile updates in group commits (see `profile_writer`).
     pub profile_writer: ProfileWriter,
     /// How long a session stays valid after it was last used.

@@ -1,13 +1,14 @@
-//! For the repository tests: a fresh database with the real migrations and one member.
+//! For the repository tests: a fresh database with the real migrations and one member, on the
+//! backend the environment names (see `store::scratch`).
 
 use sqlx::SqlitePool;
 
 use super::{
     accounts::{self, Requester},
-    db,
     device::DeviceKey,
     sessions::Session,
     settings::SecuritySettings,
+    store::{scratch, Store},
 };
 use crate::model::account::SignUp;
 
@@ -17,9 +18,9 @@ pub fn security() -> SecuritySettings {
 }
 
 /// Signs a member up and returns their session.
-pub async fn signed_up(pool: &SqlitePool, email: &str, full_name: &str) -> Session {
+pub async fn signed_up(store: &Store, email: &str, full_name: &str) -> Session {
     let signed_in = accounts::sign_up(
-        pool,
+        store,
         &security(),
         SignUp {
             email: email.to_owned(),
@@ -34,18 +35,28 @@ pub async fn signed_up(pool: &SqlitePool, email: &str, full_name: &str) -> Sessi
     )
     .await
     .expect("signs up");
-    super::sessions::authenticate(pool, &signed_in.session.token, 3600, false)
+    super::sessions::authenticate(store, &signed_in.session.token, 3600, false)
         .await
         .expect("query")
         .expect("session")
 }
 
-/// A temporary database (kept while the `TempDir` lives) with Jane signed up, and her session.
-pub async fn member() -> (tempfile::TempDir, SqlitePool, Session) {
+/// A fresh database (SQLite's file kept while the `TempDir` lives) with Jane signed up, and her
+/// session.
+pub async fn member() -> (tempfile::TempDir, Store, Session) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let pool = db::open(dir.path().join("test.db").to_str().expect("utf-8"))
-        .await
-        .expect("opens");
-    let session = signed_up(&pool, "jane@example.com", "Jane Doe").await;
+    let store = scratch::open(dir.path()).await.expect("opens");
+    let session = signed_up(&store, "jane@example.com", "Jane Doe").await;
+    (dir, store, session)
+}
+
+/// As `member`, always on SQLite: for what only the SQLite backend does.
+pub async fn sqlite_member() -> (tempfile::TempDir, SqlitePool, Session) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = scratch::open_sqlite(dir.path()).await.expect("opens");
+    let session = signed_up(&store, "jane@example.com", "Jane Doe").await;
+    let Store::Sqlite(pool) = store else {
+        unreachable!("open_sqlite opens SQLite")
+    };
     (dir, pool, session)
 }

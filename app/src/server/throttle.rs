@@ -14,12 +14,11 @@
 //! succeeds, so parallel guesses cannot slip past a limit while their hashes are computed.
 //! The counts live in the database, so every server instance sees the same ones.
 
-use sqlx::SqlitePool;
-
 use super::{
     error::ServiceError,
     rate_limit::{Events, Key, Limit},
     settings::Limits,
+    store::Store,
 };
 
 pub const TABLE: &str = "password_failures";
@@ -45,7 +44,7 @@ fn failures(limits: &Limits) -> Events {
 /// Records `attempt`, counted as a failure until [`succeeded`] says otherwise; refuses it with
 /// `TooManyRequests` (recording nothing) when it would exceed one of its limits.
 pub async fn begin(
-    pool: &SqlitePool,
+    store: &Store,
     limits: &Limits,
     attempt: Attempt<'_>,
 ) -> Result<(), ServiceError> {
@@ -77,32 +76,25 @@ pub async fn begin(
             per_client(client),
         ],
     };
-    failures(limits).record(pool, &budgets).await
+    failures(limits).record(store, &budgets).await
 }
 
 /// The password was right: the failures counted against the attempt's own budget, this one
 /// included, are forgotten. (A known device's success leaves the account's budget for other
 /// clients as it is, so whoever exhausted it stays locked out.)
-pub async fn succeeded(pool: &SqlitePool, attempt: Attempt<'_>) -> Result<(), ServiceError> {
-    let query = match attempt {
-        Attempt::Untrusted { account, .. } => {
-            sqlx::query("DELETE FROM password_failures WHERE account = ?").bind(account)
-        }
-        Attempt::KnownDevice { device } => {
-            sqlx::query("DELETE FROM password_failures WHERE device = ?").bind(device)
-        }
-        Attempt::CurrentPassword { user_id, .. } => {
-            sqlx::query("DELETE FROM password_failures WHERE user_id = ?").bind(user_id)
-        }
+pub async fn succeeded(store: &Store, attempt: Attempt<'_>) -> Result<(), ServiceError> {
+    let key = match attempt {
+        Attempt::Untrusted { account, .. } => ("account", Key::Text(account)),
+        Attempt::KnownDevice { device } => ("device", Key::Text(device)),
+        Attempt::CurrentPassword { user_id, .. } => ("user_id", Key::Id(user_id)),
     };
-    query.execute(pool).await?;
-    Ok(())
+    Ok(store.delete_events_of(TABLE, key).await?)
 }
 
 /// Begins a sign-in attempt for `account` from `client`, on the device's own budget when the
 /// request presented a valid device cookie (`device`) and that budget is not spent.
 pub async fn begin_sign_in<'a>(
-    pool: &SqlitePool,
+    store: &Store,
     limits: &Limits,
     account: &'a str,
     client: &'a str,
@@ -110,14 +102,14 @@ pub async fn begin_sign_in<'a>(
 ) -> Result<Attempt<'a>, ServiceError> {
     if let Some(device) = device {
         let known = Attempt::KnownDevice { device };
-        match begin(pool, limits, known).await {
+        match begin(store, limits, known).await {
             Ok(()) => return Ok(known),
             Err(ServiceError::TooManyRequests { .. }) => {}
             Err(error) => return Err(error),
         }
     }
     let untrusted = Attempt::Untrusted { account, client };
-    begin(pool, limits, untrusted).await?;
+    begin(store, limits, untrusted).await?;
     Ok(untrusted)
 }
 
@@ -141,38 +133,38 @@ mod tests {
 
     #[tokio::test]
     async fn a_known_device_signs_in_while_strangers_are_locked_out() {
-        let (_dir, pool, _) = member().await;
+        let (_dir, store, _) = member().await;
         let limits = limits();
         for n in 0..3 {
-            begin_sign_in(&pool, &limits, "jane", &format!("10.0.0.{n}"), None)
+            begin_sign_in(&store, &limits, "jane", &format!("10.0.0.{n}"), None)
                 .await
                 .expect("a stranger's guess");
         }
         assert!(refused(
-            begin_sign_in(&pool, &limits, "jane", "10.0.0.9", None).await
+            begin_sign_in(&store, &limits, "jane", "10.0.0.9", None).await
         ));
-        let attempt = begin_sign_in(&pool, &limits, "jane", "10.0.0.9", Some("dev1"))
+        let attempt = begin_sign_in(&store, &limits, "jane", "10.0.0.9", Some("dev1"))
             .await
             .expect("the owner's device is not locked out");
         assert_eq!(attempt, Attempt::KnownDevice { device: "dev1" });
-        succeeded(&pool, attempt).await.expect("forget");
+        succeeded(&store, attempt).await.expect("forget");
         assert!(
-            refused(begin_sign_in(&pool, &limits, "jane", "10.0.0.9", None).await),
+            refused(begin_sign_in(&store, &limits, "jane", "10.0.0.9", None).await),
             "the device's success does not reopen the account to strangers"
         );
     }
 
     #[tokio::test]
     async fn a_device_that_spent_its_budget_counts_as_any_other_client() {
-        let (_dir, pool, _) = member().await;
+        let (_dir, store, _) = member().await;
         let limits = limits();
         for _ in 0..2 {
-            let attempt = begin_sign_in(&pool, &limits, "jane", "10.0.0.1", Some("dev1"))
+            let attempt = begin_sign_in(&store, &limits, "jane", "10.0.0.1", Some("dev1"))
                 .await
                 .expect("within the device's budget");
             assert_eq!(attempt, Attempt::KnownDevice { device: "dev1" });
         }
-        let attempt = begin_sign_in(&pool, &limits, "jane", "10.0.0.1", Some("dev1"))
+        let attempt = begin_sign_in(&store, &limits, "jane", "10.0.0.1", Some("dev1"))
             .await
             .expect("on the account's budget now");
         assert_eq!(
@@ -186,11 +178,11 @@ mod tests {
 
     #[tokio::test]
     async fn current_password_guesses_count_per_member_and_per_address() {
-        let (_dir, pool, _) = member().await;
+        let (_dir, store, _) = member().await;
         let limits = limits();
         for _ in 0..3 {
             begin(
-                &pool,
+                &store,
                 &limits,
                 Attempt::CurrentPassword {
                     user_id: 1,
@@ -202,7 +194,7 @@ mod tests {
         }
         assert!(refused(
             begin(
-                &pool,
+                &store,
                 &limits,
                 Attempt::CurrentPassword {
                     user_id: 1,
@@ -212,7 +204,7 @@ mod tests {
             .await
         ));
         begin(
-            &pool,
+            &store,
             &limits,
             Attempt::CurrentPassword {
                 user_id: 2,

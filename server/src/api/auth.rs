@@ -81,7 +81,7 @@ pub async fn sign_up(
     JsonBody(form): JsonBody<SignUp>,
 ) -> Result<Response, ApiError> {
     let done = accounts::sign_up(
-        &state.pool,
+        &state.store,
         &state.security,
         form,
         caller.requester(),
@@ -119,7 +119,7 @@ pub async fn log_in(
     JsonBody(form): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
     let done = accounts::sign_in(
-        &state.pool,
+        &state.store,
         &state.security,
         form,
         caller.requester(),
@@ -148,7 +148,7 @@ pub async fn log_out(
     Authenticated { session }: Authenticated,
     caller: Caller,
 ) -> Result<Response, ApiError> {
-    sessions::revoke(&state.pool, session.id).await?;
+    sessions::revoke(&state.store, session.id).await?;
     let mut response = success(StatusCode::OK, NoValue);
     response
         .headers_mut()
@@ -173,7 +173,7 @@ pub async fn me(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
 ) -> Result<Response, ApiError> {
-    let current = accounts::current_session(&state.pool, &session).await?;
+    let current = accounts::current_session(&state.store, &session).await?;
     Ok(success(StatusCode::OK, current))
 }
 
@@ -194,7 +194,7 @@ pub async fn linked_profiles(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
 ) -> Result<Response, ApiError> {
-    let profiles = accounts::linked_profiles(&state.pool, &session).await?;
+    let profiles = accounts::linked_profiles(&state.store, &session).await?;
     Ok(success(StatusCode::OK, profiles))
 }
 
@@ -228,7 +228,7 @@ pub async fn activate_profile(
         }])
         .into());
     };
-    if !sessions::switch_profile(&state.pool, &session, profile_id).await? {
+    if !sessions::switch_profile(&state.store, &session, profile_id).await? {
         // The same answer whether the profile is someone else's or does not exist.
         return Err(ServiceError::NotFound(format!("You have no profile {profile_id}.")).into());
     }
@@ -236,6 +236,6 @@ pub async fn activate_profile(
         active_profile_id: profile_id,
         ..session
     };
-    let current = accounts::current_session(&state.pool, &switched).await?;
+    let current = accounts::current_session(&state.store, &switched).await?;
     Ok(success(StatusCode::OK, current))
 }

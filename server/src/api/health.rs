@@ -1,6 +1,6 @@
 //! `GET /api/health`: whether the server is up and its database answers (for probes and tests).
 
-use app::server::{db, state::AppState};
+use app::server::state::AppState;
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 
@@ -23,7 +23,7 @@ pub struct Health {
     ),
 )]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match db::ping(&state.pool).await {
+    match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
             Json(Health {

@@ -75,7 +75,7 @@ pub async fn read(
             ServiceError::NotFound("Only _resource=Coworker is available.".to_owned()).into(),
         );
     }
-    let profile = profiles::editable(&state.pool, &session).await?;
+    let profile = profiles::editable(&state.store, &session).await?;
     let mut value = profile.fields;
     value.insert("Id".to_owned(), Value::from(profile.id));
     Ok(etag::with_tag(
@@ -124,7 +124,7 @@ pub async fn patch(
     let patch = ProfilePatch::from_json(&body);
     let expected = etag::expected_version(&headers, 'p', session.active_profile_id)?;
     let outcome = profiles::update(
-        &state.pool,
+        &state.store,
         &state.profile_writer,
         &session,
         &patch,
@@ -159,7 +159,7 @@ pub struct CountryList {
 )]
 pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiError> {
     let list = CountryList {
-        countries: countries::all(&state.pool).await?,
+        countries: countries::all(&state.store).await?,
     };
     let mut response = success(StatusCode::OK, list);
     response.headers_mut().insert(

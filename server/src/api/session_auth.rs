@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for Authenticated {
             )
         };
         let session = sessions::authenticate_request(
-            &state.pool,
+            &state.store,
             &parts.headers,
             &parts.extensions,
             state.session_ttl_secs,

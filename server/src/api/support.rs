@@ -188,7 +188,7 @@ async fn read(
     auth: Result<Authenticated, ApiError>,
 ) -> Result<Response, PartnerError> {
     let user_id = session(auth)?.session.user_id;
-    let stored = support::read(&state.pool, user_id).await?;
+    let stored = support::read(&state.store, user_id).await?;
     Ok(resource(user_id, stored))
 }
 
@@ -230,6 +230,6 @@ async fn replace(
         .and_then(|profile| profile.validate())
         .map_err(ServiceError::Validation)?;
     let expected = etag::expected_version(&headers, 's', user_id)?;
-    let replaced = support::replace(&state.pool, user_id, &replacement, expected).await?;
+    let replaced = support::replace(&state.store, user_id, &replacement, expected).await?;
     Ok(resource(user_id, replaced.stored))
 }

@@ -1,15 +1,16 @@
-//! A test server: the real router over a fresh SQLite database, driven in-process.
+//! A test server: the real router over a fresh database (SQLite, or PostgreSQL when
+//! `PORTAL_TEST_POSTGRES` names a server), driven in-process.
 #![allow(dead_code)] // Each test binary uses its own subset of these helpers.
 
 use std::sync::Arc;
 
 use app::server::{
-    db,
     device::DeviceKey,
     drafting::{BuiltInComposer, SummaryDrafter},
     profile_writer::ProfileWriter,
     settings::SecuritySettings,
     state::AppState,
+    store::{scratch, Store},
 };
 use axum::{body::Body, Router};
 use http::{header, HeaderMap, Method, Request, StatusCode};
@@ -17,7 +18,6 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use serde_json::Value;
 use server::routes::router;
-use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -25,7 +25,7 @@ pub const SESSION_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 
 pub struct TestApp {
     pub router: Router,
-    pub pool: SqlitePool,
+    pub store: Store,
     /// Holds the database file and the fake built site until the test ends.
     _dir: TempDir,
 }
@@ -80,9 +80,7 @@ async fn test_app_with(
     std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
     std::fs::write(site_root.join("pkg").join("portal.css"), "body{margin:0}").expect("css");
 
-    let pool = db::open(dir.path().join("test.db").to_str().expect("utf-8"))
-        .await
-        .expect("database opens");
+    let store = scratch::open(dir.path()).await.expect("database opens");
     let leptos_options = LeptosOptions::builder()
         .output_name("portal")
         .site_root(site_root.to_str().expect("utf-8"))
@@ -91,13 +89,13 @@ async fn test_app_with(
     TestApp {
         router: router(AppState {
             leptos_options,
-            profile_writer: ProfileWriter::start(&pool).await.expect("writer starts"),
-            pool: pool.clone(),
+            profile_writer: ProfileWriter::start(&store).await.expect("writer starts"),
+            store: store.clone(),
             session_ttl_secs: SESSION_TTL_SECS,
             drafter,
             security: Arc::new(security),
         }),
-        pool,
+        store,
         _dir: dir,
     }
 }

@@ -80,11 +80,11 @@ pub struct Draft {
 /// validation error naming the fields to fill; a draft counts against the hourly quota even when
 /// the backend then fails, since the backend may have done the work.
 pub async fn draft_summary(state: &AppState, session: &Session) -> Result<Draft, ServiceError> {
-    let profile = profiles::editable(&state.pool, session).await?;
+    let profile = profiles::editable(&state.store, session).await?;
     let facts =
         ProfessionalFacts::from_profile(&profile.fields).map_err(ServiceError::Validation)?;
     quota::take(
-        &state.pool,
+        &state.store,
         session.user_id,
         state.security.limits.drafts_per_hour,
     )

@@ -1,19 +1,30 @@
-//! Opening the SQLite database: connection settings, the pool and the embedded migrations.
+//! Opening the database named by `DATABASE_URL`: which backend, its connection settings, the
+//! pool and that backend's embedded migrations.
 
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
 };
+
+use super::Store;
 
 /// How long a connection waits for SQLite's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-const MAX_CONNECTIONS: u32 = 8;
+/// SQLite: readers beside the one writer that WAL allows.
+const SQLITE_CONNECTIONS: u32 = 8;
+/// PostgreSQL: connections per instance. Several instances share one server, whose default
+/// `max_connections` is 100.
+const POSTGRES_CONNECTIONS: u32 = 16;
+
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
-    #[error("DATABASE_URL {url:?} is not a valid SQLite address: {source}")]
+    #[error("DATABASE_URL {url:?} is not a valid database address: {source}")]
     InvalidUrl { url: String, source: sqlx::Error },
     #[error("cannot open the database {url:?}: {source}")]
     Open { url: String, source: sqlx::Error },
@@ -23,9 +34,25 @@ pub enum DatabaseError {
     Query(#[from] sqlx::Error),
 }
 
+/// Whether `url` names a PostgreSQL database (anything else is SQLite).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The address without its password, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if is_postgres(url) && parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Connection settings for `url`: either `sqlite://path`, `sqlite::memory:` or a plain file path.
 /// The file is created when missing; WAL journal, foreign keys and a busy timeout are always on.
-pub fn connect_options(url: &str) -> Result<SqliteConnectOptions, DatabaseError> {
+pub fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, DatabaseError> {
     let options = if url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(url).map_err(|source| DatabaseError::InvalidUrl {
             url: url.to_owned(),
@@ -44,24 +71,50 @@ pub fn connect_options(url: &str) -> Result<SqliteConnectOptions, DatabaseError>
         .busy_timeout(BUSY_TIMEOUT))
 }
 
-/// Opens the pool and brings the schema up to date with `migrations/`.
-pub async fn open(url: &str) -> Result<SqlitePool, DatabaseError> {
-    let pool = SqlitePoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .connect_with(connect_options(url)?)
-        .await
-        .map_err(|source| DatabaseError::Open {
-            url: url.to_owned(),
-            source,
-        })?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
-    Ok(pool)
+pub fn postgres_options(url: &str) -> Result<PgConnectOptions, DatabaseError> {
+    PgConnectOptions::from_str(url).map_err(|source| DatabaseError::InvalidUrl {
+        url: redacted(url),
+        source,
+    })
 }
 
-/// Answers whether the database accepts queries (for the health check).
-pub async fn ping(pool: &SqlitePool) -> Result<(), DatabaseError> {
-    sqlx::query("SELECT 1").execute(pool).await?;
-    Ok(())
+/// Opens the pool and brings the schema up to date with that backend's `migrations/` folder.
+pub async fn open(url: &str) -> Result<Store, DatabaseError> {
+    let failed = |source| DatabaseError::Open {
+        url: redacted(url),
+        source,
+    };
+    if is_postgres(url) {
+        open_postgres(postgres_options(url)?, &redacted(url)).await
+    } else {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(SQLITE_CONNECTIONS)
+            .connect_with(sqlite_options(url)?)
+            .await
+            .map_err(failed)?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Store::Sqlite(pool))
+    }
+}
+
+/// Opens a PostgreSQL pool with these settings and migrates it. Every instance runs the
+/// migrations at start-up; sqlx holds a lock on the database while it does, so two instances
+/// starting together apply each migration once.
+pub async fn open_postgres(
+    options: PgConnectOptions,
+    shown_as: &str,
+) -> Result<Store, DatabaseError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|source| DatabaseError::Open {
+            url: shown_as.to_owned(),
+            source,
+        })?;
+    POSTGRES_MIGRATIONS.run(&pool).await?;
+    Ok(Store::Postgres(pool))
 }
 
 #[cfg(test)]
@@ -72,9 +125,12 @@ mod tests {
     async fn open_creates_the_file_applies_migrations_and_sets_pragmas() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("portal.db");
-        let pool = open(path.to_str().expect("utf-8 path"))
+        let Store::Sqlite(pool) = open(path.to_str().expect("utf-8 path"))
             .await
-            .expect("opens");
+            .expect("opens")
+        else {
+            panic!("a path opens SQLite")
+        };
         assert!(path.exists());
 
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -92,10 +148,7 @@ mod tests {
                 .fetch_one(&pool)
                 .await
                 .expect("migrations table");
-        assert_eq!(
-            applied as usize,
-            sqlx::migrate!("../migrations").iter().count()
-        );
+        assert_eq!(applied as usize, SQLITE_MIGRATIONS.iter().count());
     }
 
     #[tokio::test]
@@ -103,15 +156,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("portal.db").display());
         let first = open(&url).await.expect("first open");
-        sqlx::query("INSERT INTO locations (name) VALUES ('Second space')")
-            .execute(&first)
+        first
+            .execute_sql("INSERT INTO locations (name) VALUES ('Second space')")
             .await
             .expect("insert");
         first.close().await;
 
         let second = open(&url).await.expect("second open");
-        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM locations ORDER BY id")
-            .fetch_all(&second)
+        let names: Vec<String> = second
+            .scalars_sql("SELECT name FROM locations ORDER BY id")
             .await
             .expect("select");
         assert!(names.contains(&"Second space".to_owned()), "{names:?}");

@@ -1,0 +1,245 @@
+//! The customer profile: its columns, the typed read of any of its fields, and the statements
+//! of one update (the columns it names, the version, the password, the audit row). The update's
+//! statements take a connection of either backend so that the writer can commit them in the
+//! transaction it chooses (a group commit on SQLite, one per request on PostgreSQL).
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+
+use super::{on_pool, Store};
+use crate::model::profile::{
+    field::{FieldKind, ProfileField},
+    patch::StoredValue,
+};
+
+/// The column of a stored field: its name in snake_case, as everywhere in the code. The
+/// password fields and the support profile's fields are not columns of the profile.
+pub fn column(field: ProfileField) -> Option<&'static str> {
+    use ProfileField::*;
+    Some(match field {
+        FullName => "full_name",
+        NickName => "nick_name",
+        Gender => "gender",
+        DateOfBirth => "date_of_birth",
+        MobilePhone => "mobile_phone",
+        LandLine => "land_line",
+        Address => "address",
+        PostCode => "post_code",
+        CityName => "city_name",
+        State => "state",
+        CountryId => "country_id",
+        Position => "position",
+        CompanyName => "company_name",
+        Industry => "industry",
+        ProfileSummary => "profile_summary",
+        ProfileWebsite => "profile_website",
+        ProfileIsPublic => "profile_is_public",
+        ProfileTags => "profile_tags",
+        Twitter => "twitter",
+        Github => "github",
+        Instagram => "instagram",
+        Linkedin => "linkedin",
+        BillingName => "billing_name",
+        BillingEmail => "billing_email",
+        BillingAddress => "billing_address",
+        BillingPostCode => "billing_post_code",
+        BillingCityName => "billing_city_name",
+        BillingState => "billing_state",
+        BillingCountryId => "billing_country_id",
+        TaxIdNumber => "tax_id_number",
+        NotifyOnHelpDeskReplies => "notify_on_help_desk_replies",
+        NotifyOnCommunityBoardPosts => "notify_on_community_board_posts",
+        NotifyOnBlogComments => "notify_on_blog_comments",
+        NotifyOnEventComments => "notify_on_event_comments",
+        ReceiveActivityDigest => "receive_activity_digest",
+        SignUpToNewsletter => "sign_up_to_newsletter",
+        CurrentPassword | NewPassword | ConfirmPassword | SupportEmail | SupportTelephone
+        | SupportWebsite => return None,
+    })
+}
+
+/// Every field stored in a profile column, in wire order.
+pub fn stored_fields() -> impl Iterator<Item = ProfileField> {
+    ProfileField::ALL
+        .iter()
+        .copied()
+        .filter(|field| column(*field).is_some())
+}
+
+/// A profile as stored: its id, its version (for the ETag) and the fields that were read,
+/// each with its value (`None`: empty).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredProfile {
+    pub id: i64,
+    pub version: i64,
+    pub values: BTreeMap<ProfileField, Option<StoredValue>>,
+}
+
+/// Reads `field` from its column of `row`, as the value its kind stores.
+macro_rules! read_value {
+    ($row:expr, $field:expr, $column:expr) => {
+        match $field.kind() {
+            FieldKind::Flag => $row
+                .try_get::<bool, _>($column)
+                .map(|flag| Some(StoredValue::Flag(flag))),
+            FieldKind::CountryId => $row
+                .try_get::<Option<i64>, _>($column)
+                .map(|id| id.map(StoredValue::Integer)),
+            _ => $row
+                .try_get::<Option<String>, _>($column)
+                .map(|text| text.map(StoredValue::Text)),
+        }
+    };
+}
+
+impl Store {
+    /// Profile `profile_id` of `user_id` with `fields` of its columns, or `None` if that member
+    /// has no such profile.
+    pub async fn profile(
+        &self,
+        profile_id: i64,
+        user_id: i64,
+        fields: impl Iterator<Item = ProfileField>,
+    ) -> Result<Option<StoredProfile>, sqlx::Error> {
+        let wanted: Vec<(ProfileField, &str)> = fields
+            .filter_map(|field| column(field).map(|column| (field, column)))
+            .collect();
+        let mut sql = String::from("SELECT id, version");
+        for (_, column) in &wanted {
+            sql.push_str(", ");
+            sql.push_str(column);
+        }
+        sql.push_str(" FROM customer_profiles WHERE id = $1 AND user_id = $2");
+        on_pool!(self, |pool| {
+            let Some(row) = sqlx::query(&sql)
+                .bind(profile_id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let mut values = BTreeMap::new();
+            for (field, column) in &wanted {
+                values.insert(*field, read_value!(row, field, *column)?);
+            }
+            Ok(Some(StoredProfile {
+                id: row.try_get("id")?,
+                version: row.try_get("version")?,
+                values,
+            }))
+        })
+    }
+}
+
+/// One validated update of a profile, ready to be written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileWrite {
+    pub profile_id: i64,
+    pub user_id: i64,
+    /// The session making the change (the one kept when the password changes).
+    pub session_id: i64,
+    /// Stored fields and their new values (`None` clears one).
+    pub assignments: Vec<(ProfileField, Option<StoredValue>)>,
+    /// Write only if the profile still has this version (`If-Match`).
+    pub expected_version: Option<i64>,
+    /// A new password's PHC string: stored, and every other session of the user ends.
+    pub password_hash: Option<String>,
+    /// Wire names of the changed fields, for the audit row.
+    pub changed_fields: String,
+}
+
+/// The statements of an update, for the connections of one backend.
+macro_rules! write_statements {
+    ($backend:ident, $database:ty, $connection:ty) => {
+        pub mod $backend {
+            use sqlx::QueryBuilder;
+
+            use super::{column, ProfileWrite};
+            use crate::model::profile::{field::FieldKind, patch::StoredValue};
+
+            /// Writes `write` on `connection` (inside the caller's transaction): its new version,
+            /// or `None` when the profile no longer has the expected version (nothing written).
+            pub async fn apply(
+                connection: &mut $connection,
+                write: &ProfileWrite,
+                now: i64,
+            ) -> Result<Option<i64>, sqlx::Error> {
+                let mut query = QueryBuilder::<$database>::new("UPDATE customer_profiles SET ");
+                for (field, value) in &write.assignments {
+                    let Some(column) = column(*field) else {
+                        continue;
+                    };
+                    query.push(column).push(" = ");
+                    match value {
+                        Some(StoredValue::Text(text)) => query.push_bind(text.clone()),
+                        Some(StoredValue::Integer(number)) => query.push_bind(*number),
+                        Some(StoredValue::Flag(flag)) => query.push_bind(*flag),
+                        // A cleared value is still typed, as PostgreSQL wants.
+                        None if field.kind() == FieldKind::CountryId => {
+                            query.push_bind(None::<i64>)
+                        }
+                        None => query.push_bind(None::<String>),
+                    };
+                    query.push(", ");
+                }
+                query
+                    .push("version = version + 1, updated_at = ")
+                    .push_bind(now);
+                query.push(" WHERE id = ").push_bind(write.profile_id);
+                query.push(" AND user_id = ").push_bind(write.user_id);
+                if let Some(version) = write.expected_version {
+                    query.push(" AND version = ").push_bind(version);
+                }
+                query.push(" RETURNING version");
+                let Some(version) = query
+                    .build_query_scalar::<i64>()
+                    .fetch_optional(&mut *connection)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                if let Some(hash) = &write.password_hash {
+                    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(hash)
+                        .bind(write.user_id)
+                        .execute(&mut *connection)
+                        .await?;
+                    // Every other device signs in again; this session stays.
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                        .bind(write.user_id)
+                        .bind(write.session_id)
+                        .execute(&mut *connection)
+                        .await?;
+                }
+                Ok(Some(version))
+            }
+
+            /// One audit row per written update, in one statement for them all.
+            pub async fn audit(
+                connection: &mut $connection,
+                writes: &[&ProfileWrite],
+                now: i64,
+            ) -> Result<(), sqlx::Error> {
+                if writes.is_empty() {
+                    return Ok(());
+                }
+                let mut query = QueryBuilder::<$database>::new(
+                    "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) ",
+                );
+                query.push_values(writes, |mut row, write| {
+                    row.push_bind(write.profile_id)
+                        .push_bind(now)
+                        .push_bind(write.user_id)
+                        .push_bind(write.changed_fields.clone());
+                });
+                query.build().execute(&mut *connection).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+write_statements!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection);
+write_statements!(postgres, sqlx::Postgres, sqlx::PgConnection);

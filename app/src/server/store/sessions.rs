@@ -1,0 +1,136 @@
+//! Sessions: stored by the SHA-256 of their token, with a sliding expiry.
+
+use super::{on_pool, Store};
+
+/// A live session as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSession {
+    pub id: i64,
+    pub user_id: i64,
+    pub active_profile_id: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub cookie_issued_at: i64,
+}
+
+/// A session about to be stored.
+#[derive(Clone, Debug)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a [u8],
+    pub user_id: i64,
+    pub profile_id: i64,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+impl Store {
+    pub async fn insert_session(&self, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, active_profile_id, created_at,
+                                   last_seen_at, expires_at, cookie_issued_at)
+             VALUES ($1, $2, $3, $4, $4, $5, $4)",
+        )
+        .bind(session.token_hash)
+        .bind(session.user_id)
+        .bind(session.profile_id)
+        .bind(session.now)
+        .bind(session.expires_at)
+        .execute(pool)
+        .await
+        .map(drop))
+    }
+
+    /// The session with this token hash, if it expires after `now`.
+    pub async fn live_session(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<StoredSession>, sqlx::Error> {
+        let row: Option<(i64, i64, i64, i64, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, user_id, active_profile_id, last_seen_at, expires_at, cookie_issued_at
+                 FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(
+            |(id, user_id, active_profile_id, last_seen_at, expires_at, cookie_issued_at)| {
+                StoredSession {
+                    id,
+                    user_id,
+                    active_profile_id,
+                    last_seen_at,
+                    expires_at,
+                    cookie_issued_at,
+                }
+            },
+        ))
+    }
+
+    /// Records that session `id` was used at `now`, now expiring at `expires_at`; `cookie_sent`:
+    /// its cookie went out again with this response.
+    pub async fn touch_session(
+        &self,
+        id: i64,
+        now: i64,
+        expires_at: i64,
+        cookie_sent: bool,
+    ) -> Result<(), sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1, expires_at = $2,
+                 cookie_issued_at = CASE WHEN $3 THEN $1 ELSE cookie_issued_at END
+             WHERE id = $4",
+        )
+        .bind(now)
+        .bind(expires_at)
+        .bind(cookie_sent)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop))
+    }
+
+    pub async fn delete_session(&self, id: i64) -> Result<(), sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE id = $1"
+        )
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop))
+    }
+
+    /// Points session `id` at `profile_id` if that profile is `user_id`'s; whether it was.
+    pub async fn switch_session_profile(
+        &self,
+        id: i64,
+        user_id: i64,
+        profile_id: i64,
+    ) -> Result<bool, sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query(
+            "UPDATE sessions SET active_profile_id = $1
+             WHERE id = $2
+               AND EXISTS (SELECT 1 FROM customer_profiles WHERE id = $1 AND user_id = $3)",
+        )
+        .bind(profile_id)
+        .bind(id)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1))
+    }
+
+    /// Deletes the sessions that expired at or before `now`; how many.
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64, sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))
+    }
+}
