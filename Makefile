@@ -25,7 +25,7 @@ FUZZ_VENV := target/fuzz-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser postgres build-debug build-release test-rust test-rust-sqlite test-rust-postgres lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test tools browser postgres haproxy build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
@@ -33,7 +33,8 @@ run: tools build-release
 
 ## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
 ## without JavaScript)
-test: tools browser postgres fmt-check build-debug test-rust lint-openapi test-e2e bundle-check
+test: tools browser postgres haproxy fmt-check build-debug test-rust lint-openapi test-e2e test-cluster \
+	bundle-check
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)
@@ -79,6 +80,20 @@ test-rust-postgres: postgres
 	cd /tmp && pg_virtualenv sh -c 'cd "$(CURDIR)" && \
 		PORTAL_TEST_POSTGRES="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
 		RUSTFLAGS="$(DEBUG_RUSTFLAGS)" $(RUST_TESTS)'
+
+## test-cluster: two instances of the debug server on a throwaway PostgreSQL cluster behind
+## HAProxy (deploy/haproxy.cfg): sessions, throttles, concurrent and stale writes and a SIGKILL of
+## one instance checked through the balancer, then Playwright's chromium project through it
+test-cluster: postgres haproxy
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo build -p bench
+	cd /tmp && pg_virtualenv sh -c 'cd "$(CURDIR)" && \
+		PORTAL_TEST_POSTGRES="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" \
+		CI=$${CI:-} PORTAL_SERVER=target/debug/server ./target/debug/bench cluster-test'
+
+## haproxy: Debian's HAProxy, for the two-instance test
+haproxy:
+	@command -v haproxy >/dev/null \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y haproxy; }
 
 ## postgres: Debian's PostgreSQL server and pg_virtualenv, for the tests on PostgreSQL
 postgres:

@@ -1,11 +1,14 @@
 // Playwright runs against a server it starts itself on a throwaway database, so a stale server
 // from an earlier run can never be the one under test (the port must be free, or the run fails).
+// With PORTAL_E2E_BASE_URL it tests what runs there instead and starts nothing: `make
+// test-cluster` points it at two instances behind HAProxy.
 import { defineConfig } from "@playwright/test";
 import * as os from "node:os";
 import * as path from "node:path";
 
 const port = Number(process.env.PORTAL_E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
+const external = process.env.PORTAL_E2E_BASE_URL;
+const baseURL = external ?? `http://127.0.0.1:${port}`;
 const database =
   process.env.PORTAL_E2E_DATABASE ?? path.join(os.tmpdir(), `portal-e2e-${port}.db`);
 const serverBinary = process.env.PORTAL_E2E_SERVER ?? "target/debug/server";
@@ -41,7 +44,7 @@ export default defineConfig({
     { name: "chromium", use: { javaScriptEnabled: true }, testIgnore: /\.nojs\.spec\.ts$/ },
     { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: /\.js\.spec\.ts$/ },
   ],
-  webServer: {
+  webServer: external ? undefined : {
     command: serverBinary,
     cwd: "..",
     url: `${baseURL}/api/health`,

@@ -4,14 +4,15 @@
 //! then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints a Markdown
 //! table, and fails if any answer was not a 2xx.
 //!
-//! `bench crash-test` is `make crash-test` (see `crash.rs`); `bench baseline-server` is the
-//! baseline's own process.
+//! `bench crash-test` is `make crash-test` (see `crash.rs`); `bench cluster-test` is `make
+//! test-cluster` (see `cluster.rs`); `bench baseline-server` is the baseline's own process.
 //!
 //! Environment: `BENCH_SECS` (default 20) per measurement, `BENCH_CLIENTS` (default `1,8,64`),
 //! `BENCH_ONLY` (some of `patch,read,page,signin,mixed,baseline`; default all), `PORTAL_SERVER`
 //! (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
 
 mod baseline;
+mod cluster;
 mod crash;
 mod load;
 mod process;
@@ -88,8 +89,16 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a runtime");
-    if args.get(1).map(String::as_str) == Some("crash-test") {
-        return match runtime.block_on(crash_test()) {
+    let checks = match args.get(1).map(String::as_str) {
+        Some("crash-test") => Some(runtime.block_on(crash_test())),
+        Some("cluster-test") => Some(runtime.block_on(async {
+            let settings = settings()?;
+            cluster::run(&settings.server, &settings.site_root).await
+        })),
+        _ => None,
+    };
+    if let Some(checks) = checks {
+        return match checks {
             Ok((passed, failed)) => {
                 println!("{passed} passed, {failed} failed");
                 if failed == 0 {
