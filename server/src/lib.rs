@@ -3,6 +3,7 @@
 pub mod api;
 pub mod client_context;
 pub mod config;
+pub mod copy_database;
 pub mod csrf;
 pub mod routes;
 pub mod security_headers;

@@ -1,5 +1,7 @@
 //! Starts the member portal: reads the environment, opens the database, serves HTTP.
-//! `server openapi` prints the OpenAPI document of the JSON API instead (for linters).
+//! `server openapi` prints the OpenAPI document of the JSON API instead (for linters);
+//! `server copy-database FROM TO` copies every row of one database into a new, empty one (from
+//! SQLite to PostgreSQL, say), migrating both first.
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -14,8 +16,24 @@ async fn main() -> ExitCode {
             println!("{:#}", server::routes::api_document());
             return ExitCode::SUCCESS;
         }
+        Some("copy-database") => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let [from, to] = args.as_slice() else {
+                eprintln!("usage: server copy-database FROM_DATABASE_URL TO_DATABASE_URL");
+                return ExitCode::from(2);
+            };
+            return match server::copy_database::run(from, to).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some(other) => {
-            eprintln!("error: unknown argument {other:?}; usage: server [openapi]");
+            eprintln!(
+                "error: unknown argument {other:?}; usage: server [openapi | copy-database FROM TO]"
+            );
             return ExitCode::from(2);
         }
     }

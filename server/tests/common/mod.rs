@@ -70,17 +70,55 @@ pub async fn test_app_hashed() -> TestApp {
     test_app_with(Arc::new(BuiltInComposer), default_security(), true).await
 }
 
+/// A test server on a SQLite database, whatever the environment says.
+pub async fn test_app_on_sqlite() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = scratch::open_sqlite(dir.path())
+        .await
+        .expect("database opens");
+    serving(
+        store,
+        dir,
+        Arc::new(BuiltInComposer),
+        default_security(),
+        false,
+    )
+    .await
+}
+
+/// A test server on `store`.
+pub async fn test_app_over(store: Store) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    serving(
+        store,
+        dir,
+        Arc::new(BuiltInComposer),
+        default_security(),
+        false,
+    )
+    .await
+}
+
 async fn test_app_with(
     drafter: Arc<dyn SummaryDrafter>,
     security: SecuritySettings,
     hash_files: bool,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let store = scratch::open(dir.path()).await.expect("database opens");
+    serving(store, dir, drafter, security, hash_files).await
+}
+
+async fn serving(
+    store: Store,
+    dir: TempDir,
+    drafter: Arc<dyn SummaryDrafter>,
+    security: SecuritySettings,
+    hash_files: bool,
+) -> TestApp {
     let site_root = dir.path().join("site");
     std::fs::create_dir_all(site_root.join("pkg")).expect("site dir");
     std::fs::write(site_root.join("pkg").join("portal.css"), "body{margin:0}").expect("css");
-
-    let store = scratch::open(dir.path()).await.expect("database opens");
     let leptos_options = LeptosOptions::builder()
         .output_name("portal")
         .site_root(site_root.to_str().expect("utf-8"))

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod copy;
 pub mod events;
 pub mod keys;
 pub mod open;

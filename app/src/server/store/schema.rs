@@ -19,6 +19,8 @@ pub struct Column {
     pub name: String,
     pub kind: ColumnType,
     pub nullable: bool,
+    /// The type as that backend's catalog names it, lower-cased (`integer`, `boolean`, ...).
+    pub declared: String,
 }
 
 /// The portal's own tables: everything but the migrations' bookkeeping.
@@ -56,6 +58,7 @@ impl Store {
                 name,
                 kind: kind(&declared),
                 nullable,
+                declared: declared.to_ascii_lowercase(),
             })
             .collect();
         columns.sort();
@@ -87,9 +90,19 @@ mod tests {
         let sqlite = scratch::open_sqlite(dir.path()).await.expect("sqlite");
         let postgres = scratch::open(dir.path()).await.expect("postgres");
         assert_eq!(postgres.backend(), super::super::Backend::Postgres);
+        // The declared types differ by design (INTEGER flags are BOOLEAN in PostgreSQL).
+        let shared = |columns: Vec<Column>| -> Vec<Column> {
+            columns
+                .into_iter()
+                .map(|column| Column {
+                    declared: String::new(),
+                    ..column
+                })
+                .collect()
+        };
         let (on_sqlite, on_postgres) = (
-            sqlite.columns().await.expect("sqlite catalog"),
-            postgres.columns().await.expect("postgres catalog"),
+            shared(sqlite.columns().await.expect("sqlite catalog")),
+            shared(postgres.columns().await.expect("postgres catalog")),
         );
         assert!(on_sqlite.len() > 60, "{} columns", on_sqlite.len());
         let only_in = |these: &[Column], those: &[Column]| -> Vec<Column> {
