@@ -129,18 +129,33 @@ bundle-check:
 	fi
 
 ## bench: load-test the release server (PATCH, GET /en/profile, the SSR page and sign-in at 1, 8
-## and 64 clients, then PATCH beside 20 sign-ins/s) and a bare axum baseline; BENCH_SECS per row
-bench: tools
+## and 64 clients, then PATCH beside 20 sign-ins/s) and a bare axum baseline; BENCH_SECS per row.
+## BENCH_DB=postgres (or DATABASE_URL=postgres://...) adds PostgreSQL with one and two instances
+bench: tools haproxy
 	cargo leptos build --release --server-only
 	cargo build --release -p bench
-	./target/release/bench
+	$(call with_bench_database,./target/release/bench)
 
 ## crash-test: kill -9 the release server under PATCH load 50 times (CRASH_ROUNDS); after each
 ## kill every acknowledged write must be in the database and integrity_check must say ok
 crash-test: tools
 	cargo leptos build --release --server-only
 	cargo build --release -p bench
-	./target/release/bench crash-test
+	$(call with_bench_database,./target/release/bench crash-test)
+
+# Runs $(1) on SQLite; with BENCH_DB=postgres also on a throwaway PostgreSQL cluster (as the
+# tests make one), with DATABASE_URL=postgres://... on that server (a new database is made on it).
+define with_bench_database
+	if [ "$${BENCH_DB:-}" = postgres ]; then \
+		$(MAKE) --no-print-directory postgres; \
+		cd /tmp && pg_virtualenv sh -c 'cd "$(CURDIR)" && \
+			PORTAL_TEST_POSTGRES="postgres://$$PGUSER:$$PGPASSWORD@$$PGHOST:$$PGPORT/$$PGDATABASE" $(1)'; \
+	elif case "$${DATABASE_URL:-}" in postgres://*|postgresql://*) true;; *) false;; esac; then \
+		PORTAL_TEST_POSTGRES="$$DATABASE_URL" $(1); \
+	else \
+		$(1); \
+	fi
+endef
 
 ## fuzz-api: Schemathesis (installed into target/fuzz-venv) against the release server on a
 ## throwaway database, through /api/openapi.json: every phase, FUZZ_EXAMPLES (200) per operation;

@@ -1,9 +1,10 @@
 //! `make crash-test`: kill -9 safety. The release server runs under a steady PATCH load; each
 //! client counts the writes the server acknowledged and remembers the last one. The server is
 //! killed with SIGKILL at a random moment, and, with it down, the database must pass
-//! `PRAGMA integrity_check`, hold each client's last acknowledged value (or a later one of the
-//! same client), and have an audit row for every acknowledged write. Then it starts again on
-//! the same database, and again, for `CRASH_ROUNDS` rounds (default 50).
+//! `PRAGMA integrity_check` (SQLite), hold each client's last acknowledged value (or a later one
+//! of the same client), and have an audit row for every acknowledged write. On SQLite by
+//! default; on a new PostgreSQL database when `PORTAL_TEST_POSTGRES` names a server. Then it
+//! starts again on the same database, and again, for `CRASH_ROUNDS` rounds (default 50).
 
 use std::{
     path::Path,
@@ -15,7 +16,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use sqlx::{sqlite::SqliteConnectOptions, ConnectOptions, Connection};
+use app::server::store::{scratch, Store};
 
 use crate::{
     load::Connection as Client,
@@ -64,7 +65,9 @@ async fn rounds_on(
     site_root: &str,
     rounds: usize,
 ) -> Result<(usize, usize), String> {
-    let database = dir.join("portal.db");
+    let database = scratch::database_url(dir)
+        .await
+        .map_err(|error| error.to_string())?;
     let mut moments = Moments(
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -156,31 +159,29 @@ struct Acknowledged {
     count: Vec<AtomicU64>,
 }
 
-/// With the server down: the file's integrity, each client's last acknowledged value, and an
-/// audit row for each acknowledged write.
-async fn check(database: &Path, members: &[(String, String)], acked: &Acknowledged) -> Vec<String> {
+/// With the server down: the file's integrity (SQLite), each client's last acknowledged value,
+/// and an audit row for each acknowledged write.
+async fn check(database: &str, members: &[(String, String)], acked: &Acknowledged) -> Vec<String> {
     let mut problems = Vec::new();
-    let options = SqliteConnectOptions::new().filename(database);
-    let mut connection = match options.connect().await {
-        Ok(connection) => connection,
+    let store = match Store::open(database).await {
+        Ok(store) => store,
         Err(error) => return vec![format!("the database does not open: {error}")],
     };
-    match sqlx::query_scalar::<_, String>("PRAGMA integrity_check")
-        .fetch_all(&mut connection)
-        .await
-    {
-        Ok(lines) if lines == ["ok"] => {}
-        Ok(lines) => problems.push(format!("integrity_check: {}", lines.join(" / "))),
-        Err(error) => problems.push(format!("integrity_check failed: {error}")),
+    if matches!(store, Store::Sqlite(_)) {
+        match store.scalars_sql::<String>("PRAGMA integrity_check").await {
+            Ok(lines) if lines == ["ok"] => {}
+            Ok(lines) => problems.push(format!("integrity_check: {}", lines.join(" / "))),
+            Err(error) => problems.push(format!("integrity_check failed: {error}")),
+        }
     }
     for (client, (email, _)) in members.iter().enumerate() {
-        let stored: Result<Option<String>, _> = sqlx::query_scalar(
-            "SELECT p.position FROM customer_profiles p JOIN users u ON u.id = p.user_id
-             WHERE u.email_normalized = ?",
-        )
-        .bind(email)
-        .fetch_one(&mut connection)
-        .await;
+        // The addresses are the load generator's own (`bench{n}@example.com`).
+        let stored: Result<Option<String>, _> = store
+            .scalar_sql(&format!(
+                "SELECT p.position FROM customer_profiles p JOIN users u ON u.id = p.user_id
+                 WHERE u.email_normalized = '{email}'"
+            ))
+            .await;
         let acknowledged = acked.last[client].load(Ordering::SeqCst);
         let stored_seq = stored
             .as_ref()
@@ -192,13 +193,12 @@ async fn check(database: &Path, members: &[(String, String)], acked: &Acknowledg
                 "writer {client}: write {acknowledged} was acknowledged but the database holds {stored:?}"
             ));
         }
-        let audited: Result<i64, _> = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM profile_audit a JOIN customer_profiles p ON p.id = a.profile_id
-             JOIN users u ON u.id = p.user_id WHERE u.email_normalized = ?",
-        )
-        .bind(email)
-        .fetch_one(&mut connection)
-        .await;
+        let audited: Result<i64, _> = store
+            .scalar_sql(&format!(
+                "SELECT COUNT(*) FROM profile_audit a JOIN customer_profiles p ON p.id = a.profile_id
+                 JOIN users u ON u.id = p.user_id WHERE u.email_normalized = '{email}'"
+            ))
+            .await;
         let count = acked.count[client].load(Ordering::SeqCst);
         if !matches!(audited, Ok(rows) if rows as u64 >= count) {
             problems.push(format!(
@@ -206,7 +206,7 @@ async fn check(database: &Path, members: &[(String, String)], acked: &Acknowledg
             ));
         }
     }
-    let _ = connection.close().await;
+    store.close().await;
     problems
 }
 

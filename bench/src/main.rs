@@ -133,6 +133,7 @@ impl Settings {
 }
 
 struct Row {
+    setup: Setup,
     name: String,
     clients: usize,
     stats: Stats,
@@ -198,32 +199,145 @@ async fn sign_up(addr: SocketAddr, count: usize) -> Result<Vec<(String, String)>
     Ok(members)
 }
 
+/// Where the portal runs for a group of rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Setup {
+    Sqlite,
+    /// One instance on PostgreSQL.
+    Postgres,
+    /// One instance on PostgreSQL with group commit (`PROFILE_WRITES=batched`): PATCH only, to
+    /// compare with the default of a transaction per update.
+    PostgresBatched,
+    /// Two instances on one PostgreSQL database behind HAProxy (deploy/haproxy.cfg).
+    PostgresTwo,
+}
+
+impl Setup {
+    fn name(self) -> &'static str {
+        match self {
+            Setup::Sqlite => "SQLite",
+            Setup::Postgres => "PostgreSQL",
+            Setup::PostgresBatched => "PostgreSQL, group commit",
+            Setup::PostgresTwo => "PostgreSQL, 2 instances + HAProxy",
+        }
+    }
+
+    /// The setups of this run: SQLite alone, or, when `PORTAL_TEST_POSTGRES` names a server,
+    /// SQLite, PostgreSQL and two instances on PostgreSQL, one after the other.
+    fn of_this_run() -> Vec<Setup> {
+        match app::server::store::scratch::postgres_server() {
+            Some(_) => vec![
+                Setup::Sqlite,
+                Setup::Postgres,
+                Setup::PostgresBatched,
+                Setup::PostgresTwo,
+            ],
+            None => vec![Setup::Sqlite],
+        }
+    }
+
+    /// A new, empty database for this setup.
+    async fn database(self, dir: &std::path::Path, name: &str) -> Result<String, String> {
+        let dir = dir.join(name);
+        std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
+        let url = match self {
+            Setup::Sqlite => Ok(format!("sqlite://{}", dir.join("portal.db").display())),
+            Setup::Postgres | Setup::PostgresBatched | Setup::PostgresTwo => {
+                app::server::store::scratch::database_url(&dir).await
+            }
+        };
+        url.map_err(|error| error.to_string())
+    }
+}
+
 async fn bench() -> Result<bool, String> {
     let settings = settings()?;
     let dir = std::env::temp_dir().join(format!("portal-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
-    let result = measure(&settings, &dir).await;
+    let mut rows = Vec::new();
+    let mut result = Ok(());
+    for setup in Setup::of_this_run() {
+        match measure(&settings, &dir, setup).await {
+            Ok(mut measured) => rows.append(&mut measured),
+            Err(error) => {
+                result = Err(error);
+                break;
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    let rows = result?;
+    result?;
     print_table(&settings, &rows);
     Ok(rows
         .iter()
         .all(|row| row.stats.non_2xx == 0 && row.stats.failed == 0))
 }
 
-async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>, String> {
-    let mut rows = Vec::new();
-    let addr = free_addr();
+/// The portal's command for one instance of `setup` on `database` at `addr`.
+fn portal(settings: &Settings, setup: Setup, database: &str, addr: SocketAddr) -> Command {
     let mut command = Command::new(&settings.server);
+    if setup == Setup::PostgresBatched {
+        command.env("PROFILE_WRITES", "batched");
+    }
     command
-        .env("DATABASE_URL", dir.join("portal.db"))
+        .env("DATABASE_URL", database)
         .env("LEPTOS_SITE_ADDR", addr.to_string())
         .env("LEPTOS_SITE_ROOT", &settings.site_root)
+        // Behind HAProxy the members' own addresses come in X-Forwarded-For.
+        .env("TRUSTED_PROXIES", "127.0.0.1")
         .env("RUST_LOG", "warn")
         .env_remove("OPENAI_BASE_URL")
         .env_remove("OPENAI_API_KEY");
-    let server = Server::start(command, addr, "/api/health").await?;
-    eprintln!("portal server {} on http://{addr}", settings.server);
+    command
+}
+
+/// The portal as `setup` runs it: the address to load, and the processes to watch (the
+/// instances, then HAProxy if there is one).
+async fn start_portal(
+    settings: &Settings,
+    setup: Setup,
+    database: &str,
+) -> Result<(SocketAddr, Vec<Server>), String> {
+    let addr = free_addr();
+    if setup != Setup::PostgresTwo {
+        let server =
+            Server::start(portal(settings, setup, database, addr), addr, "/api/health").await?;
+        return Ok((addr, vec![server]));
+    }
+    let (a, b) = (free_addr(), free_addr());
+    let first = Server::start(portal(settings, setup, database, a), a, "/api/health").await?;
+    let second = Server::start(portal(settings, setup, database, b), b, "/api/health").await?;
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/haproxy.cfg");
+    let mut haproxy = Command::new("haproxy");
+    haproxy
+        .arg("-f")
+        .arg(config)
+        .arg("-db")
+        .env("PORTAL_LISTEN", addr.to_string())
+        .env("PORTAL_A", a.to_string())
+        .env("PORTAL_B", b.to_string());
+    let balancer = Server::start(haproxy, addr, "/api/health").await?;
+    // Both instances in rotation before the clock starts.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    Ok((addr, vec![first, second, balancer]))
+}
+
+async fn measure(
+    settings: &Settings,
+    dir: &std::path::Path,
+    setup: Setup,
+) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let database = setup.database(dir, "portal").await?;
+    let (addr, servers) = start_portal(settings, setup, &database).await?;
+    let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
+    // The portal's instances only, not the balancer.
+    let portal_pids: Vec<u32> = pids.iter().copied().take(pids.len().min(2)).collect();
+    eprintln!(
+        "{}: portal {} on http://{addr}",
+        setup.name(),
+        settings.server
+    );
     let members = Arc::new(sign_up(addr, MEMBERS).await?);
 
     let patch: MakeRequest = {
@@ -277,12 +391,13 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
         ("signin", "POST /api/auth/login (argon2)", &sign_in),
     ];
     for (key, name, make_request) in scenarios {
-        if !settings.wants(key) {
+        // Group commit on PostgreSQL is measured for what it changes: the PATCH.
+        if !settings.wants(key) || (setup == Setup::PostgresBatched && key != "patch") {
             continue;
         }
         for &clients in &settings.clients {
-            eprintln!("{name}, {clients} client(s)...");
-            let watch = RssWatch::start(server.pid());
+            eprintln!("{}: {name}, {clients} client(s)...", setup.name());
+            let watch = RssWatch::start_all(&portal_pids);
             let stats = load::run(
                 addr,
                 clients,
@@ -292,6 +407,7 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
             )
             .await;
             rows.push(Row {
+                setup,
                 name: name.to_owned(),
                 clients,
                 stats,
@@ -301,15 +417,19 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
     }
 
     let clients = settings.clients.iter().copied().max().unwrap_or(64);
-    if settings.wants("mixed") {
-        eprintln!("PATCH with {SIGN_INS_PER_SEC} sign-ins/s alongside, {clients} client(s)...");
-        let watch = RssWatch::start(server.pid());
+    if settings.wants("mixed") && setup != Setup::PostgresBatched {
+        eprintln!(
+            "{}: PATCH with {SIGN_INS_PER_SEC} sign-ins/s alongside, {clients} client(s)...",
+            setup.name()
+        );
+        let watch = RssWatch::start_all(&portal_pids);
         let end = Instant::now() + WARM_UP + settings.duration;
         let (stats, (sign_ins, refused)) = tokio::join!(
             load::run(addr, clients, WARM_UP, settings.duration, patch.clone()),
             load::paced(addr, SIGN_INS_PER_SEC, end, sign_in.clone()),
         );
         rows.push(Row {
+            setup,
             name: format!(
                 "PATCH + {SIGN_INS_PER_SEC} sign-ins/s ({sign_ins} sent, {refused} not 2xx)"
             ),
@@ -321,23 +441,26 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
             peak_rss_mib: Some(watch.peak_mib()),
         });
     }
-    let overall_peak = process::memory_kib(server.pid(), "VmHWM");
-    drop(server);
-    if let Some(peak) = overall_peak {
-        eprintln!(
-            "portal server peak RSS over the whole run: {:.1} MiB",
-            peak as f64 / 1024.0
-        );
+    for pid in &portal_pids {
+        if let Some(peak) = process::memory_kib(*pid, "VmHWM") {
+            eprintln!(
+                "{}: portal process {pid} peak RSS over the whole run: {:.1} MiB",
+                setup.name(),
+                peak as f64 / 1024.0
+            );
+        }
     }
+    drop(servers);
 
-    if !settings.wants("baseline") {
+    // One baseline per backend: two instances share the one-instance setup's.
+    if !settings.wants("baseline") || matches!(setup, Setup::PostgresTwo | Setup::PostgresBatched) {
         return Ok(rows);
     }
     let baseline_addr = free_addr();
     let mut command = Command::new(std::env::current_exe().map_err(|error| error.to_string())?);
     command
         .arg("baseline-server")
-        .arg(dir.join("baseline.db"))
+        .arg(setup.database(dir, "baseline").await?)
         .arg(baseline_addr.to_string());
     let baseline = Server::start(command, baseline_addr, "/health").await?;
     let bare: MakeRequest = Arc::new(move |client, seq| {
@@ -352,7 +475,7 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
         )
     });
     for &clients in &settings.clients {
-        eprintln!("baseline PATCH, {clients} client(s)...");
+        eprintln!("{}: baseline PATCH, {clients} client(s)...", setup.name());
         let watch = RssWatch::start(baseline.pid());
         let stats = load::run(
             baseline_addr,
@@ -363,6 +486,7 @@ async fn measure(settings: &Settings, dir: &std::path::Path) -> Result<Vec<Row>,
         )
         .await;
         rows.push(Row {
+            setup,
             name: "baseline: bare axum, same transaction".to_owned(),
             clients,
             stats,
@@ -379,13 +503,14 @@ fn print_table(settings: &Settings, rows: &[Row]) {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "| what | clients | req/s | p50 ms | p99 ms | max ms | non-2xx | server peak RSS MiB |"
+        "| database | what | clients | req/s | p50 ms | p99 ms | max ms | non-2xx | server peak RSS MiB |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let errors = row.stats.non_2xx + row.stats.failed;
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} |",
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.1} | {} | {} |",
+            row.setup.name(),
             row.name,
             row.clients,
             row.stats.requests_per_sec(),
@@ -398,17 +523,34 @@ fn print_table(settings: &Settings, rows: &[Row]) {
         );
     }
     println!();
-    for &clients in &settings.clients {
-        let rate = |prefix: &str| {
-            rows.iter()
-                .find(|row| row.clients == clients && row.name.starts_with(prefix))
-                .map(|row| row.stats.requests_per_sec())
+    for setup in [
+        Setup::Sqlite,
+        Setup::Postgres,
+        Setup::PostgresBatched,
+        Setup::PostgresTwo,
+    ] {
+        // Every PostgreSQL setup is compared with the PostgreSQL baseline.
+        let baseline_setup = match setup {
+            Setup::Sqlite => Setup::Sqlite,
+            _ => Setup::Postgres,
         };
-        if let (Some(portal), Some(bare)) = (rate("PATCH /api"), rate("baseline")) {
-            println!(
-                "PATCH at {clients} client(s): the portal does {:.2}x the bare baseline's throughput",
-                portal / bare
-            );
+        for &clients in &settings.clients {
+            let rate = |setup: Setup, prefix: &str| {
+                rows.iter()
+                    .find(|row| {
+                        row.setup == setup && row.clients == clients && row.name.starts_with(prefix)
+                    })
+                    .map(|row| row.stats.requests_per_sec())
+            };
+            if let (Some(portal), Some(bare)) =
+                (rate(setup, "PATCH /api"), rate(baseline_setup, "baseline"))
+            {
+                println!(
+                    "{}: PATCH at {clients} client(s) does {:.2}x the bare baseline's throughput",
+                    setup.name(),
+                    portal / bare
+                );
+            }
         }
     }
 }

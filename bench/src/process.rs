@@ -93,8 +93,8 @@ pub fn memory_kib(pid: u32, field: &str) -> Option<u64> {
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Samples a process's resident memory every 50 ms while the returned guard lives; the guard
-/// says the highest value seen.
+/// Samples the resident memory of some processes every 50 ms while the returned guard lives;
+/// the guard says the highest total seen.
 pub struct RssWatch {
     peak_kib: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
@@ -102,14 +102,22 @@ pub struct RssWatch {
 
 impl RssWatch {
     pub fn start(pid: u32) -> Self {
+        Self::start_all(&[pid])
+    }
+
+    /// Watches the sum of the processes' memory (the instances of a setup).
+    pub fn start_all(pids: &[u32]) -> Self {
         let peak_kib = Arc::new(AtomicU64::new(0));
+        let pids = pids.to_vec();
         let task = tokio::spawn({
             let peak_kib = peak_kib.clone();
             async move {
                 loop {
-                    if let Some(rss) = memory_kib(pid, "VmRSS") {
-                        peak_kib.fetch_max(rss, Ordering::Relaxed);
-                    }
+                    let total: u64 = pids
+                        .iter()
+                        .filter_map(|pid| memory_kib(*pid, "VmRSS"))
+                        .sum();
+                    peak_kib.fetch_max(total, Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }

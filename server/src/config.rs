@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use app::server::{client::TrustedProxies, drafting::openai::OpenAiSettings, settings::Limits};
+use app::server::{
+    client::TrustedProxies, drafting::openai::OpenAiSettings, profile_writer::WriteMode,
+    settings::Limits,
+};
 use leptos::prelude::LeptosOptions;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://portal.db";
@@ -28,6 +31,8 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// The origin members reach the site at (`PUBLIC_URL`), e.g. `https://portal.example`.
     pub public_origin: Option<String>,
+    /// How profile updates are committed (`PROFILE_WRITES`); `None`: the backend's default.
+    pub profile_writes: Option<WriteMode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +65,10 @@ pub enum ConfigError {
     TrustedProxies { entry: String },
     #[error("PUBLIC_URL {value:?} must be the site's http:// or https:// address, such as https://portal.example")]
     PublicUrl { value: String },
+    #[error(
+        "PROFILE_WRITES {value:?} must be batched or each (or unset for the database's default)"
+    )]
+    ProfileWrites { value: String },
 }
 
 impl Config {
@@ -104,6 +113,16 @@ impl Config {
             limits: limits(&get)?,
             trusted_proxies,
             public_origin: public_origin(&get("PUBLIC_URL", ""))?,
+            profile_writes: match get("PROFILE_WRITES", "").as_str() {
+                "" => None,
+                value => {
+                    Some(
+                        WriteMode::parse(value).ok_or_else(|| ConfigError::ProfileWrites {
+                            value: value.to_owned(),
+                        })?,
+                    )
+                }
+            },
         })
     }
 }
@@ -292,6 +311,28 @@ mod tests {
         assert_eq!(config.leptos_options.site_addr.to_string(), "0.0.0.0:8080");
         assert_eq!(config.database_url, "sqlite:///var/lib/portal/portal.db");
         assert_eq!(&*config.leptos_options.site_root, DEFAULT_SITE_ROOT);
+    }
+
+    #[test]
+    fn profile_writes_are_the_databases_default_unless_named() {
+        assert_eq!(config(&[]).expect("valid").profile_writes, None);
+        assert_eq!(
+            config(&[("PROFILE_WRITES", "batched")])
+                .expect("valid")
+                .profile_writes,
+            Some(WriteMode::Batched)
+        );
+        assert_eq!(
+            config(&[("PROFILE_WRITES", "each")])
+                .expect("valid")
+                .profile_writes,
+            Some(WriteMode::EachAlone)
+        );
+        let error = config_error(&[("PROFILE_WRITES", "sometimes")]);
+        assert!(
+            error.contains("PROFILE_WRITES") && error.contains("batched"),
+            "{error}"
+        );
     }
 
     #[test]

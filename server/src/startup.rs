@@ -9,7 +9,7 @@ use app::server::{
         openai::{OpenAiDrafter, OpenAiSettings},
         BuiltInComposer, SummaryDrafter,
     },
-    profile_writer::ProfileWriter,
+    profile_writer::{ProfileWriter, WriteMode},
     settings::SecuritySettings,
     state::AppState,
     store::{open::redacted, DatabaseError, Store},
@@ -61,7 +61,11 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{local_addr}");
 
-    let profile_writer = ProfileWriter::start(&store)
+    let write_mode = config
+        .profile_writes
+        .unwrap_or_else(|| WriteMode::default_for(store.backend()));
+    tracing::info!(?write_mode, "profile updates");
+    let profile_writer = ProfileWriter::start_with(&store, write_mode)
         .await
         .map_err(|error| StartupError::Database(DatabaseError::Query(error)))?;
     let device_key = DeviceKey::load_or_create(&store)

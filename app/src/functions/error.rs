@@ -109,32 +109,19 @@ impl PortalError {
 #[cfg(feature = "ssr")]
 impl From<crate::server::error::ServiceError> for PortalError {
     fn from(error: crate::server::error::ServiceError) -> Self {
-        use crate::server::error::ServiceError;
-        let status = error.status();
+        let rendered = error.render();
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
             .filter(|_| !super::context::plain_form_post())
         {
-            response.set_status(status);
-        }
-        match error {
-            ServiceError::Validation(errors) => PortalError::Rejected {
-                message: "Some fields need your attention.".to_owned(),
-                errors,
-                values: BTreeMap::new(),
-            },
-            ServiceError::Unauthorized(message)
-            | ServiceError::NotFound(message)
-            | ServiceError::PreconditionFailed(message)
-            | ServiceError::BadGateway(message)
-            | ServiceError::GatewayTimeout(message) => PortalError::rejected(message),
-            ServiceError::TooManyRequests { retry_after_secs } => PortalError::rejected(format!(
-                "Too many attempts. Try again in {} minute(s).",
-                (retry_after_secs + 59) / 60
-            )),
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error in a server function");
-                PortalError::rejected("Something went wrong on our side; nothing was changed.")
+            response.set_status(rendered.status);
+            for (name, value) in rendered.headers() {
+                response.insert_header(name, value);
             }
+        }
+        PortalError::Rejected {
+            message: rendered.message,
+            errors: rendered.errors.unwrap_or_default(),
+            values: BTreeMap::new(),
         }
     }
 }

@@ -1,16 +1,20 @@
-//! Writing profile updates. On SQLite, by group commit: SQLite lets one connection write at a
-//! time, and requests that each open their own transaction queue on that lock and sleep in its
-//! busy handler. Instead, one task owns a write connection, takes every validated update that
-//! is waiting, and commits them in one transaction (an `UPDATE ... RETURNING` per update, one
-//! audit insert for all); each request is answered only after the transaction holding its
-//! update has committed. On PostgreSQL, which locks rows rather than the database, each update
-//! commits in a transaction of its own.
+//! Writing profile updates, in one of two ways:
+//!
+//! - **Group commit** (SQLite's default): SQLite lets one connection write at a time, and
+//!   requests that each open their own transaction queue on that lock and sleep in its busy
+//!   handler. Instead, one task owns a write connection, takes every validated update that is
+//!   waiting, and commits them in one transaction (an `UPDATE ... RETURNING` per update, one
+//!   audit insert for all); each request is answered only after the transaction holding its
+//!   update has committed.
+//! - **Each update alone** (PostgreSQL's default; `PROFILE_WRITES` picks either on either
+//!   backend): a transaction per update on a pooled connection. PostgreSQL locks rows, not the
+//!   database, so updates of different profiles commit side by side.
 //!
 //! Each update still succeeds or fails on its own: one whose `If-Match` version no longer holds
 //! writes nothing and fails alone, and if a statement fails outright, the batch is rolled back
 //! and every update in it is retried in a transaction of its own, so only the broken one fails.
 
-use sqlx::{sqlite::SqliteConnection, Connection, PgPool, SqlitePool};
+use sqlx::{postgres::PgConnection, sqlite::SqliteConnection, Connection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
@@ -18,9 +22,63 @@ use super::{
     error::ServiceError,
     store::{
         profiles::{postgres, sqlite, ProfileWrite},
-        Store,
+        Backend, Store,
     },
 };
+
+/// How profile updates are committed (`PROFILE_WRITES`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Every waiting update in one transaction, by one writer task (`batched`).
+    Batched,
+    /// A transaction per update (`each`).
+    EachAlone,
+}
+
+impl WriteMode {
+    /// What was faster on each backend in `make bench` (see the README's numbers).
+    pub fn default_for(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => WriteMode::Batched,
+            Backend::Postgres => WriteMode::EachAlone,
+        }
+    }
+
+    /// `batched` or `each`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "batched" => Some(WriteMode::Batched),
+            "each" => Some(WriteMode::EachAlone),
+            _ => None,
+        }
+    }
+}
+
+/// The writer task's own connection.
+pub enum WriteConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+impl WriteConnection {
+    /// A connection of its own to `store`'s database, with the pool's settings (on SQLite,
+    /// without automatic checkpoints).
+    pub async fn open(store: &Store) -> Result<Self, sqlx::Error> {
+        Ok(match store {
+            Store::Sqlite(pool) => {
+                let mut connection =
+                    SqliteConnection::connect_with(&pool.connect_options()).await?;
+                sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                    .execute(&mut connection)
+                    .await?;
+                WriteConnection::Sqlite(connection)
+            }
+            Store::Postgres(pool) => WriteConnection::Postgres(
+                PgConnection::connect_with(&pool.connect_options()).await?,
+            ),
+        })
+    }
+}
 
 /// The most updates committed together; more wait for the next transaction.
 const MAX_BATCH: usize = 512;
@@ -36,44 +94,48 @@ pub struct Job {
     answer: oneshot::Sender<Result<i64, ServiceError>>,
 }
 
-/// Writes validated profile updates. Cheap to clone; on SQLite, the writer task ends when every
+/// Writes validated profile updates. Cheap to clone; a batched writer's task ends when every
 /// clone is dropped.
 #[derive(Clone, Debug)]
 pub enum ProfileWriter {
-    /// Hands updates to the SQLite writer task.
+    /// Hands updates to the writer task.
     Batched { jobs: mpsc::Sender<Job> },
-    /// Commits each update on its own PostgreSQL transaction.
-    Direct(PgPool),
+    /// Commits each update on its own transaction.
+    EachAlone(Store),
 }
 
 impl ProfileWriter {
-    /// The writer for `store`'s backend. On SQLite, opens a write connection to the database
-    /// (same settings) and starts the writer task.
-    ///
-    /// The writer's connection never checkpoints the write-ahead log itself: a checkpoint
-    /// copies megabytes and syncs the file, and every update waiting behind it would wait too.
-    /// A background task checkpoints from the pool instead, which SQLite runs alongside writes.
+    /// The writer `store`'s backend is fastest with.
     pub async fn start(store: &Store) -> Result<Self, sqlx::Error> {
-        let pool = match store {
-            Store::Sqlite(pool) => pool,
-            Store::Postgres(pool) => return Ok(ProfileWriter::Direct(pool.clone())),
-        };
-        let mut connection = SqliteConnection::connect_with(&pool.connect_options()).await?;
-        sqlx::query("PRAGMA wal_autocheckpoint = 0")
-            .execute(&mut connection)
-            .await?;
+        Self::start_with(store, WriteMode::default_for(store.backend())).await
+    }
+
+    /// A writer of `mode`. A batched one opens a write connection to the database (same
+    /// settings) and starts the writer task.
+    ///
+    /// On SQLite the writer's connection never checkpoints the write-ahead log itself: a
+    /// checkpoint copies megabytes and syncs the file, and every update waiting behind it would
+    /// wait too. A background task checkpoints from the pool instead, which SQLite runs
+    /// alongside writes.
+    pub async fn start_with(store: &Store, mode: WriteMode) -> Result<Self, sqlx::Error> {
+        if mode == WriteMode::EachAlone {
+            return Ok(ProfileWriter::EachAlone(store.clone()));
+        }
         let (jobs, queue) = mpsc::channel(QUEUE);
+        let connection = WriteConnection::open(store).await?;
+        if let Store::Sqlite(pool) = store {
+            tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
+        }
         tokio::spawn(run(connection, queue));
-        tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
         Ok(ProfileWriter::Batched { jobs })
     }
 
-    /// Writes `write` (on SQLite, with the next batch); the profile's new version once
+    /// Writes `write` (batched: with the next batch); the profile's new version once
     /// committed.
     pub async fn write(&self, write: ProfileWrite) -> Result<i64, ServiceError> {
         let jobs = match self {
             ProfileWriter::Batched { jobs } => jobs,
-            ProfileWriter::Direct(pool) => return write_alone(pool, &write).await,
+            ProfileWriter::EachAlone(store) => return write_alone(store, &write).await,
         };
         let (answer, answered) = oneshot::channel();
         jobs.send(Job { write, answer })
@@ -85,19 +147,27 @@ impl ProfileWriter {
     }
 }
 
-/// One update in one PostgreSQL transaction. Concurrent updates of one profile wait for each
-/// other's row lock; each then sees the version the other left (READ COMMITTED re-reads the
-/// row), so `If-Match` and the version counter hold across instances.
-async fn write_alone(pool: &PgPool, write: &ProfileWrite) -> Result<i64, ServiceError> {
+/// One update in a transaction of its own. On PostgreSQL, concurrent updates of one profile
+/// wait for each other's row lock; each then sees the version the other left (READ COMMITTED
+/// re-reads the row), so `If-Match` and the version counter hold across instances.
+async fn write_alone(store: &Store, write: &ProfileWrite) -> Result<i64, ServiceError> {
     let now = clock::now();
-    let mut transaction = pool.begin().await?;
-    // Dropping the transaction on a stale version rolls it back.
-    let version = postgres::apply(&mut transaction, write, now)
-        .await?
-        .ok_or_else(stale)?;
-    postgres::audit(&mut transaction, &[write], now).await?;
-    transaction.commit().await?;
-    Ok(version)
+    macro_rules! alone {
+        ($begin:expr, $statements:ident) => {{
+            let mut transaction = $begin.await?;
+            // Dropping the transaction on a stale version rolls it back.
+            let version = $statements::apply(&mut transaction, write, now)
+                .await?
+                .ok_or_else(stale)?;
+            $statements::audit(&mut transaction, &[write], now).await?;
+            transaction.commit().await?;
+            Ok(version)
+        }};
+    }
+    match store {
+        Store::Sqlite(pool) => alone!(pool.begin_with("BEGIN IMMEDIATE"), sqlite),
+        Store::Postgres(pool) => alone!(pool.begin(), postgres),
+    }
 }
 
 /// Checkpoints the log every `CHECKPOINT_EVERY` while the writer lives (`PASSIVE`: it copies
@@ -118,7 +188,7 @@ async fn checkpoint(pool: SqlitePool, writer: mpsc::WeakSender<Job>) {
     }
 }
 
-async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
+async fn run(mut connection: WriteConnection, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let writes: Vec<&ProfileWrite> = batch.iter().map(|job| &job.write).collect();
@@ -135,7 +205,7 @@ async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
 /// the batch fails with that error: retrying them one by one would only wait longer. One result
 /// per write, in order.
 pub async fn commit_batch(
-    connection: &mut SqliteConnection,
+    connection: &mut WriteConnection,
     writes: &[&ProfileWrite],
 ) -> Vec<Result<i64, ServiceError>> {
     match commit_together(connection, writes).await {
@@ -175,36 +245,55 @@ enum BatchFailed {
     Statement(sqlx::Error),
 }
 
+/// The writes in one transaction, taking the profiles' rows in the order of their ids (so that
+/// two instances' batches never wait for each other in a circle on PostgreSQL); one result per
+/// write, in the order given.
 async fn commit_together(
-    connection: &mut SqliteConnection,
+    connection: &mut WriteConnection,
     writes: &[&ProfileWrite],
 ) -> Result<Vec<Result<i64, ServiceError>>, BatchFailed> {
-    let mut transaction = connection
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(BatchFailed::Transaction)?;
+    let mut order: Vec<usize> = (0..writes.len()).collect();
+    // Stable: updates of one profile keep the order they came in.
+    order.sort_by_key(|&index| writes[index].profile_id);
     let now = clock::now();
-    let mut results = Vec::with_capacity(writes.len());
+    let mut results: Vec<Option<Result<i64, ServiceError>>> = writes.iter().map(|_| None).collect();
     let mut audited = Vec::with_capacity(writes.len());
-    for write in writes {
-        match sqlite::apply(&mut transaction, write, now).await {
-            Ok(Some(version)) => {
-                results.push(Ok(version));
-                audited.push(*write);
+    macro_rules! together {
+        ($begin:expr, $statements:ident) => {{
+            let mut transaction = $begin.await.map_err(BatchFailed::Transaction)?;
+            for &index in &order {
+                let write = writes[index];
+                results[index] = Some(
+                    match $statements::apply(&mut transaction, write, now).await {
+                        Ok(Some(version)) => {
+                            audited.push(write);
+                            Ok(version)
+                        }
+                        Ok(None) => Err(stale()),
+                        // Dropping the transaction rolls it back.
+                        Err(error) => return Err(BatchFailed::Statement(error)),
+                    },
+                );
             }
-            Ok(None) => results.push(Err(stale())),
-            // Dropping the transaction rolls it back.
-            Err(error) => return Err(BatchFailed::Statement(error)),
-        }
+            $statements::audit(&mut transaction, &audited, now)
+                .await
+                .map_err(BatchFailed::Statement)?;
+            transaction
+                .commit()
+                .await
+                .map_err(BatchFailed::Transaction)?;
+        }};
     }
-    sqlite::audit(&mut transaction, &audited, now)
-        .await
-        .map_err(BatchFailed::Statement)?;
-    transaction
-        .commit()
-        .await
-        .map_err(BatchFailed::Transaction)?;
-    Ok(results)
+    match connection {
+        WriteConnection::Sqlite(connection) => {
+            together!(connection.begin_with("BEGIN IMMEDIATE"), sqlite)
+        }
+        WriteConnection::Postgres(connection) => together!(connection.begin(), postgres),
+    }
+    Ok(results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(stale())))
+        .collect())
 }
 
 pub fn stale() -> ServiceError {
@@ -238,18 +327,17 @@ mod tests {
 
     #[tokio::test]
     async fn each_update_in_a_batch_succeeds_or_fails_on_its_own() {
-        let (_dir, pool, session) = sqlite_member().await;
+        let (_dir, store, session) = member().await;
         let (profile, user) = (session.active_profile_id, session.user_id);
-        let mut connection = SqliteConnection::connect_with(&pool.connect_options())
-            .await
-            .expect("connects");
+        let mut connection = WriteConnection::open(&store).await.expect("connects");
 
         let first = position(profile, user, "Designer");
         let stale = ProfileWrite {
             expected_version: Some(1),
             ..position(profile, user, "Stale")
         };
-        // Breaks a CHECK constraint: a statement that fails outright.
+        // A number where a flag goes (SQLite's CHECK refuses it, PostgreSQL's types do): a
+        // statement that fails outright.
         let broken = ProfileWrite {
             assignments: vec![(
                 ProfileField::ReceiveActivityDigest,
@@ -280,12 +368,13 @@ mod tests {
         );
         assert!(matches!(results[3], Ok(3)), "{:?}", results[3]);
 
-        let stored: (Option<String>, Option<String>, bool, i64) = sqlx::query_as(
-            "SELECT position, industry, receive_activity_digest, version FROM customer_profiles",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("row");
+        let stored: (Option<String>, Option<String>, bool, i64) = store
+            .row_sql(
+                "SELECT position, industry, receive_activity_digest, version
+                 FROM customer_profiles",
+            )
+            .await
+            .expect("row");
         assert_eq!(
             stored,
             (
@@ -295,11 +384,10 @@ mod tests {
                 3
             )
         );
-        let audits: Vec<String> =
-            sqlx::query_scalar("SELECT changed_fields FROM profile_audit ORDER BY id")
-                .fetch_all(&pool)
-                .await
-                .expect("audit");
+        let audits: Vec<String> = store
+            .scalars_sql("SELECT changed_fields FROM profile_audit ORDER BY id")
+            .await
+            .expect("audit");
         assert_eq!(audits, ["Position", "Industry"], "only what was written");
     }
 
@@ -310,9 +398,11 @@ mod tests {
         let impatient = (*pool.connect_options())
             .clone()
             .busy_timeout(std::time::Duration::from_millis(50));
-        let mut connection = SqliteConnection::connect_with(&impatient)
-            .await
-            .expect("connects");
+        let mut connection = WriteConnection::Sqlite(
+            SqliteConnection::connect_with(&impatient)
+                .await
+                .expect("connects"),
+        );
         // Another connection holds the write lock for the whole attempt.
         let mut holder = pool.acquire().await.expect("a connection");
         sqlx::query("BEGIN IMMEDIATE")
@@ -343,8 +433,16 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_updates_of_different_fields_all_stay_each_with_its_own_version() {
+        for mode in [WriteMode::Batched, WriteMode::EachAlone] {
+            concurrent_updates_with(mode).await;
+        }
+    }
+
+    async fn concurrent_updates_with(mode: WriteMode) {
         let (_dir, store, session) = member().await;
-        let writer = ProfileWriter::start(&store).await.expect("writer");
+        let writer = ProfileWriter::start_with(&store, mode)
+            .await
+            .expect("writer");
         let fields = [
             ProfileField::Position,
             ProfileField::CompanyName,
@@ -369,7 +467,11 @@ mod tests {
             versions.push(task.await.expect("task").expect("written"));
         }
         versions.sort_unstable();
-        assert_eq!(versions, [2, 3, 4, 5], "every update got its own version");
+        assert_eq!(
+            versions,
+            [2, 3, 4, 5],
+            "{mode:?}: every update got its own version"
+        );
         let stored: (String, String, String, String, i64) = store
             .row_sql(
                 "SELECT position, company_name, industry, city_name, version
@@ -386,7 +488,7 @@ mod tests {
                 "value 3".to_owned(),
                 5
             ),
-            "no update undid another"
+            "{mode:?}: no update undid another"
         );
     }
 }

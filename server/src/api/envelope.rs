@@ -3,7 +3,7 @@
 
 use app::{model::field_error::FieldError, server::error::ServiceError};
 use axum::{
-    http::{header, HeaderValue, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
@@ -79,43 +79,13 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.0.status();
-        match self.0 {
-            ServiceError::Validation(errors) => failure(
-                StatusCode::BAD_REQUEST,
-                "One or more fields failed validation.".to_owned(),
-                Some(errors),
-            ),
-            ServiceError::Unauthorized(message) => {
-                let mut response = failure(StatusCode::UNAUTHORIZED, message, None);
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                response
-            }
-            ServiceError::NotFound(message) => failure(StatusCode::NOT_FOUND, message, None),
-            ServiceError::PreconditionFailed(message)
-            | ServiceError::BadGateway(message)
-            | ServiceError::GatewayTimeout(message) => failure(status, message, None),
-            ServiceError::TooManyRequests { retry_after_secs } => {
-                let mut response = failure(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!("Too many attempts. Try again in {retry_after_secs} seconds."),
-                    None,
-                );
-                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
-            }
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                failure(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side; nothing was changed.".to_owned(),
-                    None,
-                )
-            }
-        }
+        let rendered = self.0.render();
+        let mut response = failure(
+            rendered.status,
+            rendered.message.clone(),
+            rendered.errors.clone(),
+        );
+        response.headers_mut().extend(rendered.headers());
+        response
     }
 }

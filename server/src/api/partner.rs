@@ -3,9 +3,10 @@
 //! `MS-RequestId` / `MS-CorrelationId` headers every partner response carries.
 
 use app::server::error::ServiceError;
+
 use axum::{
     extract::Request,
-    http::{header, HeaderName, HeaderValue, StatusCode},
+    http::{HeaderName, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
     Json,
@@ -52,47 +53,21 @@ fn body(status: StatusCode, description: String, data: Vec<String>) -> Response 
 
 impl IntoResponse for PartnerError {
     fn into_response(self) -> Response {
-        let error = match self {
+        let rendered = match self {
             PartnerError::Body(status, description) => {
                 return body(status, description, Vec::new())
             }
-            PartnerError::Service(error) => error,
+            PartnerError::Service(error) => error.render(),
         };
-        let status = error.status();
-        match error {
-            ServiceError::Validation(errors) => body(
-                StatusCode::BAD_REQUEST,
-                "The support profile is not valid; nothing was changed.".to_owned(),
-                errors
-                    .into_iter()
-                    .map(|error| format!("{}: {}", error.property_name, error.message))
-                    .collect(),
-            ),
-            ServiceError::Unauthorized(message) => {
-                let mut response = body(StatusCode::UNAUTHORIZED, message, Vec::new());
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                response
-            }
-            ServiceError::NotFound(message) => body(StatusCode::NOT_FOUND, message, Vec::new()),
-            ServiceError::PreconditionFailed(message)
-            | ServiceError::BadGateway(message)
-            | ServiceError::GatewayTimeout(message) => body(status, message, Vec::new()),
-            ServiceError::TooManyRequests { retry_after_secs } => body(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many requests. Try again in {retry_after_secs} seconds."),
-                Vec::new(),
-            ),
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                body(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong on our side; nothing was changed.".to_owned(),
-                    Vec::new(),
-                )
-            }
-        }
+        let data = rendered
+            .errors
+            .iter()
+            .flatten()
+            .map(|error| format!("{}: {}", error.property_name, error.message))
+            .collect();
+        let mut response = body(rendered.status, rendered.message.clone(), data);
+        response.headers_mut().extend(rendered.headers());
+        response
     }
 }
 
