@@ -16,7 +16,7 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use crate::model::{
-    profile::field::ProfileField,
+    profile::{field::ProfileField, patch::StoredValue},
     support::{SupportField, SupportProfile},
 };
 
@@ -70,7 +70,7 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
         .iter()
         .any(|field| field.kind() == FieldKind::CountryId);
     Ok(ProfilePage {
-        values: section.form_values(&profile.fields),
+        values: section.form_values(&profile.values),
         countries: if has_country {
             countries::all(&state.store).await?
         } else {
@@ -92,12 +92,10 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
             None
         },
         summary_html: (section == ProfileSection::Professional).then(|| {
-            profile
-                .fields
-                .get(ProfileField::ProfileSummary.wire_name())
-                .and_then(|summary| summary.as_str())
-                .map(crate::server::markdown::render)
-                .unwrap_or_default()
+            match profile.values.get(&ProfileField::ProfileSummary) {
+                Some(Some(StoredValue::Text(summary))) => crate::server::markdown::render(summary),
+                _ => String::new(),
+            }
         }),
     })
 }
@@ -149,7 +147,7 @@ pub async fn save_profile_page(
         leptos_axum::redirect(&format!("{}?{SAVED_QUERY}=1", section.path()));
     }
     Ok(SavedPage {
-        values: section.form_values(&profile.fields),
+        values: section.form_values(&profile.values),
         changed: outcome.changed,
     })
 }

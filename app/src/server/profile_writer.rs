@@ -21,7 +21,7 @@ use super::{
     clock,
     error::ServiceError,
     store::{
-        profiles::{postgres, sqlite, ProfileWrite},
+        profiles::{postgres, sqlite, write_alone_postgres, ProfileWrite},
         Backend, Store,
     },
 };
@@ -147,27 +147,29 @@ impl ProfileWriter {
     }
 }
 
-/// One update in a transaction of its own. On PostgreSQL, concurrent updates of one profile
-/// wait for each other's row lock; each then sees the version the other left (READ COMMITTED
-/// re-reads the row), so `If-Match` and the version counter hold across instances.
+/// One update on its own: on SQLite in a transaction that takes the write lock at once; on
+/// PostgreSQL in one statement (see `write_alone_postgres`). Concurrent updates of one profile
+/// on PostgreSQL wait for each other's row lock; each then sees the version the other left
+/// (READ COMMITTED re-reads the row), so `If-Match` and the version counter hold across
+/// instances.
 async fn write_alone(store: &Store, write: &ProfileWrite) -> Result<i64, ServiceError> {
     let now = clock::now();
-    macro_rules! alone {
-        ($begin:expr, $statements:ident) => {{
-            let mut transaction = $begin.await?;
-            // Dropping the transaction on a stale version rolls it back.
-            let version = $statements::apply(&mut transaction, write, now)
+    let pool = match store {
+        Store::Sqlite(pool) => pool,
+        Store::Postgres(pool) => {
+            return write_alone_postgres(pool, write, now)
                 .await?
-                .ok_or_else(stale)?;
-            $statements::audit(&mut transaction, &[write], now).await?;
-            transaction.commit().await?;
-            Ok(version)
-        }};
-    }
-    match store {
-        Store::Sqlite(pool) => alone!(pool.begin_with("BEGIN IMMEDIATE"), sqlite),
-        Store::Postgres(pool) => alone!(pool.begin(), postgres),
-    }
+                .ok_or_else(stale)
+        }
+    };
+    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    // Dropping the transaction on a stale version rolls it back.
+    let version = sqlite::apply(&mut transaction, write, now)
+        .await?
+        .ok_or_else(stale)?;
+    sqlite::audit(&mut transaction, &[write], now).await?;
+    transaction.commit().await?;
+    Ok(version)
 }
 
 /// Checkpoints the log every `CHECKPOINT_EVERY` while the writer lives (`PASSIVE`: it copies

@@ -2,7 +2,6 @@
 //! the columns the patch names, bumps the version and records which fields changed.
 
 use chrono::Utc;
-use serde_json::{Map, Value};
 
 use super::{
     countries,
@@ -12,7 +11,7 @@ use super::{
     sessions::Session,
     settings::Limits,
     store::{
-        profiles::{stored_fields, ProfileWrite},
+        profiles::{stored_fields, ProfileWrite, StoredProfile},
         Store,
     },
     throttle::{self, Attempt},
@@ -22,22 +21,13 @@ use crate::model::{
     password_policy::{PasswordCandidate, PasswordRule},
     profile::{
         field::ProfileField,
-        patch::{stored_json, ProfilePatch, StoredValue, ValidatedPatch, ValidationContext},
+        patch::{ProfilePatch, SentValue, StoredValue, ValidatedPatch, ValidationContext},
     },
 };
 
-/// The editable profile as the API shows it, and its version (for the ETag).
-#[derive(Clone, Debug, PartialEq)]
-pub struct EditableProfile {
-    pub id: i64,
-    pub version: i64,
-    /// Wire name to value (null when empty): every stored field, except where an update reads
-    /// only the fields it touches.
-    pub fields: Map<String, Value>,
-}
-
-/// The editable profile of the session: every stored field.
-pub async fn editable(store: &Store, session: &Session) -> Result<EditableProfile, ServiceError> {
+/// The editable profile of the session: every stored field, typed, with its id and version
+/// (for the ETag).
+pub async fn editable(store: &Store, session: &Session) -> Result<StoredProfile, ServiceError> {
     read(store, session, stored_fields()).await
 }
 
@@ -46,20 +36,11 @@ async fn read(
     store: &Store,
     session: &Session,
     wanted: impl Iterator<Item = ProfileField>,
-) -> Result<EditableProfile, ServiceError> {
-    let stored = store
+) -> Result<StoredProfile, ServiceError> {
+    store
         .profile(session.active_profile_id, session.user_id, wanted)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("The active profile no longer exists.".to_owned()))?;
-    Ok(EditableProfile {
-        id: stored.id,
-        version: stored.version,
-        fields: stored
-            .values
-            .iter()
-            .map(|(field, value)| (field.wire_name().to_owned(), stored_json(value)))
-            .collect(),
-    })
+        .ok_or_else(|| ServiceError::NotFound("The active profile no longer exists.".to_owned()))
 }
 
 /// What a successful update did.
@@ -105,7 +86,7 @@ pub async fn update(
     let changes: Vec<&(ProfileField, Option<StoredValue>)> = validated
         .changes
         .iter()
-        .filter(|(field, value)| current.fields.get(field.wire_name()) != Some(&stored_json(value)))
+        .filter(|(field, value)| current.values.get(field) != Some(value))
         .collect();
     let mut changed: Vec<String> = changes
         .iter()
@@ -150,18 +131,18 @@ async fn validate(
     store: &Store,
     session: &Session,
     patch: &ProfilePatch,
-    current: &EditableProfile,
+    current: &StoredProfile,
     (limits, client): (&Limits, &str),
 ) -> Result<ValidatedPatch, ServiceError> {
     let mut errors: Vec<FieldError> = Vec::new();
     let country_code = |field: ProfileField| {
         let sent = match patch.get(field) {
-            Some(Some(crate::model::profile::patch::SentValue::Integer(id))) => Some(*id),
+            Some(Some(SentValue::Integer(id))) => Some(*id),
             Some(_) => None,
-            None => current
-                .fields
-                .get(field.wire_name())
-                .and_then(Value::as_i64),
+            None => match current.values.get(&field) {
+                Some(Some(StoredValue::Integer(id))) => Some(*id),
+                _ => None,
+            },
         };
         (field, sent)
     };

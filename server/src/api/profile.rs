@@ -1,7 +1,10 @@
 //! The members-portal profile API (seed 004): read the editable profile, patch it, list countries.
 
 use app::{
-    model::{field_error::FieldError, profile::patch::ProfilePatch},
+    model::{
+        field_error::FieldError,
+        profile::patch::{values_json, ProfilePatch},
+    },
     server::{client::Caller, countries, drafting, error::ServiceError, profiles, state::AppState},
 };
 use axum::{
@@ -76,7 +79,7 @@ pub async fn read(
         );
     }
     let profile = profiles::editable(&state.store, &session).await?;
-    let mut value = profile.fields;
+    let mut value = values_json(&profile.values);
     value.insert("Id".to_owned(), Value::from(profile.id));
     Ok(etag::with_tag(
         success(StatusCode::OK, Value::Object(value)),

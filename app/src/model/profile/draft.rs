@@ -2,10 +2,10 @@
 //! without a language model, and the clean-up every draft gets before a member sees it.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::{
     field::{ProfileField, SUMMARY_MAX_CHARS},
+    patch::{stored_text, ProfileValues},
     rules::split_tags,
 };
 use crate::model::field_error::FieldError;
@@ -26,17 +26,10 @@ pub struct ProfessionalFacts {
 }
 
 impl ProfessionalFacts {
-    /// The facts of a stored profile (wire name to value), or one error per field the member
-    /// should fill first: a position, and at least one of company, industry or tags.
-    pub fn from_profile(fields: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        let text = |field: ProfileField| {
-            fields
-                .get(field.wire_name())
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|value| !value.is_empty())
-                .map(str::to_owned)
-        };
+    /// The facts of a stored profile, or one error per field the member should fill first: a
+    /// position, and at least one of company, industry or tags.
+    pub fn from_profile(fields: &ProfileValues) -> Result<Self, Vec<FieldError>> {
+        let text = |field: ProfileField| stored_text(fields, field).map(str::to_owned);
         let position = text(ProfileField::Position);
         let company = text(ProfileField::CompanyName);
         let industry = text(ProfileField::Industry);
@@ -216,12 +209,29 @@ pub fn clean_answer(answer: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
+    use crate::model::profile::patch::StoredValue;
 
+    /// The facts of a profile written as the API shows it.
     fn facts(profile: Value) -> Result<ProfessionalFacts, Vec<FieldError>> {
-        ProfessionalFacts::from_profile(profile.as_object().expect("an object"))
+        let values: ProfileValues = profile
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(name, value)| {
+                let field = ProfileField::from_wire_name(name).expect("a field");
+                let stored = match value {
+                    Value::String(text) => Some(StoredValue::Text(text.clone())),
+                    Value::Number(number) => number.as_i64().map(StoredValue::Integer),
+                    Value::Bool(flag) => Some(StoredValue::Flag(*flag)),
+                    _ => None,
+                };
+                (field, stored)
+            })
+            .collect();
+        ProfessionalFacts::from_profile(&values)
     }
 
     fn jane() -> ProfessionalFacts {

@@ -29,6 +29,26 @@ pub enum StoredValue {
     Flag(bool),
 }
 
+/// A profile's stored fields as read, each with its value (`None`: empty). Wire names belong to
+/// the doors; this is what the services pass around.
+pub type ProfileValues = BTreeMap<ProfileField, Option<StoredValue>>;
+
+/// The values as the API shows them: wire name to value, `null` when empty.
+pub fn values_json(values: &ProfileValues) -> Map<String, Value> {
+    values
+        .iter()
+        .map(|(field, value)| (field.wire_name().to_owned(), stored_json(value)))
+        .collect()
+}
+
+/// The text a field holds, if it holds text that is not blank.
+pub fn stored_text(values: &ProfileValues, field: ProfileField) -> Option<&str> {
+    match values.get(&field) {
+        Some(Some(StoredValue::Text(text))) => Some(text.trim()).filter(|text| !text.is_empty()),
+        _ => None,
+    }
+}
+
 /// A stored value (or `None`, cleared) as the API shows it.
 pub fn stored_json(value: &Option<StoredValue>) -> Value {
     match value {

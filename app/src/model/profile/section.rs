@@ -4,11 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use super::{
     field::{FieldKind, ProfileField},
-    patch::ProfilePatch,
+    patch::{ProfilePatch, ProfileValues, StoredValue},
 };
 use crate::model::gender::Gender;
 
@@ -140,19 +139,20 @@ impl ProfileSection {
     }
 
     /// The page's slice of a stored profile (wire name to JSON value), as form values.
-    pub fn form_values(self, profile: &Map<String, Value>) -> FormValues {
+    pub fn form_values(self, profile: &ProfileValues) -> FormValues {
         self.fields()
             .iter()
             .filter(|field| !field.is_secret())
             .map(|field| {
-                let text = match profile.get(field.wire_name()) {
+                let text = match profile.get(field) {
                     // The select shows "Not set" for a gender never chosen.
-                    None | Some(Value::Null) if field.kind() == FieldKind::Gender => {
+                    None | Some(None) if field.kind() == FieldKind::Gender => {
                         Gender::NotSet.as_str().to_owned()
                     }
-                    None | Some(Value::Null) => String::new(),
-                    Some(Value::String(text)) => text.clone(),
-                    Some(other) => other.to_string(),
+                    None | Some(None) => String::new(),
+                    Some(Some(StoredValue::Text(text))) => text.clone(),
+                    Some(Some(StoredValue::Integer(number))) => number.to_string(),
+                    Some(Some(StoredValue::Flag(flag))) => flag.to_string(),
                 };
                 (field.wire_name().to_owned(), text)
             })
@@ -232,11 +232,20 @@ mod tests {
 
     #[test]
     fn stored_values_become_form_text_and_secrets_are_left_out() {
-        let profile = json!({"FullName": "Jane", "NickName": null, "CountryId": 620,
-            "NotifyOnBlogComments": true})
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+        let profile: ProfileValues = [
+            (
+                ProfileField::FullName,
+                Some(StoredValue::Text("Jane".to_owned())),
+            ),
+            (ProfileField::NickName, None),
+            (ProfileField::CountryId, Some(StoredValue::Integer(620))),
+            (
+                ProfileField::NotifyOnBlogComments,
+                Some(StoredValue::Flag(true)),
+            ),
+        ]
+        .into_iter()
+        .collect();
         let personal = ProfileSection::Personal.form_values(&profile);
         assert_eq!(personal["FullName"], "Jane");
         assert_eq!(personal["NickName"], "");

@@ -82,7 +82,7 @@ pub struct Draft {
 pub async fn draft_summary(state: &AppState, session: &Session) -> Result<Draft, ServiceError> {
     let profile = profiles::editable(&state.store, session).await?;
     let facts =
-        ProfessionalFacts::from_profile(&profile.fields).map_err(ServiceError::Validation)?;
+        ProfessionalFacts::from_profile(&profile.values).map_err(ServiceError::Validation)?;
     quota::take(
         &state.store,
         session.user_id,
