@@ -7,6 +7,7 @@ use sqlx::{
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Connection,
 };
 
 use super::Store;
@@ -18,6 +19,9 @@ const SQLITE_CONNECTIONS: u32 = 8;
 /// PostgreSQL: connections per instance. Several instances share one server, whose default
 /// `max_connections` is 100.
 const POSTGRES_CONNECTIONS: u32 = 16;
+
+/// PostgreSQL: a pooled connection idle this long is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -89,6 +93,9 @@ pub async fn open(url: &str) -> Result<Store, DatabaseError> {
     } else {
         let pool = SqlitePoolOptions::new()
             .max_connections(SQLITE_CONNECTIONS)
+            // A connection to a file does not go stale; the ping would only cost a trip to
+            // the connection's worker thread on every acquire.
+            .test_before_acquire(false)
             .connect_with(sqlite_options(url)?)
             .await
             .map_err(failed)?;
@@ -107,6 +114,18 @@ pub async fn open_postgres(
     let pool = PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
+        // A ping before each use is a round trip to the server on every acquire (a PATCH
+        // acquires three times): only a connection that sat idle is checked. One the server
+        // dropped while in use fails its next query once and is replaced.
+        .test_before_acquire(false)
+        .before_acquire(|connection, metadata| {
+            Box::pin(async move {
+                if metadata.idle_for >= IDLE_BEFORE_PING {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|source| DatabaseError::Open {

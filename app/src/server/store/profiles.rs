@@ -150,6 +150,38 @@ pub struct ProfileWrite {
     pub changed_fields: String,
 }
 
+/// Appends `UPDATE customer_profiles SET ...` for `$write` at time `$now` to a `QueryBuilder`
+/// of either backend: the named columns, the next version, and the conditions (this member's
+/// profile, at the expected version if one is given).
+macro_rules! push_update {
+    ($query:expr, $write:expr, $now:expr) => {
+        $query.push("UPDATE customer_profiles SET ");
+        for (field, value) in &$write.assignments {
+            let Some(column) = column(*field) else {
+                continue;
+            };
+            $query.push(column).push(" = ");
+            match value {
+                Some(StoredValue::Text(text)) => $query.push_bind(text.clone()),
+                Some(StoredValue::Integer(number)) => $query.push_bind(*number),
+                Some(StoredValue::Flag(flag)) => $query.push_bind(*flag),
+                // A cleared value is still typed, as PostgreSQL wants.
+                None if field.kind() == FieldKind::CountryId => $query.push_bind(None::<i64>),
+                None => $query.push_bind(None::<String>),
+            };
+            $query.push(", ");
+        }
+        $query
+            .push("version = version + 1, updated_at = ")
+            .push_bind($now);
+        $query.push(" WHERE id = ").push_bind($write.profile_id);
+        $query.push(" AND user_id = ").push_bind($write.user_id);
+        if let Some(version) = $write.expected_version {
+            $query.push(" AND version = ").push_bind(version);
+        }
+    };
+}
+
 /// The statements of an update, for the connections of one backend.
 macro_rules! write_statements {
     ($backend:ident, $database:ty, $connection:ty) => {
@@ -166,32 +198,8 @@ macro_rules! write_statements {
                 write: &ProfileWrite,
                 now: i64,
             ) -> Result<Option<i64>, sqlx::Error> {
-                let mut query = QueryBuilder::<$database>::new("UPDATE customer_profiles SET ");
-                for (field, value) in &write.assignments {
-                    let Some(column) = column(*field) else {
-                        continue;
-                    };
-                    query.push(column).push(" = ");
-                    match value {
-                        Some(StoredValue::Text(text)) => query.push_bind(text.clone()),
-                        Some(StoredValue::Integer(number)) => query.push_bind(*number),
-                        Some(StoredValue::Flag(flag)) => query.push_bind(*flag),
-                        // A cleared value is still typed, as PostgreSQL wants.
-                        None if field.kind() == FieldKind::CountryId => {
-                            query.push_bind(None::<i64>)
-                        }
-                        None => query.push_bind(None::<String>),
-                    };
-                    query.push(", ");
-                }
-                query
-                    .push("version = version + 1, updated_at = ")
-                    .push_bind(now);
-                query.push(" WHERE id = ").push_bind(write.profile_id);
-                query.push(" AND user_id = ").push_bind(write.user_id);
-                if let Some(version) = write.expected_version {
-                    query.push(" AND version = ").push_bind(version);
-                }
+                let mut query = QueryBuilder::<$database>::new("");
+                push_update!(query, write, now);
                 query.push(" RETURNING version");
                 let Some(version) = query
                     .build_query_scalar::<i64>()
@@ -255,32 +263,15 @@ pub async fn write_alone_postgres(
     write: &ProfileWrite,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-        "WITH updated AS (UPDATE customer_profiles SET ",
-    );
-    for (field, value) in &write.assignments {
-        let Some(column) = column(*field) else {
-            continue;
-        };
-        query.push(column).push(" = ");
-        match value {
-            Some(StoredValue::Text(text)) => query.push_bind(text.clone()),
-            Some(StoredValue::Integer(number)) => query.push_bind(*number),
-            Some(StoredValue::Flag(flag)) => query.push_bind(*flag),
-            None if field.kind() == FieldKind::CountryId => query.push_bind(None::<i64>),
-            None => query.push_bind(None::<String>),
-        };
-        query.push(", ");
-    }
-    query.push("version = version + 1, updated_at = ").push_bind(now);
-    query.push(" WHERE id = ").push_bind(write.profile_id);
-    query.push(" AND user_id = ").push_bind(write.user_id);
-    if let Some(version) = write.expected_version {
-        query.push(" AND version = ").push_bind(version);
-    }
+    let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH updated AS (");
+    push_update!(query, write, now);
     query.push(" RETURNING id, version), audited AS (INSERT INTO profile_audit ");
     query.push("(profile_id, at, actor_user_id, changed_fields) SELECT id, ");
-    query.push_bind(now).push(", ").push_bind(write.user_id).push(", ");
+    query
+        .push_bind(now)
+        .push(", ")
+        .push_bind(write.user_id)
+        .push(", ");
     query.push_bind(write.changed_fields.clone());
     query.push(" FROM updated)");
     if let Some(hash) = &write.password_hash {
@@ -295,8 +286,5 @@ pub async fn write_alone_postgres(
         query.push(" AND EXISTS (SELECT 1 FROM updated))");
     }
     query.push(" SELECT version FROM updated");
-    query
-        .build_query_scalar::<i64>()
-        .fetch_optional(pool)
-        .await
+    query.build_query_scalar::<i64>().fetch_optional(pool).await
 }
