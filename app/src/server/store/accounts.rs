@@ -35,6 +35,22 @@ pub struct NewMember<'a> {
     pub now: i64,
 }
 
+/// The profile's summary, its location's name and its six notification switches, as selected.
+type CurrentSessionColumns = (
+    i64,
+    String,
+    Option<String>,
+    bool,
+    bool,
+    String,
+    bool,
+    bool,
+    bool,
+    bool,
+    bool,
+    bool,
+);
+
 /// What `GET /login/me` shows of the active profile, its location and its notifications.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurrentSessionRow {
@@ -186,20 +202,7 @@ impl Store {
                 p.receive_activity_digest, p.sign_up_to_newsletter
          FROM customer_profiles p JOIN locations l ON l.id = p.location_id
          WHERE p.id = $1 AND p.user_id = $2";
-        let row: (
-            i64,
-            String,
-            Option<String>,
-            bool,
-            bool,
-            String,
-            bool,
-            bool,
-            bool,
-            bool,
-            bool,
-            bool,
-        ) = on_pool!(self, |pool| sqlx::query_as(sql)
+        let row: CurrentSessionColumns = on_pool!(self, |pool| sqlx::query_as(sql)
             .bind(profile_id)
             .bind(user_id)
             .fetch_one(pool)

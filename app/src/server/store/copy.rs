@@ -54,6 +54,9 @@ enum Cell {
 /// How many rows each table got.
 pub type Copied = Vec<(&'static str, u64)>;
 
+/// A table's rows as read from the source, and its columns as the target declares them.
+type TableRows = (&'static str, Vec<Vec<Cell>>, Vec<Column>);
+
 /// Copies every row of `source` into `target`. Both must be migrated to the same schema, and
 /// `target` must have no members yet (what its migrations seeded, the default location and the
 /// countries, is replaced by the source's).
@@ -164,10 +167,7 @@ macro_rules! bind_cell {
     };
 }
 
-async fn write(
-    store: &Store,
-    tables: &[(&'static str, Vec<Vec<Cell>>, Vec<Column>)],
-) -> Result<(), CopyError> {
+async fn write(store: &Store, tables: &[TableRows]) -> Result<(), CopyError> {
     let postgres = matches!(store, Store::Postgres(_));
     on_pool!(store, |pool| {
         let mut tx = pool.begin().await?;
