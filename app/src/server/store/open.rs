@@ -39,7 +39,7 @@ pub enum DatabaseError {
 }
 
 /// Whether `url` names a PostgreSQL database (anything else is SQLite).
-pub fn is_postgres(url: &str) -> bool {
+fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
@@ -56,7 +56,7 @@ pub fn redacted(url: &str) -> String {
 
 /// Connection settings for `url`: either `sqlite://path`, `sqlite::memory:` or a plain file path.
 /// The file is created when missing; WAL journal, foreign keys and a busy timeout are always on.
-pub fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, DatabaseError> {
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, DatabaseError> {
     let options = if url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(url).map_err(|source| DatabaseError::InvalidUrl {
             url: url.to_owned(),
@@ -75,7 +75,7 @@ pub fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, DatabaseError> 
         .busy_timeout(BUSY_TIMEOUT))
 }
 
-pub fn postgres_options(url: &str) -> Result<PgConnectOptions, DatabaseError> {
+pub(super) fn postgres_options(url: &str) -> Result<PgConnectOptions, DatabaseError> {
     PgConnectOptions::from_str(url).map_err(|source| DatabaseError::InvalidUrl {
         url: redacted(url),
         source,
@@ -107,10 +107,7 @@ pub async fn open(url: &str) -> Result<Store, DatabaseError> {
 /// Opens a PostgreSQL pool with these settings and migrates it. Every instance runs the
 /// migrations at start-up; sqlx holds a lock on the database while it does, so two instances
 /// starting together apply each migration once.
-pub async fn open_postgres(
-    options: PgConnectOptions,
-    shown_as: &str,
-) -> Result<Store, DatabaseError> {
+async fn open_postgres(options: PgConnectOptions, shown_as: &str) -> Result<Store, DatabaseError> {
     let pool = PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))

@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use sqlx::{
-    postgres::{PgConnectOptions, PgRow},
-    sqlite::SqliteRow,
-    ConnectOptions, Connection, Decode, FromRow, Postgres, Sqlite, Type,
+    postgres::PgRow, sqlite::SqliteRow, ConnectOptions, Connection, Decode, FromRow, Postgres,
+    Sqlite, Type,
 };
 
 use super::{on_pool, open, DatabaseError, Store};
@@ -58,11 +57,6 @@ pub async fn open(dir: &Path) -> Result<Store, DatabaseError> {
 /// A new SQLite database in `dir`, whatever the environment says: for what only SQLite has.
 pub async fn open_sqlite(dir: &Path) -> Result<Store, DatabaseError> {
     Store::open(&format!("sqlite://{}", dir.join("sqlite.db").display())).await
-}
-
-/// The options of a PostgreSQL database's address, for tests that connect on their own.
-pub fn postgres_options(url: &str) -> Result<PgConnectOptions, DatabaseError> {
-    open::postgres_options(url)
 }
 
 /// Plain SQL without parameters, for tests and tools that look at the tables directly. The SQL
