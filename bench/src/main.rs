@@ -291,18 +291,25 @@ fn portal(settings: &Settings, setup: Setup, database: &str, addr: SocketAddr) -
     command
 }
 
-/// The portal as `setup` runs it: the address to load, and the processes to watch (the
-/// instances, then HAProxy if there is one).
-async fn start_portal(
-    settings: &Settings,
-    setup: Setup,
-    database: &str,
-) -> Result<(SocketAddr, Vec<Server>), String> {
+/// The portal as `setup` runs it.
+struct Portal {
+    /// Where the load goes: the instance, or the balancer in front of two.
+    addr: SocketAddr,
+    instances: Vec<Server>,
+    /// Runs while the portal is measured; stopped with it.
+    _balancer: Option<Server>,
+}
+
+async fn start_portal(settings: &Settings, setup: Setup, database: &str) -> Result<Portal, String> {
     let addr = free_addr();
     if setup != Setup::PostgresTwo {
         let server =
             Server::start(portal(settings, setup, database, addr), addr, "/api/health").await?;
-        return Ok((addr, vec![server]));
+        return Ok(Portal {
+            addr,
+            instances: vec![server],
+            _balancer: None,
+        });
     }
     let (a, b) = (free_addr(), free_addr());
     let first = Server::start(portal(settings, setup, database, a), a, "/api/health").await?;
@@ -319,7 +326,11 @@ async fn start_portal(
     let balancer = Server::start(haproxy, addr, "/api/health").await?;
     // Both instances in rotation before the clock starts.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    Ok((addr, vec![first, second, balancer]))
+    Ok(Portal {
+        addr,
+        instances: vec![first, second],
+        _balancer: Some(balancer),
+    })
 }
 
 async fn measure(
@@ -329,10 +340,10 @@ async fn measure(
 ) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     let database = setup.database(dir, "portal").await?;
-    let (addr, servers) = start_portal(settings, setup, &database).await?;
-    let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
-    // The portal's instances only, not the balancer.
-    let portal_pids: Vec<u32> = pids.iter().copied().take(pids.len().min(2)).collect();
+    let portal = start_portal(settings, setup, &database).await?;
+    let addr = portal.addr;
+    // The memory of the portal's instances, not the balancer's.
+    let portal_pids: Vec<u32> = portal.instances.iter().map(Server::pid).collect();
     eprintln!(
         "{}: portal {} on http://{addr}",
         setup.name(),
@@ -450,7 +461,7 @@ async fn measure(
             );
         }
     }
-    drop(servers);
+    drop(portal);
 
     // One baseline per backend: two instances share the one-instance setup's.
     if !settings.wants("baseline") || matches!(setup, Setup::PostgresTwo | Setup::PostgresBatched) {

@@ -59,6 +59,27 @@ pub async fn open_sqlite(dir: &Path) -> Result<Store, DatabaseError> {
     Store::open(&format!("sqlite://{}", dir.join("sqlite.db").display())).await
 }
 
+/// A value that both backends can decode from a column.
+pub trait ColumnValue:
+    Send
+    + Unpin
+    + for<'r> Decode<'r, Sqlite>
+    + Type<Sqlite>
+    + for<'r> Decode<'r, Postgres>
+    + Type<Postgres>
+{
+}
+
+impl<T> ColumnValue for T where
+    T: Send
+        + Unpin
+        + for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>
+{
+}
+
 /// Plain SQL without parameters, for tests and tools that look at the tables directly. The SQL
 /// must mean the same on both backends (`TRUE`, not `1`, for a flag).
 impl Store {
@@ -73,12 +94,7 @@ impl Store {
     /// The single value of the first row.
     pub async fn scalar_sql<T>(&self, sql: &str) -> Result<T, sqlx::Error>
     where
-        T: Send
-            + Unpin
-            + for<'r> Decode<'r, Sqlite>
-            + Type<Sqlite>
-            + for<'r> Decode<'r, Postgres>
-            + Type<Postgres>,
+        T: ColumnValue,
     {
         on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await)
     }
@@ -86,12 +102,7 @@ impl Store {
     /// The single value of each row.
     pub async fn scalars_sql<T>(&self, sql: &str) -> Result<Vec<T>, sqlx::Error>
     where
-        T: Send
-            + Unpin
-            + for<'r> Decode<'r, Sqlite>
-            + Type<Sqlite>
-            + for<'r> Decode<'r, Postgres>
-            + Type<Postgres>,
+        T: ColumnValue,
     {
         on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_all(pool).await)
     }
