@@ -57,7 +57,7 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
     if section == ProfileSection::Support {
         let stored = crate::server::support::read(&state.store, session.user_id).await?;
         return Ok(ProfilePage {
-            values: support_form_values(&stored.profile),
+            values: stored.profile.form_values(),
             countries: Vec::new(),
             policy: None,
             summary_html: None,
@@ -152,29 +152,6 @@ pub async fn save_profile_page(
     })
 }
 
-/// The support page's fields and the support profile's, in the same order.
-#[cfg(feature = "ssr")]
-const SUPPORT_FIELDS: [(ProfileField, SupportField); 3] = [
-    (ProfileField::SupportEmail, SupportField::Email),
-    (ProfileField::SupportTelephone, SupportField::Telephone),
-    (ProfileField::SupportWebsite, SupportField::Website),
-];
-
-#[cfg(feature = "ssr")]
-fn support_form_values(profile: &SupportProfile) -> FormValues {
-    let values = [&profile.email, &profile.telephone, &profile.website];
-    SUPPORT_FIELDS
-        .iter()
-        .zip(values)
-        .map(|((field, _), value)| {
-            (
-                field.wire_name().to_owned(),
-                value.clone().unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 /// The support page saves by replacing the whole support profile with what its form holds,
 /// through the same model and repository as `PUT /v1/profiles/supportprofile`.
 #[cfg(feature = "ssr")]
@@ -184,41 +161,17 @@ async fn replace_support_profile(
     values: &FormValues,
 ) -> Result<SavedPage, PortalError> {
     use crate::server::{error::ServiceError, support};
-    let text = |field: ProfileField| {
-        values
-            .get(field.wire_name())
-            .filter(|value| !value.trim().is_empty())
-            .cloned()
-    };
-    let replacement = SupportProfile {
-        email: text(ProfileField::SupportEmail),
-        telephone: text(ProfileField::SupportTelephone),
-        website: text(ProfileField::SupportWebsite),
-    };
-    // Errors name the page's fields rather than the API's.
-    let valid = replacement.validate().map_err(|errors| {
-        let errors = errors
-            .into_iter()
-            .map(|mut error| {
-                if let Some((field, _)) = SUPPORT_FIELDS
-                    .iter()
-                    .find(|(_, support)| support.api_name() == error.property_name)
-                {
-                    error.property_name = field.wire_name().to_owned();
-                }
-                error
-            })
-            .collect();
-        PortalError::from(ServiceError::Validation(errors))
-    })?;
+    let valid = SupportProfile::from_form(values)
+        .validate_form()
+        .map_err(|errors| PortalError::from(ServiceError::Validation(errors)))?;
     let replaced = support::replace(&state.store, session.user_id, &valid, None).await?;
-    let changed = SUPPORT_FIELDS
-        .iter()
-        .filter(|(_, support)| replaced.changed.contains(&support.api_name()))
-        .map(|(field, _)| field.wire_name().to_owned())
+    let changed = SupportField::ALL
+        .into_iter()
+        .filter(|field| replaced.changed.contains(&field.api_name()))
+        .map(|field| field.form_name().to_owned())
         .collect();
     Ok(SavedPage {
-        values: support_form_values(&replaced.stored.profile),
+        values: replaced.stored.profile.form_values(),
         changed,
     })
 }

@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{field_error::FieldError, profile::rules};
+use super::{
+    field_error::FieldError,
+    profile::{field::FieldKind, rules, section::FormValues},
+};
 
 /// A support profile, as stored and as returned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,7 +19,7 @@ pub struct SupportProfile {
 }
 
 /// The three fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SupportField {
     Email,
     Telephone,
@@ -36,6 +39,25 @@ impl SupportField {
             SupportField::Email => "email",
             SupportField::Telephone => "telephone",
             SupportField::Website => "website",
+        }
+    }
+
+    /// The name of its input on the support page (`SupportEmail`), also the `PropertyName` of
+    /// the errors that page shows: unique among the names of every page's fields.
+    pub fn form_name(self) -> &'static str {
+        match self {
+            SupportField::Email => "SupportEmail",
+            SupportField::Telephone => "SupportTelephone",
+            SupportField::Website => "SupportWebsite",
+        }
+    }
+
+    /// What the page's control takes (the rules are `SupportProfile::validate`'s).
+    pub fn kind(self) -> FieldKind {
+        match self {
+            SupportField::Email => FieldKind::Email,
+            SupportField::Telephone => FieldKind::Phone,
+            SupportField::Website => FieldKind::Url,
         }
     }
 
@@ -131,6 +153,47 @@ impl SupportProfile {
         } else {
             Err(errors)
         }
+    }
+
+    /// The support page's form as a replacement: a blank field is cleared.
+    pub fn from_form(values: &FormValues) -> SupportProfile {
+        let mut profile = SupportProfile::default();
+        for field in SupportField::ALL {
+            *field.slot(&mut profile) = values
+                .get(field.form_name())
+                .filter(|value| !value.trim().is_empty())
+                .cloned();
+        }
+        profile
+    }
+
+    /// The support page's form filled with this profile.
+    pub fn form_values(&self) -> FormValues {
+        SupportField::ALL
+            .into_iter()
+            .map(|field| {
+                let value = field.get(self).clone().unwrap_or_default();
+                (field.form_name().to_owned(), value)
+            })
+            .collect()
+    }
+
+    /// `validate`, with the errors named as the support page's fields rather than the API's.
+    pub fn validate_form(&self) -> Result<SupportProfile, Vec<FieldError>> {
+        self.validate().map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut error| {
+                    if let Some(field) = SupportField::ALL
+                        .into_iter()
+                        .find(|field| field.api_name() == error.property_name)
+                    {
+                        error.property_name = field.form_name().to_owned();
+                    }
+                    error
+                })
+                .collect()
+        })
     }
 
     /// The fields whose value differs from `other`, by API name.

@@ -7,8 +7,12 @@
 //!   audit insert for all); each request is answered only after the transaction holding its
 //!   update has committed.
 //! - **Each update alone** (PostgreSQL's default; `PROFILE_WRITES` picks either on either
-//!   backend): a transaction per update on a pooled connection. PostgreSQL locks rows, not the
-//!   database, so updates of different profiles commit side by side.
+//!   backend): a transaction per update on a pooled connection; on PostgreSQL one statement
+//!   that also reads what it compares (see `change_alone_postgres`). PostgreSQL locks rows,
+//!   not the database, so updates of different profiles commit side by side.
+//!
+//! Either way a change is first compared with what is stored: only the fields whose value
+//! differs are written and audited, and a change that differs in nothing writes nothing.
 //!
 //! Each update still succeeds or fails on its own: one whose `If-Match` version no longer holds
 //! writes nothing and fails alone, and if a statement fails outright, the batch is rolled back
@@ -17,11 +21,15 @@
 use sqlx::{postgres::PgConnection, sqlite::SqliteConnection, Connection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::model::profile::field::ProfileField;
+
 use super::{
     clock,
     error::ServiceError,
     store::{
-        profiles::{postgres, sqlite, write_alone_postgres, ProfileWrite},
+        profiles::{
+            change_alone_postgres, postgres, sqlite, ChangeOutcome, ProfileChange, ProfileWrite,
+        },
         Backend, Store,
     },
 };
@@ -99,7 +107,10 @@ pub struct Job {
 #[derive(Clone, Debug)]
 pub enum ProfileWriter {
     /// Hands updates to the writer task.
-    Batched { jobs: mpsc::Sender<Job> },
+    Batched {
+        store: Store,
+        jobs: mpsc::Sender<Job>,
+    },
     /// Commits each update on its own transaction.
     EachAlone(Store),
 }
@@ -127,41 +138,95 @@ impl ProfileWriter {
             tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
         }
         tokio::spawn(run(connection, queue));
-        Ok(ProfileWriter::Batched { jobs })
+        Ok(ProfileWriter::Batched {
+            store: store.clone(),
+            jobs,
+        })
     }
 
-    /// Writes `write` (batched: with the next batch); the profile's new version once
-    /// committed.
-    pub async fn write(&self, write: ProfileWrite) -> Result<i64, ServiceError> {
-        let jobs = match self {
-            ProfileWriter::Batched { jobs } => jobs,
-            ProfileWriter::EachAlone(store) => return write_alone(store, &write).await,
-        };
-        let (answer, answered) = oneshot::channel();
-        jobs.send(Job { write, answer })
-            .await
-            .map_err(|_| ServiceError::Internal("the profile writer has stopped".to_owned()))?;
-        answered.await.map_err(|_| {
-            ServiceError::Internal("the profile writer dropped an update".to_owned())
-        })?
+    /// Compares `change` with what is stored and writes what differs (batched: with the next
+    /// batch); once committed, the profile's version and the fields that changed.
+    pub async fn write(&self, change: ProfileChange) -> Result<Saved, ServiceError> {
+        match self {
+            ProfileWriter::EachAlone(Store::Postgres(pool)) => {
+                saved(change_alone_postgres(pool, &change, clock::now()).await?)
+            }
+            ProfileWriter::EachAlone(store @ Store::Sqlite(pool)) => {
+                let write = match compared(store, &change).await? {
+                    Ok(write) => write,
+                    Err(outcome) => return saved(outcome),
+                };
+                let version = write_alone(pool, &write).await?;
+                Ok(Saved {
+                    version,
+                    changed: write.fields(),
+                })
+            }
+            ProfileWriter::Batched { store, jobs } => {
+                let write = match compared(store, &change).await? {
+                    Ok(write) => write,
+                    Err(outcome) => return saved(outcome),
+                };
+                let changed = write.fields();
+                let version = hand_over(jobs, write).await?;
+                Ok(Saved { version, changed })
+            }
+        }
     }
 }
 
-/// One update on its own: on SQLite in a transaction that takes the write lock at once; on
-/// PostgreSQL in one statement (see `write_alone_postgres`). Concurrent updates of one profile
-/// on PostgreSQL wait for each other's row lock; each then sees the version the other left
-/// (READ COMMITTED re-reads the row), so `If-Match` and the version counter hold across
-/// instances.
-async fn write_alone(store: &Store, write: &ProfileWrite) -> Result<i64, ServiceError> {
+/// What a change left stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
+    pub version: i64,
+    /// The fields whose value changed (none when nothing differed).
+    pub changed: Vec<ProfileField>,
+}
+
+fn saved(outcome: ChangeOutcome) -> Result<Saved, ServiceError> {
+    match outcome {
+        ChangeOutcome::Written { version, changed } => Ok(Saved { version, changed }),
+        ChangeOutcome::Unchanged { version } => Ok(Saved {
+            version,
+            changed: Vec::new(),
+        }),
+        ChangeOutcome::Stale => Err(stale()),
+        ChangeOutcome::Missing => Err(missing()),
+    }
+}
+
+/// `change` compared with the stored values of the fields it sends (read outside the write's
+/// transaction: the write itself still checks the version when `If-Match` came).
+async fn compared(
+    store: &Store,
+    change: &ProfileChange,
+) -> Result<Result<ProfileWrite, ChangeOutcome>, ServiceError> {
+    let fields = change.values.iter().map(|(field, _)| *field);
+    Ok(
+        match store
+            .profile(change.profile_id, change.user_id, fields)
+            .await?
+        {
+            Some(current) => change.against(&current),
+            None => Err(ChangeOutcome::Missing),
+        },
+    )
+}
+
+/// Gives `write` to the writer task; its new version once its batch has committed.
+async fn hand_over(jobs: &mpsc::Sender<Job>, write: ProfileWrite) -> Result<i64, ServiceError> {
+    let (answer, answered) = oneshot::channel();
+    jobs.send(Job { write, answer })
+        .await
+        .map_err(|_| ServiceError::Internal("the profile writer has stopped".to_owned()))?;
+    answered
+        .await
+        .map_err(|_| ServiceError::Internal("the profile writer dropped an update".to_owned()))?
+}
+
+/// One update on its own on SQLite, in a transaction that takes the write lock at once.
+async fn write_alone(pool: &SqlitePool, write: &ProfileWrite) -> Result<i64, ServiceError> {
     let now = clock::now();
-    let pool = match store {
-        Store::Sqlite(pool) => pool,
-        Store::Postgres(pool) => {
-            return write_alone_postgres(pool, write, now)
-                .await?
-                .ok_or_else(stale)
-        }
-    };
     let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
     // Dropping the transaction on a stale version rolls it back.
     let version = sqlite::apply(&mut transaction, write, now)
@@ -298,6 +363,10 @@ async fn commit_together(
         .collect())
 }
 
+fn missing() -> ServiceError {
+    ServiceError::NotFound("The active profile no longer exists.".to_owned())
+}
+
 pub fn stale() -> ServiceError {
     ServiceError::PreconditionFailed(
         "The profile was changed since you loaded it; reload it and try again.".to_owned(),
@@ -308,7 +377,7 @@ pub fn stale() -> ServiceError {
 mod tests {
     use super::*;
     use crate::{
-        model::profile::{field::ProfileField, patch::StoredValue},
+        model::profile::patch::StoredValue,
         server::testing::{member, sqlite_member},
     };
 
@@ -433,6 +502,120 @@ mod tests {
         assert_eq!(version, 1, "nothing was written");
     }
 
+    fn change(session: &crate::server::sessions::Session) -> ProfileChange {
+        ProfileChange {
+            profile_id: session.active_profile_id,
+            user_id: session.user_id,
+            session_id: session.id,
+            values: Vec::new(),
+            expected_version: None,
+            password_hash: None,
+        }
+    }
+
+    fn text(value: &str) -> Option<StoredValue> {
+        Some(StoredValue::Text(value.to_owned()))
+    }
+
+    #[tokio::test]
+    async fn only_what_differs_is_written_and_audited_whichever_way_the_writer_commits() {
+        for mode in [WriteMode::Batched, WriteMode::EachAlone] {
+            let (_dir, store, session) = member().await;
+            let writer = ProfileWriter::start_with(&store, mode)
+                .await
+                .expect("writer");
+            store
+                .execute_sql("UPDATE customer_profiles SET city_name = 'Lisbon'")
+                .await
+                .expect("seed");
+            let both = ProfileChange {
+                values: vec![
+                    (ProfileField::CityName, text("Lisbon")),
+                    (ProfileField::Position, text("Designer")),
+                ],
+                ..change(&session)
+            };
+            let saved = writer.write(both.clone()).await.expect("written");
+            assert_eq!(
+                saved,
+                Saved {
+                    version: 2,
+                    changed: vec![ProfileField::Position]
+                },
+                "{mode:?}: the city was already Lisbon"
+            );
+            let again = writer.write(both.clone()).await.expect("answered");
+            assert_eq!(again.changed, Vec::<ProfileField>::new(), "{mode:?}");
+            assert_eq!(
+                again.version, 2,
+                "{mode:?}: nothing differed, no new version"
+            );
+            let stale = ProfileChange {
+                expected_version: Some(1),
+                values: vec![(ProfileField::Position, text("Engineer"))],
+                ..change(&session)
+            };
+            assert!(
+                matches!(
+                    writer.write(stale).await,
+                    Err(ServiceError::PreconditionFailed(_))
+                ),
+                "{mode:?}"
+            );
+            let same_but_stale = ProfileChange {
+                expected_version: Some(1),
+                ..both.clone()
+            };
+            assert!(
+                matches!(
+                    writer.write(same_but_stale).await,
+                    Err(ServiceError::PreconditionFailed(_))
+                ),
+                "{mode:?}: a stale If-Match fails even when nothing differs"
+            );
+            let cleared = ProfileChange {
+                expected_version: Some(2),
+                values: vec![
+                    (ProfileField::CityName, None),
+                    (ProfileField::CountryId, None),
+                ],
+                ..change(&session)
+            };
+            assert_eq!(
+                writer.write(cleared).await.expect("written"),
+                Saved {
+                    version: 3,
+                    changed: vec![ProfileField::CityName]
+                },
+                "{mode:?}: the country was never set"
+            );
+            let gone = ProfileChange {
+                profile_id: session.active_profile_id + 100,
+                values: vec![(ProfileField::Position, text("Nobody"))],
+                ..change(&session)
+            };
+            assert!(
+                matches!(writer.write(gone).await, Err(ServiceError::NotFound(_))),
+                "{mode:?}"
+            );
+
+            let stored: (Option<String>, Option<String>, i64) = store
+                .row_sql("SELECT position, city_name, version FROM customer_profiles")
+                .await
+                .expect("row");
+            assert_eq!(stored, (text_of("Designer"), None, 3), "{mode:?}");
+            let audits: Vec<String> = store
+                .scalars_sql("SELECT changed_fields FROM profile_audit ORDER BY id")
+                .await
+                .expect("audit");
+            assert_eq!(audits, ["Position", "CityName"], "{mode:?}");
+        }
+    }
+
+    fn text_of(value: &str) -> Option<String> {
+        Some(value.to_owned())
+    }
+
     #[tokio::test]
     async fn concurrent_updates_of_different_fields_all_stay_each_with_its_own_version() {
         for mode in [WriteMode::Batched, WriteMode::EachAlone] {
@@ -456,17 +639,16 @@ mod tests {
             .enumerate()
             .map(|(n, field)| {
                 let writer = writer.clone();
-                let write = ProfileWrite {
-                    assignments: vec![(*field, Some(StoredValue::Text(format!("value {n}"))))],
-                    changed_fields: field.wire_name().to_owned(),
-                    ..position(session.active_profile_id, session.user_id, "")
+                let change = ProfileChange {
+                    values: vec![(*field, Some(StoredValue::Text(format!("value {n}"))))],
+                    ..change(&session)
                 };
-                tokio::spawn(async move { writer.write(write).await })
+                tokio::spawn(async move { writer.write(change).await })
             })
             .collect();
         let mut versions = Vec::new();
         for task in tasks {
-            versions.push(task.await.expect("task").expect("written"));
+            versions.push(task.await.expect("task").expect("written").version);
         }
         versions.sort_unstable();
         assert_eq!(

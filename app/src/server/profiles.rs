@@ -7,11 +7,11 @@ use super::{
     countries,
     error::ServiceError,
     passwords,
-    profile_writer::{stale, ProfileWriter},
+    profile_writer::ProfileWriter,
     sessions::Session,
     settings::Limits,
     store::{
-        profiles::{stored_fields, ProfileWrite, StoredProfile},
+        profiles::{stored_fields, ProfileChange, StoredProfile, PASSWORD_CHANGED},
         Store,
     },
     throttle::{self, Attempt},
@@ -52,9 +52,9 @@ pub struct UpdateOutcome {
     pub password_changed: bool,
 }
 
-/// Checks the patch against every rule, then has `writer` write it (committed with whatever
-/// other updates are waiting): only the named columns, only if `expected_version` (from
-/// `If-Match`) still holds. Nothing is written when anything fails. A wrong current password
+/// Checks the patch against every rule, then has `writer` write it (on SQLite committed with
+/// whatever other updates are waiting): only the named columns whose value differs, only if
+/// `expected_version` (from `If-Match`) still holds. Nothing is written when anything fails. A wrong current password
 /// counts against the member's and `client`'s budgets of `limits` (see `throttle`).
 pub async fn update(
     store: &Store,
@@ -64,64 +64,48 @@ pub async fn update(
     expected_version: Option<i64>,
     guesses: (&Limits, &str),
 ) -> Result<UpdateOutcome, ServiceError> {
-    // Only what the patch touches is compared with what is stored, plus the billing country
-    // when a tax number is sent (its rule depends on it).
-    let tax_number_sent = patch.get(ProfileField::TaxIdNumber).is_some();
-    let current = read(
-        store,
-        session,
-        stored_fields().filter(|field| {
-            patch.get(*field).is_some()
-                || (tax_number_sent && *field == ProfileField::BillingCountryId)
-        }),
-    )
-    .await?;
-    let validated = validate(store, session, patch, &current, guesses).await?;
+    // A tax number's rule depends on the billing country: the stored one unless one is sent.
+    let stored_billing_country = if patch.get(ProfileField::TaxIdNumber).is_some()
+        && patch.get(ProfileField::BillingCountryId).is_none()
+    {
+        let stored = read(store, session, [ProfileField::BillingCountryId].into_iter()).await?;
+        match stored.values.get(&ProfileField::BillingCountryId) {
+            Some(Some(StoredValue::Integer(id))) => Some(*id),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let validated = validate(store, session, patch, stored_billing_country, guesses).await?;
 
     let new_hash = match &validated.password_change {
         Some(change) => Some(passwords::hash(change.new_password.clone()).await?),
         None => None,
     };
-
-    let changes: Vec<&(ProfileField, Option<StoredValue>)> = validated
-        .changes
-        .iter()
-        .filter(|(field, value)| current.values.get(field) != Some(value))
-        .collect();
-    let mut changed: Vec<String> = changes
-        .iter()
-        .map(|(field, _)| field.wire_name().to_owned())
-        .collect();
-    if new_hash.is_some() {
-        changed.push("Password".to_owned());
-    }
-    if changed.is_empty() {
-        // Nothing differs from what is stored: no write, no new version.
-        return match expected_version {
-            Some(expected) if expected != current.version => Err(stale()),
-            _ => Ok(UpdateOutcome {
-                changed,
-                version: current.version,
-                password_changed: false,
-            }),
-        };
-    }
-
-    let version = writer
-        .write(ProfileWrite {
-            profile_id: current.id,
+    let password_changed = new_hash.is_some();
+    // The writer compares the change with what is stored and writes only what differs.
+    let saved = writer
+        .write(ProfileChange {
+            profile_id: session.active_profile_id,
             user_id: session.user_id,
             session_id: session.id,
-            assignments: changes.into_iter().cloned().collect(),
+            values: validated.changes,
             expected_version,
-            password_hash: new_hash.clone(),
-            changed_fields: changed.join(","),
+            password_hash: new_hash,
         })
         .await?;
+    let mut changed: Vec<String> = saved
+        .changed
+        .iter()
+        .map(|field| field.wire_name().to_owned())
+        .collect();
+    if password_changed {
+        changed.push(PASSWORD_CHANGED.to_owned());
+    }
     Ok(UpdateOutcome {
         changed,
-        version,
-        password_changed: new_hash.is_some(),
+        version: saved.version,
+        password_changed,
     })
 }
 
@@ -131,7 +115,7 @@ async fn validate(
     store: &Store,
     session: &Session,
     patch: &ProfilePatch,
-    current: &StoredProfile,
+    stored_billing_country: Option<i64>,
     (limits, client): (&Limits, &str),
 ) -> Result<ValidatedPatch, ServiceError> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -139,10 +123,8 @@ async fn validate(
         let sent = match patch.get(field) {
             Some(Some(SentValue::Integer(id))) => Some(*id),
             Some(_) => None,
-            None => match current.values.get(&field) {
-                Some(Some(StoredValue::Integer(id))) => Some(*id),
-                _ => None,
-            },
+            None if field == ProfileField::BillingCountryId => stored_billing_country,
+            None => None,
         };
         (field, sent)
     };
@@ -201,7 +183,8 @@ async fn validate(
             ));
         } else {
             throttle::succeeded(store, attempt).await?;
-            let policy = super::accounts::policy_for_profile(store, current.id).await?;
+            let policy =
+                super::accounts::policy_for_profile(store, session.active_profile_id).await?;
             let violations: Vec<PasswordRule> = policy.violations(&PasswordCandidate {
                 password: &change.new_password,
                 email: Some(&email),

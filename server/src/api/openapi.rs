@@ -360,7 +360,7 @@ fn profile_schema(direction: Direction) -> Schema {
             .required("Id");
     }
     for &field in ProfileField::ALL {
-        if !field.is_patchable() || (direction == Direction::Response && field.is_secret()) {
+        if direction == Direction::Response && field.is_secret() {
             continue;
         }
         object = object.property(field.wire_name(), field_schema(field, direction));

@@ -41,7 +41,7 @@ pub enum SocialNetwork {
 
 macro_rules! profile_fields {
     ($($variant:ident => $wire:literal, $label:literal, $kind:expr;)*) => {
-        /// Every field of the profile pages.
+        /// Every field of the profile patch (the support profile's are `SupportField`s).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum ProfileField {
             $($variant,)*
@@ -120,11 +120,6 @@ profile_fields! {
     CurrentPassword => "CurrentPassword", "Current password", FieldKind::Secret;
     NewPassword => "NewPassword", "New password", FieldKind::Secret;
     ConfirmPassword => "ConfirmPassword", "Password confirmation", FieldKind::Secret;
-    // The support profile's page (seed 000) uses the same form; these are not profile columns
-    // and the PATCH does not accept them.
-    SupportEmail => "SupportEmail", "E-mail", FieldKind::Email;
-    SupportTelephone => "SupportTelephone", "Telephone", FieldKind::Phone;
-    SupportWebsite => "SupportWebsite", "Website", FieldKind::Url;
 }
 
 impl ProfileField {
@@ -133,18 +128,7 @@ impl ProfileField {
         ProfileField::ALL
             .iter()
             .copied()
-            .filter(|field| field.is_patchable())
             .find(|field| field.wire_name() == name)
-    }
-
-    /// Whether the profile PATCH takes this field (the support profile's fields it does not).
-    pub fn is_patchable(self) -> bool {
-        !matches!(
-            self,
-            ProfileField::SupportEmail
-                | ProfileField::SupportTelephone
-                | ProfileField::SupportWebsite
-        )
     }
 
     /// The known name closest to a misspelt one, if any is reasonably close.
@@ -153,7 +137,6 @@ impl ProfileField {
         ProfileField::ALL
             .iter()
             .copied()
-            .filter(|field| field.is_patchable())
             .map(|field| {
                 let similarity = strsim::normalized_damerau_levenshtein(
                     &lowered,
@@ -182,13 +165,15 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), ProfileField::ALL.len());
         for field in ProfileField::ALL {
-            let expected = field.is_patchable().then_some(*field);
-            assert_eq!(ProfileField::from_wire_name(field.wire_name()), expected);
+            assert_eq!(
+                ProfileField::from_wire_name(field.wire_name()),
+                Some(*field)
+            );
         }
         assert_eq!(
             ProfileField::from_wire_name("SupportEmail"),
             None,
-            "not a PATCH field"
+            "the support page's field is not a PATCH field"
         );
         assert_eq!(
             ProfileField::from_wire_name("fullname"),

@@ -89,7 +89,7 @@ fn one_field_patch() -> impl Strategy<Value = (ProfileField, Value)> {
     let fields: Vec<ProfileField> = ProfileField::ALL
         .iter()
         .copied()
-        .filter(|field| field.is_patchable() && !field.is_secret())
+        .filter(|field| !field.is_secret())
         .collect();
     select(fields).prop_flat_map(|field| value_for(field).prop_map(move |value| (field, value)))
 }

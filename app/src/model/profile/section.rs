@@ -9,7 +9,43 @@ use super::{
     field::{FieldKind, ProfileField},
     patch::{ProfilePatch, ProfileValues, StoredValue},
 };
-use crate::model::gender::Gender;
+use crate::model::{gender::Gender, support::SupportField};
+
+/// A field of a page's form: one of the profile patch, or one of the support profile (which is
+/// replaced whole, never patched).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FormField {
+    Profile(ProfileField),
+    Support(SupportField),
+}
+
+impl FormField {
+    /// The name of its input, of its value in the form and of its errors.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            FormField::Profile(field) => field.wire_name(),
+            FormField::Support(field) => field.form_name(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FormField::Profile(field) => field.label(),
+            FormField::Support(field) => field.label(),
+        }
+    }
+
+    pub fn kind(self) -> FieldKind {
+        match self {
+            FormField::Profile(field) => field.kind(),
+            FormField::Support(field) => field.kind(),
+        }
+    }
+
+    pub fn is_secret(self) -> bool {
+        self.kind() == FieldKind::Secret
+    }
+}
 
 /// One profile page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -38,56 +74,71 @@ impl ProfileSection {
     ];
 
     /// The fields the page edits, in the order it shows them.
-    pub fn fields(self) -> &'static [ProfileField] {
+    pub fn fields(self) -> &'static [FormField] {
+        use FormField::Profile as P;
         use ProfileField::*;
         match self {
             ProfileSection::Personal => &[
-                FullName,
-                NickName,
-                Gender,
-                DateOfBirth,
-                MobilePhone,
-                LandLine,
-                Address,
-                PostCode,
-                CityName,
-                State,
-                CountryId,
+                P(FullName),
+                P(NickName),
+                P(Gender),
+                P(DateOfBirth),
+                P(MobilePhone),
+                P(LandLine),
+                P(Address),
+                P(PostCode),
+                P(CityName),
+                P(State),
+                P(CountryId),
             ],
             ProfileSection::Professional => &[
-                Position,
-                CompanyName,
-                Industry,
-                ProfileSummary,
-                ProfileWebsite,
-                ProfileTags,
-                Twitter,
-                Github,
-                Instagram,
-                Linkedin,
-                ProfileIsPublic,
+                P(Position),
+                P(CompanyName),
+                P(Industry),
+                P(ProfileSummary),
+                P(ProfileWebsite),
+                P(ProfileTags),
+                P(Twitter),
+                P(Github),
+                P(Instagram),
+                P(Linkedin),
+                P(ProfileIsPublic),
             ],
             ProfileSection::Billing => &[
-                BillingName,
-                BillingEmail,
-                BillingAddress,
-                BillingPostCode,
-                BillingCityName,
-                BillingState,
-                BillingCountryId,
-                TaxIdNumber,
+                P(BillingName),
+                P(BillingEmail),
+                P(BillingAddress),
+                P(BillingPostCode),
+                P(BillingCityName),
+                P(BillingState),
+                P(BillingCountryId),
+                P(TaxIdNumber),
             ],
             ProfileSection::Notifications => &[
-                NotifyOnHelpDeskReplies,
-                NotifyOnCommunityBoardPosts,
-                NotifyOnBlogComments,
-                NotifyOnEventComments,
-                ReceiveActivityDigest,
-                SignUpToNewsletter,
+                P(NotifyOnHelpDeskReplies),
+                P(NotifyOnCommunityBoardPosts),
+                P(NotifyOnBlogComments),
+                P(NotifyOnEventComments),
+                P(ReceiveActivityDigest),
+                P(SignUpToNewsletter),
             ],
-            ProfileSection::Credentials => &[CurrentPassword, NewPassword, ConfirmPassword],
-            ProfileSection::Support => &[SupportEmail, SupportTelephone, SupportWebsite],
+            ProfileSection::Credentials => {
+                &[P(CurrentPassword), P(NewPassword), P(ConfirmPassword)]
+            }
+            ProfileSection::Support => &[
+                FormField::Support(SupportField::Email),
+                FormField::Support(SupportField::Telephone),
+                FormField::Support(SupportField::Website),
+            ],
         }
+    }
+
+    /// The page's fields of the profile patch (none on the support page).
+    fn profile_fields(self) -> impl Iterator<Item = ProfileField> {
+        self.fields().iter().filter_map(|field| match field {
+            FormField::Profile(field) => Some(*field),
+            FormField::Support(_) => None,
+        })
     }
 
     pub fn path(self) -> &'static str {
@@ -138,13 +189,12 @@ impl ProfileSection {
             .find(|section| section.path() == path)
     }
 
-    /// The page's slice of a stored profile (wire name to JSON value), as form values.
+    /// The page's slice of a stored profile, as form values.
     pub fn form_values(self, profile: &ProfileValues) -> FormValues {
-        self.fields()
-            .iter()
+        self.profile_fields()
             .filter(|field| !field.is_secret())
             .map(|field| {
-                let text = match profile.get(field) {
+                let text = match profile.get(&field) {
                     // The select shows "Not set" for a gender never chosen.
                     None | Some(None) if field.kind() == FieldKind::Gender => {
                         Gender::NotSet.as_str().to_owned()
@@ -159,6 +209,21 @@ impl ProfileSection {
             .collect()
     }
 
+    /// Whether the form holds anything other than what it was filled with (`loaded`): what
+    /// leaving the page would lose.
+    pub fn has_changes(self, values: &FormValues, loaded: &FormValues) -> bool {
+        match self {
+            ProfileSection::Support => self.fields().iter().any(|field| {
+                let text = |form: &FormValues| {
+                    form.get(field.wire_name())
+                        .map_or(String::new(), |value| value.trim().to_owned())
+                };
+                text(values) != text(loaded)
+            }),
+            _ => !self.patch_from_form(values, loaded).is_empty(),
+        }
+    }
+
     /// The patch of what the page's form changed compared with `loaded` (the values it was
     /// filled with), so that saving a page never overwrites a field someone else changed
     /// meanwhile. Only this page's fields are read. A switch missing from `values` is off (an
@@ -167,7 +232,7 @@ impl ProfileSection {
         // Built directly rather than through the JSON parser, which would bring serde_json's
         // `Value` into the browser bundle for nothing.
         let mut patch = ProfilePatch::new();
-        for &field in self.fields() {
+        for field in self.profile_fields() {
             let name = field.wire_name();
             let sent = match (field.kind(), values.get(name)) {
                 (FieldKind::Flag, value) => {
@@ -222,12 +287,19 @@ mod tests {
 
     #[test]
     fn the_sections_share_out_every_field_exactly_once() {
-        let mut seen: Vec<ProfileField> = ProfileSection::ALL
+        let mut seen: Vec<FormField> = ProfileSection::ALL
             .iter()
             .flat_map(|section| section.fields().iter().copied())
             .collect();
         seen.sort();
-        assert_eq!(seen, ProfileField::ALL.to_vec());
+        let every: Vec<FormField> = (ProfileField::ALL.iter().copied().map(FormField::Profile))
+            .chain(SupportField::ALL.map(FormField::Support))
+            .collect();
+        assert_eq!(seen, every);
+        let mut names: Vec<&str> = seen.iter().map(|field| field.wire_name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), every.len(), "every input has its own name");
     }
 
     #[test]
@@ -313,6 +385,31 @@ mod tests {
                 "NotifyOnHelpDeskReplies": false, "NotifyOnCommunityBoardPosts": false,
                 "NotifyOnEventComments": false})
         );
+    }
+
+    #[test]
+    fn the_support_page_is_never_a_patch_but_knows_when_it_changed() {
+        let loaded = values(&[
+            ("SupportEmail", "help@acme.example"),
+            ("SupportWebsite", ""),
+        ]);
+        let same = values(&[
+            ("SupportEmail", " help@acme.example "),
+            ("SupportWebsite", ""),
+        ]);
+        let edited = values(&[
+            ("SupportEmail", "help@acme.example"),
+            ("SupportWebsite", "acme.example"),
+        ]);
+        for form in [&same, &edited] {
+            assert!(ProfileSection::Support
+                .patch_from_form(form, &loaded)
+                .is_empty());
+        }
+        assert!(!ProfileSection::Support.has_changes(&same, &loaded));
+        assert!(ProfileSection::Support.has_changes(&edited, &loaded));
+        assert!(ProfileSection::Personal
+            .has_changes(&values(&[("FullName", "Ann")]), &FormValues::new()));
     }
 
     #[test]

@@ -14,14 +14,16 @@ use crate::{
         profile::{
             field::{FieldKind, ProfileField},
             rules::split_tags,
+            section::FormField,
         },
+        support::SupportField,
     },
 };
 
 /// A field's value and messages, and what the control reports back to the form.
 #[derive(Clone, Copy)]
 pub struct FieldState {
-    pub field: ProfileField,
+    pub field: FormField,
     pub value: Signal<String>,
     pub set: Callback<String>,
     /// The control lost focus: its rules may now be shown.
@@ -30,8 +32,15 @@ pub struct FieldState {
 }
 
 /// The input type and browser autofill token of a field shown as a plain input.
-fn input_kind(field: ProfileField) -> (&'static str, &'static str) {
+fn input_kind(field: FormField) -> (&'static str, &'static str) {
     use ProfileField::*;
+    let field = match field {
+        FormField::Profile(field) => field,
+        // A member's customers' addresses, not the member's own: nothing to autofill.
+        FormField::Support(SupportField::Email) => return ("email", "off"),
+        FormField::Support(SupportField::Telephone) => return ("tel", "off"),
+        FormField::Support(SupportField::Website) => return ("url", "off"),
+    };
     match field {
         FullName => ("text", "name"),
         NickName => ("text", "nickname"),
@@ -53,20 +62,25 @@ fn input_kind(field: ProfileField) -> (&'static str, &'static str) {
         BillingState => ("text", "billing address-level1"),
         CurrentPassword => ("password", "current-password"),
         NewPassword | ConfirmPassword => ("password", "new-password"),
-        SupportEmail => ("email", "off"),
-        SupportTelephone => ("tel", "off"),
-        SupportWebsite => ("url", "off"),
         _ => ("text", "off"),
     }
 }
 
 /// A line of help under the label, where the rule is not obvious.
-fn hint(field: ProfileField) -> Option<&'static str> {
+fn hint(field: FormField) -> Option<&'static str> {
     use ProfileField::*;
+    const PHONE: &str = "Any format, e.g. +351 912 345 678.";
+    const WEBSITE: &str = "For example www.example.com.";
+    let field = match field {
+        FormField::Profile(field) => field,
+        FormField::Support(SupportField::Email) => return None,
+        FormField::Support(SupportField::Telephone) => return Some(PHONE),
+        FormField::Support(SupportField::Website) => return Some(WEBSITE),
+    };
     Some(match field {
-        MobilePhone | LandLine | SupportTelephone => "Any format, e.g. +351 912 345 678.",
+        MobilePhone | LandLine => PHONE,
         ProfileSummary => "Markdown: **bold**, _italic_, [links](https://example.com), lists. Up to 4,000 characters.",
-        ProfileWebsite | SupportWebsite => "For example www.example.com.",
+        ProfileWebsite => WEBSITE,
         ProfileTags => "Separate tags with commas; up to 20.",
         Twitter | Github | Instagram => "Your handle (@name) or the address of your profile.",
         Linkedin => "The address of your profile, e.g. linkedin.com/in/your-name.",
@@ -153,7 +167,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                 <select
                     id=id
                     name=name
-                    autocomplete=if field == ProfileField::CountryId { "country-name" } else { "off" }
+                    autocomplete=if field == FormField::Profile(ProfileField::CountryId) { "country-name" } else { "off" }
                     prop:value=move || state.value.get()
                     on:change=on_input
                     on:blur=on_blur
@@ -220,7 +234,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                 .into_any(),
             )
         }
-        _ if field == ProfileField::NewPassword => page
+        _ if field == FormField::Profile(ProfileField::NewPassword) => page
             .with_value(|page| page.policy.clone())
             .map(|policy| {
                 let email = page.with_value(|page| page.email.clone());
@@ -249,12 +263,12 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
     .into_any()
 }
 
-fn placeholder(field: ProfileField) -> Option<&'static str> {
+fn placeholder(field: FormField) -> Option<&'static str> {
     use ProfileField::*;
     match field {
-        Twitter | Instagram | Github => Some("@handle"),
-        Linkedin => Some("linkedin.com/in/your-name"),
-        ProfileTags => Some("design, product, coffee"),
+        FormField::Profile(Twitter | Instagram | Github) => Some("@handle"),
+        FormField::Profile(Linkedin) => Some("linkedin.com/in/your-name"),
+        FormField::Profile(ProfileTags) => Some("design, product, coffee"),
         _ => None,
     }
 }

@@ -30,8 +30,9 @@ use crate::{
         profile::{
             field::ProfileField,
             patch::ValidationContext,
-            section::{FormValues, ProfileSection},
+            section::{FormField, FormValues, ProfileSection},
         },
+        support::SupportProfile,
     },
 };
 
@@ -141,7 +142,12 @@ pub fn ProfileForm(
             today: today(),
             billing_country_code,
         };
-        let mut errors = patch.validate(&context).err().unwrap_or_default();
+        let mut errors = if section == ProfileSection::Support {
+            SupportProfile::from_form(&values).validate_form().err()
+        } else {
+            patch.validate(&context).err()
+        }
+        .unwrap_or_default();
         let new_password = values.get("NewPassword").cloned().unwrap_or_default();
         let policy = page.with_value(|page| page.policy.clone());
         if let (Some(policy), false) = (policy, new_password.is_empty()) {
@@ -160,11 +166,7 @@ pub fn ProfileForm(
         }
         errors
     });
-    let dirty = Memo::new(move |_| {
-        !section
-            .patch_from_form(&values.read(), &loaded.read())
-            .is_empty()
-    });
+    let dirty = Memo::new(move |_| section.has_changes(&values.read(), &loaded.read()));
     warn_before_leaving(Signal::derive(move || {
         dirty.get() && !action.pending().get()
     }));
@@ -192,7 +194,7 @@ pub fn ProfileForm(
         None => {}
     });
 
-    let field_state = move |field: ProfileField| {
+    let field_state = move |field: FormField| {
         let name = field.wire_name();
         FieldState {
             field,
@@ -275,7 +277,7 @@ pub fn ProfileForm(
                 .fields()
                 .iter()
                 .map(|field| {
-                    let salutation = (*field == ProfileField::Gender)
+                    let salutation = (*field == FormField::Profile(ProfileField::Gender))
                         .then(|| view! { <SalutationPreview values /> });
                     view! {
                         <FieldControl state=field_state(*field) page />

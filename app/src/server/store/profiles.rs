@@ -14,7 +14,7 @@ use crate::model::profile::{
 };
 
 /// The column of a stored field: its name in snake_case, as everywhere in the code. The
-/// password fields and the support profile's fields are not columns of the profile.
+/// password fields are not columns of the profile.
 pub fn column(field: ProfileField) -> Option<&'static str> {
     use ProfileField::*;
     Some(match field {
@@ -54,8 +54,8 @@ pub fn column(field: ProfileField) -> Option<&'static str> {
         NotifyOnEventComments => "notify_on_event_comments",
         ReceiveActivityDigest => "receive_activity_digest",
         SignUpToNewsletter => "sign_up_to_newsletter",
-        CurrentPassword | NewPassword | ConfirmPassword | SupportEmail | SupportTelephone
-        | SupportWebsite => return None,
+        // Checked and hashed, never stored as sent.
+        CurrentPassword | NewPassword | ConfirmPassword => return None,
     })
 }
 
@@ -150,6 +150,20 @@ pub struct ProfileWrite {
     pub changed_fields: String,
 }
 
+/// Binds `$value`, a stored value of `$field`, to a `QueryBuilder` of either backend; a cleared
+/// value is still typed, as PostgreSQL wants.
+macro_rules! push_value {
+    ($query:expr, $field:expr, $value:expr) => {
+        match $value {
+            Some(StoredValue::Text(text)) => $query.push_bind(text.clone()),
+            Some(StoredValue::Integer(number)) => $query.push_bind(*number),
+            Some(StoredValue::Flag(flag)) => $query.push_bind(*flag),
+            None if $field.kind() == FieldKind::CountryId => $query.push_bind(None::<i64>),
+            None => $query.push_bind(None::<String>),
+        }
+    };
+}
+
 /// Appends `UPDATE customer_profiles SET ...` for `$write` at time `$now` to a `QueryBuilder`
 /// of either backend: the named columns, the next version, and the conditions (this member's
 /// profile, at the expected version if one is given).
@@ -161,14 +175,7 @@ macro_rules! push_update {
                 continue;
             };
             $query.push(column).push(" = ");
-            match value {
-                Some(StoredValue::Text(text)) => $query.push_bind(text.clone()),
-                Some(StoredValue::Integer(number)) => $query.push_bind(*number),
-                Some(StoredValue::Flag(flag)) => $query.push_bind(*flag),
-                // A cleared value is still typed, as PostgreSQL wants.
-                None if field.kind() == FieldKind::CountryId => $query.push_bind(None::<i64>),
-                None => $query.push_bind(None::<String>),
-            };
+            push_value!($query, field, value);
             $query.push(", ");
         }
         $query
@@ -252,39 +259,188 @@ macro_rules! write_statements {
 write_statements!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection);
 write_statements!(postgres, sqlx::Postgres, sqlx::PgConnection);
 
-/// An update on its own in one PostgreSQL statement: its data-modifying `WITH` clauses update
-/// the profile, write the audit row and, for a new password, store it and end the member's
-/// other sessions, all or nothing, in one round trip and without an explicit transaction (four
-/// round trips fewer than `BEGIN`, the statements of `postgres::apply` and `audit`, `COMMIT`).
-/// The new version, or `None` when the profile no longer has the expected one (nothing
-/// written: every clause depends on the profile's row being updated).
-pub async fn write_alone_postgres(
+/// A validated change of a profile, before it is compared with what is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileChange {
+    pub profile_id: i64,
+    pub user_id: i64,
+    /// The session making the change (the one kept when the password changes).
+    pub session_id: i64,
+    /// Every stored field sent, with its new value (`None` clears it), in the order sent.
+    pub values: Vec<(ProfileField, Option<StoredValue>)>,
+    /// Write only if the profile still has this version (`If-Match`).
+    pub expected_version: Option<i64>,
+    /// A new password's PHC string: stored, and every other session of the user ends.
+    pub password_hash: Option<String>,
+}
+
+/// What a change did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChangeOutcome {
+    /// Written: the profile's new version and the fields whose value changed.
+    Written {
+        version: i64,
+        changed: Vec<ProfileField>,
+    },
+    /// Every value sent was stored already and no password came: nothing was written.
+    Unchanged { version: i64 },
+    /// The profile no longer has the expected version: nothing was written.
+    Stale,
+    /// The member has no such profile.
+    Missing,
+}
+
+impl ProfileChange {
+    /// The update to write, from comparing the change with `current` (the profile with at
+    /// least the fields it sends): only the fields whose value differs. When there is nothing
+    /// to write, the outcome instead.
+    pub fn against(&self, current: &StoredProfile) -> Result<ProfileWrite, ChangeOutcome> {
+        if self
+            .expected_version
+            .is_some_and(|expected| expected != current.version)
+        {
+            return Err(ChangeOutcome::Stale);
+        }
+        let assignments: Vec<(ProfileField, Option<StoredValue>)> = self
+            .values
+            .iter()
+            .filter(|(field, value)| current.values.get(field) != Some(value))
+            .cloned()
+            .collect();
+        if assignments.is_empty() && self.password_hash.is_none() {
+            return Err(ChangeOutcome::Unchanged {
+                version: current.version,
+            });
+        }
+        let mut names: Vec<&str> = assignments.iter().map(|(f, _)| f.wire_name()).collect();
+        if self.password_hash.is_some() {
+            names.push(PASSWORD_CHANGED);
+        }
+        Ok(ProfileWrite {
+            changed_fields: names.join(","),
+            profile_id: self.profile_id,
+            user_id: self.user_id,
+            session_id: self.session_id,
+            assignments,
+            expected_version: self.expected_version,
+            password_hash: self.password_hash.clone(),
+        })
+    }
+}
+
+impl ProfileWrite {
+    /// The fields it writes.
+    pub fn fields(&self) -> Vec<ProfileField> {
+        self.assignments.iter().map(|(field, _)| *field).collect()
+    }
+}
+
+/// How a new password is named in the audit and in the list of changed fields.
+pub const PASSWORD_CHANGED: &str = "Password";
+
+/// A change on its own in one PostgreSQL statement, which compares it with what is stored as
+/// it writes: `old` locks the profile's row and reads the sent fields' stored values, `updated`
+/// writes the sent columns and the next version only if some value differs (or a password
+/// came) and the expected version holds, and the other data-modifying `WITH` clauses write the
+/// audit row (naming only the fields that differed) and, for a new password, store it and end
+/// the member's other sessions; all or nothing, in one round trip and without an explicit
+/// transaction. The row lock matters: under READ COMMITTED `FOR UPDATE` waits for a concurrent
+/// update of the row and then reads what it committed, so the comparison and `If-Match` see
+/// the latest version, across instances.
+pub async fn change_alone_postgres(
     pool: &sqlx::PgPool,
-    write: &ProfileWrite,
+    change: &ProfileChange,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH updated AS (");
-    push_update!(query, write, now);
-    query.push(" RETURNING id, version), audited AS (INSERT INTO profile_audit ");
-    query.push("(profile_id, at, actor_user_id, changed_fields) SELECT id, ");
+) -> Result<ChangeOutcome, sqlx::Error> {
+    let sent: Vec<(ProfileField, &'static str, &Option<StoredValue>)> = change
+        .values
+        .iter()
+        .filter_map(|(field, value)| column(*field).map(|column| (*field, column, value)))
+        .collect();
+    let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        "WITH old AS (SELECT id AS old_id, version AS old_version",
+    );
+    for (index, (_, column, _)) in sent.iter().enumerate() {
+        query.push(format_args!(", {column} AS old_{index}"));
+    }
+    query.push(" FROM customer_profiles WHERE id = ");
+    query.push_bind(change.profile_id);
+    query.push(" AND user_id = ").push_bind(change.user_id);
+    query.push(" FOR UPDATE), updated AS (UPDATE customer_profiles SET ");
+    for (field, column, value) in &sent {
+        query.push(format_args!("{column} = "));
+        push_value!(query, field, value);
+        query.push(", ");
+    }
     query
-        .push_bind(now)
-        .push(", ")
-        .push_bind(write.user_id)
-        .push(", ");
-    query.push_bind(write.changed_fields.clone());
-    query.push(" FROM updated)");
-    if let Some(hash) = &write.password_hash {
+        .push("version = version + 1, updated_at = ")
+        .push_bind(now);
+    query.push(" FROM old WHERE id = old_id");
+    if let Some(version) = change.expected_version {
+        query.push(" AND old_version = ").push_bind(version);
+    }
+    if change.password_hash.is_none() {
+        query.push(" AND (FALSE");
+        for (index, (field, _, value)) in sent.iter().enumerate() {
+            query.push(format_args!(" OR old_{index} IS DISTINCT FROM "));
+            push_value!(query, field, value);
+        }
+        query.push(")");
+    }
+    query.push(" RETURNING version");
+    for (index, (_, column, _)) in sent.iter().enumerate() {
+        query.push(format_args!(
+            ", old_{index} IS DISTINCT FROM {column} AS changed_{index}"
+        ));
+    }
+    query.push("), audited AS (INSERT INTO profile_audit ");
+    query.push("(profile_id, at, actor_user_id, changed_fields) SELECT ");
+    query.push_bind(change.profile_id).push(", ");
+    query.push_bind(now).push(", ");
+    query.push_bind(change.user_id).push(", concat_ws(','");
+    for (index, (field, _, _)) in sent.iter().enumerate() {
+        query.push(format_args!(", CASE WHEN changed_{index} THEN "));
+        query.push_bind(field.wire_name()).push("::text END");
+    }
+    if change.password_hash.is_some() {
+        query.push(", ").push_bind(PASSWORD_CHANGED).push("::text");
+    }
+    query.push(") FROM updated)");
+    if let Some(hash) = &change.password_hash {
         query.push(", new_password AS (UPDATE users SET password_hash = ");
         query.push_bind(hash.clone());
-        query.push(" WHERE id = ").push_bind(write.user_id);
+        query.push(" WHERE id = ").push_bind(change.user_id);
         query.push(" AND EXISTS (SELECT 1 FROM updated))");
         // Every other device signs in again; this session stays.
         query.push(", signed_out AS (DELETE FROM sessions WHERE user_id = ");
-        query.push_bind(write.user_id);
-        query.push(" AND id <> ").push_bind(write.session_id);
+        query.push_bind(change.user_id);
+        query.push(" AND id <> ").push_bind(change.session_id);
         query.push(" AND EXISTS (SELECT 1 FROM updated))");
     }
-    query.push(" SELECT version FROM updated");
-    query.build_query_scalar::<i64>().fetch_optional(pool).await
+    query.push(" SELECT old_version, version");
+    for index in 0..sent.len() {
+        query.push(format_args!(", changed_{index}"));
+    }
+    query.push(" FROM old LEFT JOIN updated ON TRUE");
+    let Some(row) = query.build().fetch_optional(pool).await? else {
+        return Ok(ChangeOutcome::Missing);
+    };
+    let old_version: i64 = row.try_get(0)?;
+    let Some(version) = row.try_get::<Option<i64>, _>(1)? else {
+        let stale = change.expected_version.is_some_and(|v| v != old_version);
+        return Ok(if stale {
+            ChangeOutcome::Stale
+        } else {
+            ChangeOutcome::Unchanged {
+                version: old_version,
+            }
+        });
+    };
+    let mut changed = Vec::new();
+    for (index, (field, _, _)) in sent.iter().enumerate() {
+        if row.try_get::<Option<bool>, _>(index + 2)? == Some(true) {
+            changed.push(*field);
+        }
+    }
+    Ok(ChangeOutcome::Written { version, changed })
 }
