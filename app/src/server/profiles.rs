@@ -1,5 +1,6 @@
-//! Reading and updating the active customer profile: one transaction per patch that writes only
-//! the columns the patch names, bumps the version and records which fields changed.
+//! Reading and updating the active customer profile: a patch is checked against every rule, then
+//! the writer writes, atomically, only the columns whose value differs, bumps the version and
+//! records which fields changed.
 
 use chrono::Utc;
 
@@ -54,8 +55,9 @@ pub struct UpdateOutcome {
 
 /// Checks the patch against every rule, then has `writer` write it (on SQLite committed with
 /// whatever other updates are waiting): only the named columns whose value differs, only if
-/// `expected_version` (from `If-Match`) still holds. Nothing is written when anything fails. A wrong current password
-/// counts against the member's and `client`'s budgets of `limits` (see `throttle`).
+/// `expected_version` (from `If-Match`) still holds. Nothing is written when anything fails.
+/// A wrong current password counts against the member's and `client`'s budgets of `limits`
+/// (see `throttle`).
 pub async fn update(
     store: &Store,
     writer: &ProfileWriter,

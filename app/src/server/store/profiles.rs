@@ -1,7 +1,8 @@
-//! The customer profile: its columns, the typed read of any of its fields, and the statements
-//! of one update (the columns it names, the version, the password, the audit row). The update's
-//! statements take a connection of either backend so that the writer can commit them in the
-//! transaction it chooses (a group commit on SQLite, one per request on PostgreSQL).
+//! The customer profile: its columns, the typed read of any of its fields, how a change is
+//! compared with what is stored, and the statements of one update (the columns that differ, the
+//! version, the password, the audit row). The update's statements take a connection of either
+//! backend so that the writer can commit them in the transaction it chooses (a group commit on
+//! SQLite); on PostgreSQL a change alone is compared and written in one statement.
 
 use std::collections::BTreeMap;
 
