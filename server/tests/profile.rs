@@ -454,3 +454,105 @@ async fn guessing_the_current_password_through_the_patch_is_throttled() {
     );
     assert!(locked.header("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn every_patch_checks_the_session_however_it_is_written() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let (_, etag) = profile(&app, &token).await;
+    let send = |token: Option<&str>, body: &str| {
+        let mut request = Request::builder()
+            .method(Method::PATCH)
+            .uri("/api/public/coworker/profile")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        app.send(request.body(Body::from(body.to_owned())).expect("request"))
+    };
+    // On PostgreSQL the first is checked and written with the session in one statement; the
+    // second needs the stored countries first, so the session is checked before it.
+    let bodies = [r#"{"Position": "Designer"}"#, r#"{"CountryId": 276}"#];
+    for body in bodies {
+        for token in [None, Some("not-a-token")] {
+            let refused = send(token, body).await;
+            assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{body} {token:?}");
+        }
+    }
+    // Without a session even a broken request is a 401; with one it is told what is wrong.
+    for broken in [r#"{"Position": 7}"#, "not json", r#"{"Nope": 1}"#] {
+        assert_eq!(
+            send(Some("not-a-token"), broken).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{broken}"
+        );
+        assert_eq!(
+            send(Some(&token), broken).await.status,
+            StatusCode::BAD_REQUEST,
+            "{broken}"
+        );
+    }
+    app.store
+        .execute_sql("UPDATE sessions SET expires_at = 0")
+        .await
+        .expect("expire");
+    for body in bodies {
+        assert_eq!(
+            send(Some(&token), body).await.status,
+            StatusCode::UNAUTHORIZED,
+            "expired: {body}"
+        );
+    }
+    assert!(audit_rows(&app).await.is_empty(), "nothing was written");
+    let fresh = app.log_in("jane@example.com", PASSWORD).await.json()["Value"]["AccessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let (fields, unchanged) = profile(&app, &fresh).await;
+    assert_eq!(unchanged, etag);
+    assert_eq!(fields["Position"], Value::Null);
+
+    // A tag of another resource or profile never matches, whoever checks it.
+    for tag in ["\"s1-v1\"", "\"p999-v1\""] {
+        let stale = patch_if_match(&app, &fresh, tag, json!({"Position": "Designer"})).await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{tag}");
+    }
+    let written = patch_if_match(&app, &fresh, &etag, json!({"Position": "Designer"})).await;
+    assert_eq!(written.status, StatusCode::OK, "{}", written.text);
+    assert_eq!(written.json()["Value"], json!(["Position"]));
+    assert_eq!(audit_rows(&app).await, vec!["Position"]);
+}
+
+#[tokio::test]
+async fn a_patch_by_cookie_slides_the_session_and_renews_the_cookie_when_due() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let two_days_ago = app::server::clock::now() - 2 * 86_400;
+    app.store
+        .execute_sql(&format!(
+            "UPDATE sessions SET last_seen_at = {two_days_ago}, cookie_issued_at = {two_days_ago}"
+        ))
+        .await
+        .expect("age");
+    let request = Request::builder()
+        .method(Method::PATCH)
+        .uri("/api/public/coworker/profile")
+        .header(header::COOKIE, format!("portal_session={token}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"Position": "Designer"}"#))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let cookie = response.header("set-cookie").expect("renewed cookie");
+    assert!(
+        cookie.starts_with(&format!("portal_session={token};")),
+        "{cookie}"
+    );
+    let seen: Vec<i64> = app
+        .store
+        .scalars_sql("SELECT last_seen_at FROM sessions")
+        .await
+        .expect("sessions");
+    assert!(seen[0] > two_days_ago, "the session slid: {seen:?}");
+}

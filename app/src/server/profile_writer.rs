@@ -21,15 +21,17 @@
 use sqlx::{postgres::PgConnection, sqlite::SqliteConnection, Connection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::model::profile::field::ProfileField;
+use crate::model::profile::{field::ProfileField, patch::StoredValue};
 
 use super::{
     clock,
     error::ServiceError,
     store::{
         profiles::{
-            change_alone_postgres, postgres, sqlite, ChangeOutcome, ProfileChange, ProfileWrite,
+            change_alone_postgres, change_by_session_postgres, postgres, sqlite, ChangeOutcome,
+            ProfileChange, ProfileWrite,
         },
+        sessions::StoredSession,
         Backend, Store,
     },
 };
@@ -171,6 +173,35 @@ impl ProfileWriter {
                 let version = hand_over(jobs, write).await?;
                 Ok(Saved { version, changed })
             }
+        }
+    }
+}
+
+impl ProfileWriter {
+    /// Whether `write_for_session` can write: on PostgreSQL, each update alone.
+    pub fn checks_sessions(&self) -> bool {
+        matches!(self, ProfileWriter::EachAlone(Store::Postgres(_)))
+    }
+
+    /// Writes `values` (validated, needing no current password) to the active profile of the
+    /// live session with `token_hash` at `now`, checking the session in the same statement (see
+    /// `change_by_session_postgres`); the session as found and what was saved, or `None` when
+    /// there is no such session (nothing written). Only when `checks_sessions`.
+    pub async fn write_for_session(
+        &self,
+        token_hash: &[u8],
+        values: &[(ProfileField, Option<StoredValue>)],
+        expected: Option<(Option<i64>, i64)>,
+        now: i64,
+    ) -> Result<Option<(StoredSession, Saved)>, ServiceError> {
+        let ProfileWriter::EachAlone(Store::Postgres(pool)) = self else {
+            return Err(ServiceError::Internal(
+                "this writer does not check sessions".to_owned(),
+            ));
+        };
+        match change_by_session_postgres(pool, token_hash, values, expected, now).await? {
+            Some((session, outcome)) => Ok(Some((session, saved(outcome)?))),
+            None => Ok(None),
         }
     }
 }

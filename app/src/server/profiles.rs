@@ -5,11 +5,11 @@
 use chrono::Utc;
 
 use super::{
-    countries,
+    clock, countries,
     error::ServiceError,
     passwords,
     profile_writer::ProfileWriter,
-    sessions::Session,
+    sessions::{self, Session},
     settings::Limits,
     store::{
         profiles::{stored_fields, ProfileChange, StoredProfile, PASSWORD_CHANGED},
@@ -21,7 +21,7 @@ use crate::model::{
     field_error::FieldError,
     password_policy::{PasswordCandidate, PasswordRule},
     profile::{
-        field::ProfileField,
+        field::{FieldKind, ProfileField},
         patch::{ProfilePatch, SentValue, StoredValue, ValidatedPatch, ValidationContext},
     },
 };
@@ -109,6 +109,126 @@ pub async fn update(
         version: saved.version,
         password_changed,
     })
+}
+
+/// The versions an `If-Match` header names, for one kind of resource.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No precondition (no header, or `*`): the last write wins.
+    #[default]
+    Any,
+    /// Each entity tag sent, as the resource id and version it names (`None`: a tag of
+    /// something else).
+    Tags(Vec<Option<(i64, i64)>>),
+}
+
+impl IfMatch {
+    /// The version resource `id` is expected to have: none, the first tag of it, or -1 (a
+    /// version that never exists, so the write fails with 412) when no tag names it.
+    pub fn version_for(&self, id: i64) -> Option<i64> {
+        match self {
+            IfMatch::Any => None,
+            IfMatch::Tags(tags) => Some(
+                tags.iter()
+                    .flatten()
+                    .find(|(tagged, _)| *tagged == id)
+                    .map_or(-1, |(_, version)| *version),
+            ),
+        }
+    }
+
+    /// What the write can check before the session is known: nothing, or the one tag's
+    /// profile and version; `None` when several tags came.
+    fn single(&self) -> Option<Option<(Option<i64>, i64)>> {
+        match self {
+            IfMatch::Any => Some(None),
+            IfMatch::Tags(tags) => match tags.as_slice() {
+                [tag] => Some(Some((tag.map(|(id, _)| id), tag.map_or(-1, |(_, v)| v)))),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The session token a request came with.
+#[derive(Clone, Copy, Debug)]
+pub struct Presented<'a> {
+    pub token: &'a str,
+    /// It came as the session cookie (which may be due to be sent again).
+    pub by_cookie: bool,
+}
+
+/// `update` for a request that presents a session token, which this checks too (no live
+/// session: 401, ahead of any rule the patch breaks). When the writer can (PostgreSQL, each
+/// update alone) and the patch needs nothing stored to be checked (no password, country or tax
+/// number), the session is checked by the statement that writes: one round trip to the
+/// database a PATCH. Any other patch is `sessions::authenticate`, then `update`.
+pub async fn update_presented(
+    store: &Store,
+    writer: &ProfileWriter,
+    presented: Presented<'_>,
+    ttl_secs: i64,
+    patch: &ProfilePatch,
+    if_match: &IfMatch,
+    guesses: (&Limits, &str),
+) -> Result<(Session, UpdateOutcome), ServiceError> {
+    let needs_stored = patch.fields().any(|field| {
+        matches!(
+            field.kind(),
+            FieldKind::CountryId | FieldKind::TaxId | FieldKind::Secret
+        )
+    });
+    if let (Some(expected), true, false) =
+        (if_match.single(), writer.checks_sessions(), needs_stored)
+    {
+        let context = ValidationContext {
+            today: Utc::now().date_naive(),
+            billing_country_code: None,
+        };
+        let validated = match patch.validate(&context) {
+            Ok(validated) => validated,
+            Err(errors) => {
+                signed_in(store, presented, ttl_secs).await?;
+                return Err(ServiceError::Validation(errors));
+            }
+        };
+        let now = clock::now();
+        let (stored, saved) = writer
+            .write_for_session(
+                &sessions::token_hash(presented.token),
+                &validated.changes,
+                expected,
+                now,
+            )
+            .await?
+            .ok_or_else(sessions::signed_out)?;
+        let session = sessions::slide(store, stored, now, ttl_secs, presented.by_cookie).await?;
+        let outcome = UpdateOutcome {
+            changed: saved
+                .changed
+                .iter()
+                .map(|field| field.wire_name().to_owned())
+                .collect(),
+            version: saved.version,
+            password_changed: false,
+        };
+        return Ok((session, outcome));
+    }
+    let session = signed_in(store, presented, ttl_secs).await?;
+    let expected = if_match.version_for(session.active_profile_id);
+    let outcome = update(store, writer, &session, patch, expected, guesses).await?;
+    Ok((session, outcome))
+}
+
+/// The live session `presented` names, or 401.
+pub async fn signed_in(
+    store: &Store,
+    presented: Presented<'_>,
+    ttl_secs: i64,
+) -> Result<Session, ServiceError> {
+    sessions::authenticate(store, presented.token, ttl_secs, presented.by_cookie)
+        .await?
+        .ok_or_else(sessions::signed_out)
 }
 
 /// Every rule: the pure core, then what needs the database (countries, the current password,

@@ -10,7 +10,10 @@ use super::{
     clock,
     error::ServiceError,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
-    store::{sessions::NewSession, Store},
+    store::{
+        sessions::{NewSession, StoredSession},
+        Store,
+    },
 };
 
 /// 256 random bits per token.
@@ -38,7 +41,8 @@ pub struct IssuedToken {
     pub expires_at: i64,
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+/// What is stored of a token: its SHA-256.
+pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -85,6 +89,19 @@ pub async fn authenticate(
     let Some(stored) = store.live_session(&token_hash(token), now).await? else {
         return Ok(None);
     };
+    Ok(Some(slide(store, stored, now, ttl_secs, by_cookie).await?))
+}
+
+/// The session `stored` (found live at `now`) as this request uses it: its expiry slides
+/// forward, recorded at most every `TOUCH_INTERVAL_SECS`, and `renew_cookie` says whether the
+/// cookie (when `by_cookie`) is due to be sent again.
+pub async fn slide(
+    store: &Store,
+    stored: StoredSession,
+    now: i64,
+    ttl_secs: i64,
+    by_cookie: bool,
+) -> Result<Session, ServiceError> {
     let mut expires_at = stored.expires_at;
     let mut renew_cookie = false;
     if now - stored.last_seen_at >= TOUCH_INTERVAL_SECS {
@@ -94,13 +111,29 @@ pub async fn authenticate(
             .touch_session(stored.id, now, expires_at, renew_cookie)
             .await?;
     }
-    Ok(Some(Session {
+    Ok(Session {
         id: stored.id,
         user_id: stored.user_id,
         active_profile_id: stored.active_profile_id,
         expires_at,
         renew_cookie,
-    }))
+    })
+}
+
+/// The answer to a request without a live session.
+pub fn signed_out() -> ServiceError {
+    ServiceError::Unauthorized(
+        "Sign in to continue: the session is missing, expired or invalid.".to_owned(),
+    )
+}
+
+/// Leaves the renewed session cookie in the request's `CookieRenewal` when `session` says it is
+/// due (see `authenticate`).
+pub fn renew_cookie(session: &Session, token: &str, extensions: &Extensions) {
+    if let (true, Some(renewal)) = (session.renew_cookie, extensions.get::<CookieRenewal>()) {
+        let max_age = (session.expires_at - clock::now()).max(0);
+        renewal.set(session_cookie(token, max_age, is_https(extensions)));
+    }
 }
 
 /// The session of a request (bearer token or cookie), if any. When the cookie is due to be
@@ -116,11 +149,8 @@ pub async fn authenticate_request(
     };
     let by_cookie = credential == Credential::Cookie;
     let session = authenticate(store, &token, ttl_secs, by_cookie).await?;
-    if let (Some(session), Some(renewal)) = (&session, extensions.get::<CookieRenewal>()) {
-        if session.renew_cookie {
-            let max_age = (session.expires_at - clock::now()).max(0);
-            renewal.set(session_cookie(&token, max_age, is_https(extensions)));
-        }
+    if let Some(session) = &session {
+        renew_cookie(session, &token, extensions);
     }
     Ok(session)
 }

@@ -1,7 +1,10 @@
 //! Entity tags for optimistic concurrency: `"<kind><id>-v<version>"`, and what an `If-Match`
 //! header asks for.
 
-use app::{model::field_error::FieldError, server::error::ServiceError};
+use app::{
+    model::field_error::FieldError,
+    server::{error::ServiceError, profiles::IfMatch},
+};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 
@@ -17,24 +20,28 @@ pub fn with_tag(mut response: Response, kind: char, id: i64, version: i64) -> Re
     response
 }
 
-/// The version an `If-Match` header asks for: `None` when absent or `*`. A tag of another
-/// resource, or of a version that never existed, asks for a version that never exists (-1),
-/// so the write fails with 412. Of a list of tags the first of this resource counts. A value
-/// that is not a list of entity tags (`"p7-v3"`, `W/"p7-v3"`) is refused with 400.
+/// The version an `If-Match` header asks of resource `id` of a kind (see `IfMatch::version_for`):
+/// `None` when absent or `*`.
 pub fn expected_version(
     headers: &HeaderMap,
     kind: char,
     id: i64,
 ) -> Result<Option<i64>, ServiceError> {
+    Ok(if_match(headers, kind)?.version_for(id))
+}
+
+/// The versions an `If-Match` header names of resources of a kind: each tag as the id and
+/// version it names, or `None` for a tag of anything else. A value that is not `*` or a list of
+/// entity tags (`"p7-v3"`, `W/"p7-v3"`) is refused with 400.
+pub fn if_match(headers: &HeaderMap, kind: char) -> Result<IfMatch, ServiceError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
+        return Ok(IfMatch::Any);
     };
     let value = value.to_str().unwrap_or_default().trim();
     if value == "*" {
-        return Ok(None);
+        return Ok(IfMatch::Any);
     }
-    let prefix = format!("{kind}{id}-v");
-    let mut versions = Vec::new();
+    let mut tags = Vec::new();
     for tag in value.split(',').map(str::trim) {
         let opaque = tag
             .trim_start_matches("W/")
@@ -42,13 +49,14 @@ pub fn expected_version(
             .and_then(|rest| rest.strip_suffix('"'))
             .filter(|opaque| !opaque.contains('"'))
             .ok_or_else(not_a_tag)?;
-        versions.push(
+        tags.push(
             opaque
-                .strip_prefix(&prefix)
-                .and_then(|version| version.parse::<i64>().ok()),
+                .strip_prefix(kind)
+                .and_then(|rest| rest.split_once("-v"))
+                .and_then(|(id, version)| Some((id.parse().ok()?, version.parse().ok()?))),
         );
     }
-    Ok(Some(versions.into_iter().flatten().next().unwrap_or(-1)))
+    Ok(IfMatch::Tags(tags))
 }
 
 fn not_a_tag() -> ServiceError {
@@ -83,6 +91,14 @@ mod tests {
         assert_eq!(version(&tag('s', 7, 3)), Some(Some(-1)));
         assert_eq!(version("\"p7-vx\""), Some(Some(-1)));
         assert_eq!(version("\"s7-v1\", \"p7-v4\""), Some(Some(4)));
+        // What a write can check before it knows the session's profile.
+        let tags = |value: &str| if_match(&headers(value), 'p').ok();
+        assert_eq!(
+            tags(&tag('p', 7, 3)),
+            Some(IfMatch::Tags(vec![Some((7, 3))]))
+        );
+        assert_eq!(tags("\"s7-v3\""), Some(IfMatch::Tags(vec![None])));
+        assert_eq!(tags("*"), Some(IfMatch::Any));
         for garbage in [
             "garbage",
             "",

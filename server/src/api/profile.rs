@@ -5,11 +5,19 @@ use app::{
         field_error::FieldError,
         profile::patch::{values_json, ProfilePatch},
     },
-    server::{client::Caller, countries, drafting, error::ServiceError, profiles, state::AppState},
+    server::{
+        client::Caller,
+        countries, drafting,
+        error::ServiceError,
+        profiles::{self, Presented},
+        session_cookie::{presented_token, Credential},
+        sessions,
+        state::AppState,
+    },
 };
 use axum::{
     extract::{rejection::QueryRejection, Query, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, Extensions, HeaderMap, HeaderValue, StatusCode},
     response::Response,
 };
 use serde::{Deserialize, Serialize};
@@ -119,22 +127,44 @@ pub async fn read(
 )]
 pub async fn patch(
     State(state): State<AppState>,
-    Authenticated { session }: Authenticated,
     headers: HeaderMap,
+    extensions: Extensions,
     caller: Caller,
-    JsonBody(body): JsonBody<Value>,
+    body: Result<JsonBody<Value>, Response>,
 ) -> Result<Response, ApiError> {
+    // The session is checked by the write itself when it can be (see `update_presented`);
+    // without one, the answer is 401 whatever else is wrong with the request.
+    let Some((token, credential)) = presented_token(&headers) else {
+        return Err(sessions::signed_out().into());
+    };
+    let presented = Presented {
+        token: &token,
+        by_cookie: credential == Credential::Cookie,
+    };
+    let ttl = state.session_ttl_secs;
+    let (body, if_match) = match (body, etag::if_match(&headers, 'p')) {
+        (Ok(JsonBody(body)), Ok(if_match)) => (body, if_match),
+        (Err(rejection), _) => {
+            profiles::signed_in(&state.store, presented, ttl).await?;
+            return Ok(rejection);
+        }
+        (Ok(_), Err(error)) => {
+            profiles::signed_in(&state.store, presented, ttl).await?;
+            return Err(error.into());
+        }
+    };
     let patch = ProfilePatch::from_json(&body);
-    let expected = etag::expected_version(&headers, 'p', session.active_profile_id)?;
-    let outcome = profiles::update(
+    let (session, outcome) = profiles::update_presented(
         &state.store,
         &state.profile_writer,
-        &session,
+        presented,
+        ttl,
         &patch,
-        expected,
+        &if_match,
         (&state.security.limits, &caller.client),
     )
     .await?;
+    sessions::renew_cookie(&session, &token, &extensions);
     Ok(etag::with_tag(
         success(StatusCode::OK, outcome.changed),
         'p',

@@ -1,7 +1,6 @@
 //! Who is calling: the session behind an `Authorization: Bearer` token or the session cookie.
 
 use app::server::{
-    error::ServiceError,
     sessions::{self, Session},
     state::AppState,
 };
@@ -19,11 +18,6 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = || {
-            ServiceError::Unauthorized(
-                "Sign in to continue: the session is missing, expired or invalid.".to_owned(),
-            )
-        };
         let session = sessions::authenticate_request(
             &state.store,
             &parts.headers,
@@ -31,7 +25,7 @@ impl FromRequestParts<AppState> for Authenticated {
             state.session_ttl_secs,
         )
         .await?
-        .ok_or_else(unauthorized)?;
+        .ok_or_else(sessions::signed_out)?;
         Ok(Authenticated { session })
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
-use super::{on_pool, Store};
+use super::{on_pool, sessions::StoredSession, Store};
 use crate::model::profile::{
     field::{FieldKind, ProfileField},
     patch::StoredValue,
@@ -353,95 +353,226 @@ pub async fn change_alone_postgres(
     change: &ProfileChange,
     now: i64,
 ) -> Result<ChangeOutcome, sqlx::Error> {
-    let sent: Vec<(ProfileField, &'static str, &Option<StoredValue>)> = change
-        .values
-        .iter()
-        .filter_map(|(field, value)| column(*field).map(|column| (*field, column, value)))
-        .collect();
-    let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-        "WITH old AS (SELECT id AS old_id, version AS old_version",
-    );
-    for (index, (_, column, _)) in sent.iter().enumerate() {
-        query.push(format_args!(", {column} AS old_{index}"));
-    }
-    query.push(" FROM customer_profiles WHERE id = ");
-    query.push_bind(change.profile_id);
-    query.push(" AND user_id = ").push_bind(change.user_id);
-    query.push(" FOR UPDATE), updated AS (UPDATE customer_profiles SET ");
-    for (field, column, value) in &sent {
-        query.push(format_args!("{column} = "));
-        push_value!(query, field, value);
-        query.push(", ");
-    }
-    query
-        .push("version = version + 1, updated_at = ")
-        .push_bind(now);
-    query.push(" FROM old WHERE id = old_id");
-    if let Some(version) = change.expected_version {
-        query.push(" AND old_version = ").push_bind(version);
-    }
-    if change.password_hash.is_none() {
-        query.push(" AND (FALSE");
-        for (index, (field, _, value)) in sent.iter().enumerate() {
-            query.push(format_args!(" OR old_{index} IS DISTINCT FROM "));
-            push_value!(query, field, value);
-        }
-        query.push(")");
-    }
-    query.push(" RETURNING version");
-    for (index, (_, column, _)) in sent.iter().enumerate() {
-        query.push(format_args!(
-            ", old_{index} IS DISTINCT FROM {column} AS changed_{index}"
-        ));
-    }
-    query.push("), audited AS (INSERT INTO profile_audit ");
-    query.push("(profile_id, at, actor_user_id, changed_fields) SELECT ");
-    query.push_bind(change.profile_id).push(", ");
-    query.push_bind(now).push(", ");
-    query.push_bind(change.user_id).push(", concat_ws(','");
-    for (index, (field, _, _)) in sent.iter().enumerate() {
-        query.push(format_args!(", CASE WHEN changed_{index} THEN "));
-        query.push_bind(field.wire_name()).push("::text END");
-    }
-    if change.password_hash.is_some() {
-        query.push(", ").push_bind(PASSWORD_CHANGED).push("::text");
-    }
-    query.push(") FROM updated)");
-    if let Some(hash) = &change.password_hash {
-        query.push(", new_password AS (UPDATE users SET password_hash = ");
-        query.push_bind(hash.clone());
-        query.push(" WHERE id = ").push_bind(change.user_id);
-        query.push(" AND EXISTS (SELECT 1 FROM updated))");
-        // Every other device signs in again; this session stays.
-        query.push(", signed_out AS (DELETE FROM sessions WHERE user_id = ");
-        query.push_bind(change.user_id);
-        query.push(" AND id <> ").push_bind(change.session_id);
-        query.push(" AND EXISTS (SELECT 1 FROM updated))");
-    }
-    query.push(" SELECT old_version, version");
-    for index in 0..sent.len() {
-        query.push(format_args!(", changed_{index}"));
-    }
-    query.push(" FROM old LEFT JOIN updated ON TRUE");
-    let Some(row) = query.build().fetch_optional(pool).await? else {
+    let password = change
+        .password_hash
+        .as_deref()
+        .map(|hash| (hash, change.user_id, change.session_id));
+    let statement = ChangeStatement {
+        owner: Owner::Profile {
+            profile_id: change.profile_id,
+            user_id: change.user_id,
+        },
+        values: sent_columns(&change.values),
+        expected_version: change.expected_version,
+        expected_profile: None,
+        password,
+        now,
+    };
+    let Some(row) = statement.query().build().fetch_optional(pool).await? else {
         return Ok(ChangeOutcome::Missing);
     };
-    let old_version: i64 = row.try_get(0)?;
-    let Some(version) = row.try_get::<Option<i64>, _>(1)? else {
-        let stale = change.expected_version.is_some_and(|v| v != old_version);
-        return Ok(if stale {
-            ChangeOutcome::Stale
-        } else {
-            ChangeOutcome::Unchanged {
-                version: old_version,
-            }
-        });
+    statement.outcome(&row, change.profile_id)
+}
+
+/// A change sent with a session token, on PostgreSQL in one statement that also checks the
+/// session: the live session with `token_hash` (expiring after `now`), then the change of its
+/// active profile as `change_alone_postgres` makes it. `None` when there is no such session
+/// (nothing written). `expected`: the profile and version `If-Match` names, if any (a tag of
+/// something else asks for version -1, which never exists). Never a password: checking the
+/// current one needs the member first.
+pub async fn change_by_session_postgres(
+    pool: &sqlx::PgPool,
+    token_hash: &[u8],
+    values: &[(ProfileField, Option<StoredValue>)],
+    expected: Option<(Option<i64>, i64)>,
+    now: i64,
+) -> Result<Option<(StoredSession, ChangeOutcome)>, sqlx::Error> {
+    let statement = ChangeStatement {
+        owner: Owner::Session { token_hash },
+        values: sent_columns(values),
+        expected_version: expected.map(|(_, version)| version),
+        expected_profile: expected.and_then(|(profile, _)| profile),
+        password: None,
+        now,
     };
-    let mut changed = Vec::new();
-    for (index, (field, _, _)) in sent.iter().enumerate() {
-        if row.try_get::<Option<bool>, _>(index + 2)? == Some(true) {
-            changed.push(*field);
+    let Some(row) = statement.query().build().fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let at = 2 + statement.values.len();
+    let session = StoredSession {
+        id: row.try_get(at)?,
+        user_id: row.try_get(at + 1)?,
+        active_profile_id: row.try_get(at + 2)?,
+        last_seen_at: row.try_get(at + 3)?,
+        expires_at: row.try_get(at + 4)?,
+        cookie_issued_at: row.try_get(at + 5)?,
+    };
+    let outcome = statement.outcome(&row, session.active_profile_id)?;
+    Ok(Some((session, outcome)))
+}
+
+/// The sent fields that are columns (all but the password fields), with their columns.
+fn sent_columns(
+    values: &[(ProfileField, Option<StoredValue>)],
+) -> Vec<(ProfileField, &'static str, &Option<StoredValue>)> {
+    values
+        .iter()
+        .filter_map(|(field, value)| column(*field).map(|column| (*field, column, value)))
+        .collect()
+}
+
+/// Whose profile a change statement changes.
+enum Owner<'a> {
+    /// This profile, if it is this member's.
+    Profile { profile_id: i64, user_id: i64 },
+    /// The active profile of the live session with this token hash.
+    Session { token_hash: &'a [u8] },
+}
+
+/// The one PostgreSQL statement of a change (see `change_alone_postgres`).
+struct ChangeStatement<'a> {
+    owner: Owner<'a>,
+    /// The sent fields that are columns, with their columns and new values.
+    values: Vec<(ProfileField, &'static str, &'a Option<StoredValue>)>,
+    expected_version: Option<i64>,
+    /// Write only if the profile is this one (`If-Match` named it before the session was known).
+    expected_profile: Option<i64>,
+    /// A new password's PHC string, the member, and the session that stays signed in.
+    password: Option<(&'a str, i64, i64)>,
+    now: i64,
+}
+
+impl ChangeStatement<'_> {
+    /// The statement. Its row: the stored version (`NULL`: no such profile), the new version
+    /// (`NULL`: nothing written), whether each sent field changed, then, for a session owner,
+    /// the session's columns; no row when the owner is not found.
+    fn query(&self) -> sqlx::QueryBuilder<'_, sqlx::Postgres> {
+        let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH ");
+        if let Owner::Session { token_hash } = self.owner {
+            query.push(
+                "s AS (SELECT id AS s_id, user_id AS s_user, active_profile_id AS s_profile, \
+                 last_seen_at AS s_seen, expires_at AS s_expires, cookie_issued_at AS s_cookie \
+                 FROM sessions WHERE token_hash = ",
+            );
+            query.push_bind(token_hash.to_vec());
+            query
+                .push(" AND expires_at > ")
+                .push_bind(self.now)
+                .push("), ");
         }
+        query.push("old AS (SELECT id AS old_id, user_id AS old_user, version AS old_version");
+        for (index, (_, column, _)) in self.values.iter().enumerate() {
+            query.push(format_args!(", {column} AS old_{index}"));
+        }
+        match self.owner {
+            Owner::Profile {
+                profile_id,
+                user_id,
+            } => {
+                query.push(" FROM customer_profiles WHERE id = ");
+                query.push_bind(profile_id);
+                query.push(" AND user_id = ").push_bind(user_id);
+                query.push(" FOR UPDATE)");
+            }
+            Owner::Session { .. } => {
+                query.push(
+                    " FROM customer_profiles JOIN s ON id = s_profile AND user_id = s_user \
+                     FOR UPDATE OF customer_profiles)",
+                );
+            }
+        }
+        query.push(", updated AS (UPDATE customer_profiles SET ");
+        for (field, column, value) in &self.values {
+            query.push(format_args!("{column} = "));
+            push_value!(query, field, value);
+            query.push(", ");
+        }
+        query
+            .push("version = version + 1, updated_at = ")
+            .push_bind(self.now);
+        query.push(" FROM old WHERE id = old_id");
+        if let Some(version) = self.expected_version {
+            query.push(" AND old_version = ").push_bind(version);
+        }
+        if let Some(profile) = self.expected_profile {
+            query.push(" AND old_id = ").push_bind(profile);
+        }
+        if self.password.is_none() {
+            query.push(" AND (FALSE");
+            for (index, (field, _, value)) in self.values.iter().enumerate() {
+                query.push(format_args!(" OR old_{index} IS DISTINCT FROM "));
+                push_value!(query, field, value);
+            }
+            query.push(")");
+        }
+        query.push(" RETURNING version");
+        for (index, (_, column, _)) in self.values.iter().enumerate() {
+            query.push(format_args!(
+                ", old_{index} IS DISTINCT FROM {column} AS changed_{index}"
+            ));
+        }
+        query.push("), audited AS (INSERT INTO profile_audit ");
+        query.push("(profile_id, at, actor_user_id, changed_fields) SELECT old_id, ");
+        query.push_bind(self.now).push(", old_user, concat_ws(','");
+        for (index, (field, _, _)) in self.values.iter().enumerate() {
+            query.push(format_args!(", CASE WHEN changed_{index} THEN "));
+            query.push_bind(field.wire_name()).push("::text END");
+        }
+        if self.password.is_some() {
+            query.push(", ").push_bind(PASSWORD_CHANGED).push("::text");
+        }
+        query.push(") FROM updated, old)");
+        if let Some((hash, user_id, session_id)) = self.password {
+            query.push(", new_password AS (UPDATE users SET password_hash = ");
+            query.push_bind(hash.to_owned());
+            query.push(" WHERE id = ").push_bind(user_id);
+            query.push(" AND EXISTS (SELECT 1 FROM updated))");
+            // Every other device signs in again; this session stays.
+            query.push(", signed_out AS (DELETE FROM sessions WHERE user_id = ");
+            query.push_bind(user_id);
+            query.push(" AND id <> ").push_bind(session_id);
+            query.push(" AND EXISTS (SELECT 1 FROM updated))");
+        }
+        query.push(" SELECT old_version, version");
+        for index in 0..self.values.len() {
+            query.push(format_args!(", changed_{index}"));
+        }
+        match self.owner {
+            Owner::Profile { .. } => query.push(" FROM old LEFT JOIN updated ON TRUE"),
+            Owner::Session { .. } => query.push(
+                ", s_id, s_user, s_profile, s_seen, s_expires, s_cookie \
+                 FROM s LEFT JOIN old ON TRUE LEFT JOIN updated ON TRUE",
+            ),
+        };
+        query
     }
-    Ok(ChangeOutcome::Written { version, changed })
+
+    /// What the statement's row says happened to profile `profile_id`.
+    fn outcome(
+        &self,
+        row: &sqlx::postgres::PgRow,
+        profile_id: i64,
+    ) -> Result<ChangeOutcome, sqlx::Error> {
+        let Some(old_version) = row.try_get::<Option<i64>, _>(0)? else {
+            return Ok(ChangeOutcome::Missing);
+        };
+        let Some(version) = row.try_get::<Option<i64>, _>(1)? else {
+            let stale = self.expected_version.is_some_and(|v| v != old_version)
+                || self.expected_profile.is_some_and(|p| p != profile_id);
+            return Ok(if stale {
+                ChangeOutcome::Stale
+            } else {
+                ChangeOutcome::Unchanged {
+                    version: old_version,
+                }
+            });
+        };
+        let mut changed = Vec::new();
+        for (index, (field, _, _)) in self.values.iter().enumerate() {
+            if row.try_get::<Option<bool>, _>(index + 2)? == Some(true) {
+                changed.push(*field);
+            }
+        }
+        Ok(ChangeOutcome::Written { version, changed })
+    }
 }
