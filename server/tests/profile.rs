@@ -517,6 +517,11 @@ async fn every_patch_checks_the_session_however_it_is_written() {
         let stale = patch_if_match(&app, &fresh, tag, json!({"Position": "Designer"})).await;
         assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{tag}");
     }
+    // Nothing sent is nothing changed, at the same version.
+    let nothing = patch_if_match(&app, &fresh, &etag, json!({})).await;
+    assert_eq!(nothing.status, StatusCode::OK, "{}", nothing.text);
+    assert_eq!(nothing.json()["Value"], json!([]));
+    assert_eq!(nothing.header("etag"), Some(etag.as_str()));
     let written = patch_if_match(&app, &fresh, &etag, json!({"Position": "Designer"})).await;
     assert_eq!(written.status, StatusCode::OK, "{}", written.text);
     assert_eq!(written.json()["Value"], json!(["Position"]));

@@ -7,8 +7,10 @@
 //!   audit insert for all); each request is answered only after the transaction holding its
 //!   update has committed.
 //! - **Each update alone** (PostgreSQL's default; `PROFILE_WRITES` picks either on either
-//!   backend): a transaction per update on a pooled connection; on PostgreSQL one statement
-//!   that also reads what it compares (see `change_alone_postgres`). PostgreSQL locks rows,
+//!   backend): on SQLite a transaction per update on a pooled connection; on PostgreSQL one
+//!   statement that also reads what it compares (see `change_alone_postgres`), and for a patch
+//!   sent with a session token also checks the session (`change_by_session_postgres`), run by
+//!   one of a few tasks that own their connections (`PostgresWriters`). PostgreSQL locks rows,
 //!   not the database, so updates of different profiles commit side by side.
 //!
 //! Either way a change is first compared with what is stored: only the fields whose value
@@ -113,8 +115,11 @@ pub enum ProfileWriter {
         store: Store,
         jobs: mpsc::Sender<Job>,
     },
-    /// Commits each update on its own transaction.
+    /// On SQLite, commits each update in a transaction of its own.
     EachAlone(Store),
+    /// On PostgreSQL, commits each update in its one statement on a connection of the writer's
+    /// own (see `PostgresWriters`).
+    Postgres(PostgresWriters),
 }
 
 impl ProfileWriter {
@@ -131,8 +136,14 @@ impl ProfileWriter {
     /// wait too. A background task checkpoints from the pool instead, which SQLite runs
     /// alongside writes.
     pub async fn start_with(store: &Store, mode: WriteMode) -> Result<Self, sqlx::Error> {
-        if mode == WriteMode::EachAlone {
-            return Ok(ProfileWriter::EachAlone(store.clone()));
+        match (mode, store) {
+            (WriteMode::EachAlone, Store::Postgres(pool)) => {
+                return Ok(ProfileWriter::Postgres(PostgresWriters::start(pool)));
+            }
+            (WriteMode::EachAlone, Store::Sqlite(_)) => {
+                return Ok(ProfileWriter::EachAlone(store.clone()));
+            }
+            (WriteMode::Batched, _) => {}
         }
         let (jobs, queue) = mpsc::channel(QUEUE);
         let connection = WriteConnection::open(store).await?;
@@ -150,10 +161,26 @@ impl ProfileWriter {
     /// batch); once committed, the profile's version and the fields that changed.
     pub async fn write(&self, change: ProfileChange) -> Result<Saved, ServiceError> {
         match self {
-            ProfileWriter::EachAlone(Store::Postgres(pool)) => {
-                saved(change_alone_postgres(pool, &change, clock::now()).await?)
+            ProfileWriter::Postgres(writers) => {
+                let (answer, answered) = oneshot::channel();
+                writers
+                    .hand_over(
+                        PostgresJob::Change {
+                            change,
+                            now: clock::now(),
+                            answer,
+                        },
+                        answered,
+                    )
+                    .await
+                    .and_then(saved)
             }
-            ProfileWriter::EachAlone(store @ Store::Sqlite(pool)) => {
+            ProfileWriter::EachAlone(store) => {
+                let Store::Sqlite(pool) = store else {
+                    return Err(ServiceError::Internal(
+                        "each update alone on PostgreSQL is the Postgres writer".to_owned(),
+                    ));
+                };
                 let write = match compared(store, &change).await? {
                     Ok(write) => write,
                     Err(outcome) => return saved(outcome),
@@ -180,7 +207,7 @@ impl ProfileWriter {
 impl ProfileWriter {
     /// Whether `write_for_session` can write: on PostgreSQL, each update alone.
     pub fn checks_sessions(&self) -> bool {
-        matches!(self, ProfileWriter::EachAlone(Store::Postgres(_)))
+        matches!(self, ProfileWriter::Postgres(_))
     }
 
     /// Writes `values` (validated, needing no current password) to the active profile of the
@@ -194,14 +221,150 @@ impl ProfileWriter {
         expected: Option<(Option<i64>, i64)>,
         now: i64,
     ) -> Result<Option<(StoredSession, Saved)>, ServiceError> {
-        let ProfileWriter::EachAlone(Store::Postgres(pool)) = self else {
+        let ProfileWriter::Postgres(writers) = self else {
             return Err(ServiceError::Internal(
                 "this writer does not check sessions".to_owned(),
             ));
         };
-        match change_by_session_postgres(pool, token_hash, values, expected, now).await? {
+        let (answer, answered) = oneshot::channel();
+        let job = PostgresJob::BySession {
+            token_hash: token_hash.to_vec(),
+            values: values.to_vec(),
+            expected,
+            now,
+            answer,
+        };
+        match writers.hand_over(job, answered).await? {
             Some((session, outcome)) => Ok(Some((session, saved(outcome)?))),
             None => Ok(None),
+        }
+    }
+}
+
+/// How many connections of its own a PostgreSQL writer keeps (each opened on first use).
+const POSTGRES_WRITERS: usize = 8;
+
+/// Tasks that each own a PostgreSQL connection and run the one-statement writes handed to
+/// them, one at a time. A pooled connection costs a round trip on every return to the pool:
+/// sqlx 0.8 tests each one with a `Sync` and waits for the answer, so that a connection a
+/// dropped request left mid-statement never serves another. A connection owned by a task
+/// needs no such test, because a job runs to its end there whether or not the request that
+/// gave it is still waiting; only after a failed job is the connection tested (and replaced
+/// when broken). The tasks end when the last clone of the writer is dropped.
+#[derive(Clone, Debug)]
+pub struct PostgresWriters {
+    jobs: mpsc::Sender<PostgresJob>,
+}
+
+/// A write for one of the `PostgresWriters`, and where its result goes.
+#[derive(Debug)]
+enum PostgresJob {
+    Change {
+        change: ProfileChange,
+        now: i64,
+        answer: oneshot::Sender<Result<ChangeOutcome, sqlx::Error>>,
+    },
+    BySession {
+        token_hash: Vec<u8>,
+        values: Vec<(ProfileField, Option<StoredValue>)>,
+        expected: Option<(Option<i64>, i64)>,
+        now: i64,
+        answer: oneshot::Sender<Result<Option<(StoredSession, ChangeOutcome)>, sqlx::Error>>,
+    },
+}
+
+impl PostgresJob {
+    /// Runs the job on `connection` and answers; whether it failed.
+    async fn run(self, connection: &mut PgConnection) -> bool {
+        match self {
+            PostgresJob::Change {
+                change,
+                now,
+                answer,
+            } => {
+                let result = change_alone_postgres(connection, &change, now).await;
+                let failed = result.is_err();
+                // The caller may have gone; what was written stays written.
+                let _ = answer.send(result);
+                failed
+            }
+            PostgresJob::BySession {
+                token_hash,
+                values,
+                expected,
+                now,
+                answer,
+            } => {
+                let result =
+                    change_by_session_postgres(connection, &token_hash, &values, expected, now)
+                        .await;
+                let failed = result.is_err();
+                let _ = answer.send(result);
+                failed
+            }
+        }
+    }
+
+    /// Answers with `error` instead of running.
+    fn fail(self, error: sqlx::Error) {
+        match self {
+            PostgresJob::Change { answer, .. } => drop(answer.send(Err(error))),
+            PostgresJob::BySession { answer, .. } => drop(answer.send(Err(error))),
+        }
+    }
+}
+
+impl PostgresWriters {
+    /// Starts the tasks, with connections opened as `pool`'s are.
+    fn start(pool: &sqlx::PgPool) -> Self {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let queue = std::sync::Arc::new(tokio::sync::Mutex::new(queue));
+        for _ in 0..POSTGRES_WRITERS {
+            tokio::spawn(work(pool.connect_options(), queue.clone()));
+        }
+        PostgresWriters { jobs }
+    }
+
+    /// Hands `job` to the next free task and waits for its answer on `answered`.
+    async fn hand_over<T>(
+        &self,
+        job: PostgresJob,
+        answered: oneshot::Receiver<Result<T, sqlx::Error>>,
+    ) -> Result<T, ServiceError> {
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| ServiceError::Internal("the profile writers have stopped".to_owned()))?;
+        Ok(answered.await.map_err(|_| {
+            ServiceError::Internal("a profile writer dropped an update".to_owned())
+        })??)
+    }
+}
+
+/// One of the `PostgresWriters`: takes the next job, connecting first if it has no connection.
+async fn work(
+    options: std::sync::Arc<sqlx::postgres::PgConnectOptions>,
+    queue: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<PostgresJob>>>,
+) {
+    let mut connection: Option<PgConnection> = None;
+    loop {
+        let Some(job) = queue.lock().await.recv().await else {
+            return;
+        };
+        let open = match connection.as_mut() {
+            Some(open) => open,
+            None => match PgConnection::connect_with(&options).await {
+                Ok(opened) => connection.insert(opened),
+                Err(error) => {
+                    tracing::warn!(%error, "a profile writer cannot connect to the database");
+                    job.fail(error);
+                    continue;
+                }
+            },
+        };
+        if job.run(open).await && open.ping().await.is_err() {
+            // Broken: the next job gets a new connection.
+            connection = None;
         }
     }
 }

@@ -349,7 +349,7 @@ pub const PASSWORD_CHANGED: &str = "Password";
 /// update of the row and then reads what it committed, so the comparison and `If-Match` see
 /// the latest version, across instances.
 pub async fn change_alone_postgres(
-    pool: &sqlx::PgPool,
+    connection: &mut sqlx::PgConnection,
     change: &ProfileChange,
     now: i64,
 ) -> Result<ChangeOutcome, sqlx::Error> {
@@ -368,7 +368,8 @@ pub async fn change_alone_postgres(
         password,
         now,
     };
-    let Some(row) = statement.query().build().fetch_optional(pool).await? else {
+    let mut query = statement.query();
+    let Some(row) = query.build().fetch_optional(connection).await? else {
         return Ok(ChangeOutcome::Missing);
     };
     statement.outcome(&row, change.profile_id)
@@ -381,7 +382,7 @@ pub async fn change_alone_postgres(
 /// something else asks for version -1, which never exists). Never a password: checking the
 /// current one needs the member first.
 pub async fn change_by_session_postgres(
-    pool: &sqlx::PgPool,
+    connection: &mut sqlx::PgConnection,
     token_hash: &[u8],
     values: &[(ProfileField, Option<StoredValue>)],
     expected: Option<(Option<i64>, i64)>,
@@ -395,7 +396,8 @@ pub async fn change_by_session_postgres(
         password: None,
         now,
     };
-    let Some(row) = statement.query().build().fetch_optional(pool).await? else {
+    let mut query = statement.query();
+    let Some(row) = query.build().fetch_optional(connection).await? else {
         return Ok(None);
     };
     let at = 2 + statement.values.len();
@@ -513,7 +515,10 @@ impl ChangeStatement<'_> {
         }
         query.push("), audited AS (INSERT INTO profile_audit ");
         query.push("(profile_id, at, actor_user_id, changed_fields) SELECT old_id, ");
-        query.push_bind(self.now).push(", old_user, concat_ws(','");
+        // The NULL keeps the call valid when nothing was sent (and it joins nothing).
+        query
+            .push_bind(self.now)
+            .push(", old_user, concat_ws(',', NULL::text");
         for (index, (field, _, _)) in self.values.iter().enumerate() {
             query.push(format_args!(", CASE WHEN changed_{index} THEN "));
             query.push_bind(field.wire_name()).push("::text END");
