@@ -16,7 +16,8 @@ use super::Store;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite: readers beside the one writer that WAL allows.
 const SQLITE_CONNECTIONS: u32 = 8;
-/// PostgreSQL: connections per instance. Several instances share one server, whose default
+/// PostgreSQL: pooled connections per instance (its profile writers keep 8 more, see
+/// `profile_writer::PostgresWriters`). Several instances share one server, whose default
 /// `max_connections` is 100.
 const POSTGRES_CONNECTIONS: u32 = 16;
 
