@@ -116,7 +116,7 @@ pub enum ProfileWriter {
         jobs: mpsc::Sender<Job>,
     },
     /// On SQLite, commits each update in a transaction of its own.
-    EachAlone(Store),
+    EachAlone(SqlitePool),
     /// On PostgreSQL, commits each update in its one statement on a connection of the writer's
     /// own (see `PostgresWriters`).
     Postgres(PostgresWriters),
@@ -140,8 +140,8 @@ impl ProfileWriter {
             (WriteMode::EachAlone, Store::Postgres(pool)) => {
                 return Ok(ProfileWriter::Postgres(PostgresWriters::start(pool)));
             }
-            (WriteMode::EachAlone, Store::Sqlite(_)) => {
-                return Ok(ProfileWriter::EachAlone(store.clone()));
+            (WriteMode::EachAlone, Store::Sqlite(pool)) => {
+                return Ok(ProfileWriter::EachAlone(pool.clone()));
             }
             (WriteMode::Batched, _) => {}
         }
@@ -175,13 +175,8 @@ impl ProfileWriter {
                     .await
                     .and_then(saved)
             }
-            ProfileWriter::EachAlone(store) => {
-                let Store::Sqlite(pool) = store else {
-                    return Err(ServiceError::Internal(
-                        "each update alone on PostgreSQL is the Postgres writer".to_owned(),
-                    ));
-                };
-                let write = match compared(store, &change).await? {
+            ProfileWriter::EachAlone(pool) => {
+                let write = match compared(&Store::Sqlite(pool.clone()), &change).await? {
                     Ok(write) => write,
                     Err(outcome) => return saved(outcome),
                 };
@@ -216,8 +211,8 @@ impl ProfileWriter {
     /// there is no such session (nothing written). Only when `checks_sessions`.
     pub async fn write_for_session(
         &self,
-        token_hash: &[u8],
-        values: &[(ProfileField, Option<StoredValue>)],
+        token_hash: Vec<u8>,
+        values: Vec<(ProfileField, Option<StoredValue>)>,
         expected: Option<(Option<i64>, i64)>,
         now: i64,
     ) -> Result<Option<(StoredSession, Saved)>, ServiceError> {
@@ -228,8 +223,8 @@ impl ProfileWriter {
         };
         let (answer, answered) = oneshot::channel();
         let job = PostgresJob::BySession {
-            token_hash: token_hash.to_vec(),
-            values: values.to_vec(),
+            token_hash,
+            values,
             expected,
             now,
             answer,
@@ -281,27 +276,20 @@ impl PostgresJob {
                 change,
                 now,
                 answer,
-            } => {
-                let result = change_alone_postgres(connection, &change, now).await;
-                let failed = result.is_err();
-                // The caller may have gone; what was written stays written.
-                let _ = answer.send(result);
-                failed
-            }
+            } => reply(
+                answer,
+                change_alone_postgres(connection, &change, now).await,
+            ),
             PostgresJob::BySession {
                 token_hash,
                 values,
                 expected,
                 now,
                 answer,
-            } => {
-                let result =
-                    change_by_session_postgres(connection, &token_hash, &values, expected, now)
-                        .await;
-                let failed = result.is_err();
-                let _ = answer.send(result);
-                failed
-            }
+            } => reply(
+                answer,
+                change_by_session_postgres(connection, &token_hash, &values, expected, now).await,
+            ),
         }
     }
 
@@ -312,6 +300,17 @@ impl PostgresJob {
             PostgresJob::BySession { answer, .. } => drop(answer.send(Err(error))),
         }
     }
+}
+
+/// Sends a job's `result` to whoever gave it (who may have gone: what was written stays
+/// written); whether it failed.
+fn reply<T>(
+    answer: oneshot::Sender<Result<T, sqlx::Error>>,
+    result: Result<T, sqlx::Error>,
+) -> bool {
+    let failed = result.is_err();
+    let _ = answer.send(result);
+    failed
 }
 
 impl PostgresWriters {

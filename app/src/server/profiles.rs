@@ -8,7 +8,7 @@ use super::{
     clock, countries,
     error::ServiceError,
     passwords,
-    profile_writer::ProfileWriter,
+    profile_writer::{ProfileWriter, Saved},
     sessions::{self, Session},
     settings::Limits,
     store::{
@@ -96,19 +96,26 @@ pub async fn update(
             password_hash: new_hash,
         })
         .await?;
-    let mut changed: Vec<String> = saved
-        .changed
-        .iter()
-        .map(|field| field.wire_name().to_owned())
-        .collect();
-    if password_changed {
-        changed.push(PASSWORD_CHANGED.to_owned());
+    Ok(UpdateOutcome::of(saved, password_changed))
+}
+
+impl UpdateOutcome {
+    /// What the writer `saved`, with `Password` last among the changes when it changed.
+    fn of(saved: Saved, password_changed: bool) -> Self {
+        let mut changed: Vec<String> = saved
+            .changed
+            .iter()
+            .map(|field| field.wire_name().to_owned())
+            .collect();
+        if password_changed {
+            changed.push(PASSWORD_CHANGED.to_owned());
+        }
+        UpdateOutcome {
+            changed,
+            version: saved.version,
+            password_changed,
+        }
     }
-    Ok(UpdateOutcome {
-        changed,
-        version: saved.version,
-        password_changed,
-    })
 }
 
 /// The versions an `If-Match` header names, for one kind of resource.
@@ -195,24 +202,15 @@ pub async fn update_presented(
         let now = clock::now();
         let (stored, saved) = writer
             .write_for_session(
-                &sessions::token_hash(presented.token),
-                &validated.changes,
+                sessions::token_hash(presented.token),
+                validated.changes,
                 expected,
                 now,
             )
             .await?
             .ok_or_else(sessions::signed_out)?;
         let session = sessions::slide(store, stored, now, ttl_secs, presented.by_cookie).await?;
-        let outcome = UpdateOutcome {
-            changed: saved
-                .changed
-                .iter()
-                .map(|field| field.wire_name().to_owned())
-                .collect(),
-            version: saved.version,
-            password_changed: false,
-        };
-        return Ok((session, outcome));
+        return Ok((session, UpdateOutcome::of(saved, false)));
     }
     let session = signed_in(store, presented, ttl_secs).await?;
     let expected = if_match.version_for(session.active_profile_id);
