@@ -16,6 +16,10 @@ pub const DEFAULT_SITE_PKG_DIR: &str = "pkg";
 /// Where `OPENAI_API_KEY` alone sends drafts.
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_OPENAI_TIMEOUT_SECS: u64 = 30;
+/// Where messages go when no SMTP server is configured.
+pub const DEFAULT_MAIL_OUTBOX: &str = "mail-outbox";
+/// The sender of messages written to the outbox.
+pub const DEFAULT_MAIL_FROM: &str = "Member Portal <portal@localhost>";
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -33,6 +37,18 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// How profile updates are committed (`PROFILE_WRITES`); `None`: the backend's default.
     pub profile_writes: Option<WriteMode>,
+    pub mail: MailConfig,
+}
+
+/// Where outgoing mail goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailConfig {
+    /// The SMTP server (`SMTP_URL`); `None`: messages are written to `outbox`.
+    pub smtp_url: Option<String>,
+    /// The sender (`MAIL_FROM`); required with `SMTP_URL`.
+    pub from: String,
+    /// The folder messages are written to when there is no SMTP server (`MAIL_OUTBOX`).
+    pub outbox: std::path::PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +85,8 @@ pub enum ConfigError {
         "PROFILE_WRITES {value:?} must be batched or each (or unset for the database's default)"
     )]
     ProfileWrites { value: String },
+    #[error("MAIL_FROM must be set with SMTP_URL: the address messages come from, such as \"Member Portal <portal@example.com>\"")]
+    MailFrom,
 }
 
 impl Config {
@@ -113,6 +131,7 @@ impl Config {
             limits: limits(&get)?,
             trusted_proxies,
             public_origin: public_origin(&get("PUBLIC_URL", ""))?,
+            mail: mail(&get)?,
             profile_writes: match get("PROFILE_WRITES", "").as_str() {
                 "" => None,
                 value => {
@@ -198,6 +217,47 @@ fn limits(get: &impl Fn(&str, &str) -> String) -> Result<Limits, ConfigError> {
             ATTEMPTS,
         )?,
         drafts_per_hour: number(get, "DRAFTS_PER_HOUR", defaults.drafts_per_hour, ATTEMPTS)?,
+        mail_window_secs: number(
+            get,
+            "MAIL_REQUEST_WINDOW_SECS",
+            defaults.mail_window_secs,
+            WINDOW,
+        )?,
+        mails_per_address: number(
+            get,
+            "MAIL_REQUEST_ADDRESS_LIMIT",
+            defaults.mails_per_address,
+            ATTEMPTS,
+        )?,
+        mails_per_device: number(
+            get,
+            "MAIL_REQUEST_DEVICE_LIMIT",
+            defaults.mails_per_device,
+            ATTEMPTS,
+        )?,
+        mails_per_client: number(
+            get,
+            "MAIL_REQUEST_CLIENT_LIMIT",
+            defaults.mails_per_client,
+            ATTEMPTS,
+        )?,
+    })
+}
+
+fn mail(get: &impl Fn(&str, &str) -> String) -> Result<MailConfig, ConfigError> {
+    let smtp_url = Some(get("SMTP_URL", "")).filter(|url| !url.is_empty());
+    let from = get("MAIL_FROM", "");
+    if smtp_url.is_some() && from.is_empty() {
+        return Err(ConfigError::MailFrom);
+    }
+    Ok(MailConfig {
+        smtp_url,
+        from: if from.is_empty() {
+            DEFAULT_MAIL_FROM.to_owned()
+        } else {
+            from
+        },
+        outbox: get("MAIL_OUTBOX", DEFAULT_MAIL_OUTBOX).into(),
     })
 }
 
@@ -291,6 +351,26 @@ mod tests {
             let error = config_error(&[("SESSION_TTL_DAYS", bad)]);
             assert!(error.contains("SESSION_TTL_DAYS"), "{error}");
         }
+    }
+
+    #[test]
+    fn mail_goes_to_the_outbox_unless_an_smtp_server_and_its_sender_are_set() {
+        let defaults = config(&[]).expect("defaults").mail;
+        assert_eq!(defaults.smtp_url, None);
+        assert_eq!(
+            defaults.outbox,
+            std::path::PathBuf::from(DEFAULT_MAIL_OUTBOX)
+        );
+        let smtp = config(&[
+            ("SMTP_URL", "smtp://relay.example:587"),
+            ("MAIL_FROM", "Portal <portal@example.com>"),
+        ])
+        .expect("valid")
+        .mail;
+        assert_eq!(smtp.smtp_url.as_deref(), Some("smtp://relay.example:587"));
+        assert_eq!(smtp.from, "Portal <portal@example.com>");
+        let error = config_error(&[("SMTP_URL", "smtp://relay.example:587")]);
+        assert!(error.contains("MAIL_FROM"), "{error}");
     }
 
     fn config_error(vars: &[(&str, &str)]) -> String {
@@ -420,6 +500,10 @@ mod tests {
             ("SIGN_UP_CLIENT_LIMIT", "1000"),
             ("SIGN_UP_WINDOW_SECS", "600"),
             ("DRAFTS_PER_HOUR", "2"),
+            ("MAIL_REQUEST_WINDOW_SECS", "120"),
+            ("MAIL_REQUEST_ADDRESS_LIMIT", "2"),
+            ("MAIL_REQUEST_DEVICE_LIMIT", "4"),
+            ("MAIL_REQUEST_CLIENT_LIMIT", "9"),
         ])
         .expect("valid");
         assert_eq!(
@@ -432,6 +516,10 @@ mod tests {
                 sign_up_window_secs: 600,
                 sign_ups_per_client: 1000,
                 drafts_per_hour: 2,
+                mail_window_secs: 120,
+                mails_per_address: 2,
+                mails_per_device: 4,
+                mails_per_client: 9,
             }
         );
         assert_eq!(config(&[]).expect("defaults").limits, Limits::default());

@@ -53,6 +53,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::profile::countries))
         .routes(routes!(api::auth::linked_profiles))
         .routes(routes!(api::auth::activate_profile))
+        .routes(routes!(api::email::forgot_password))
+        .routes(routes!(api::email::reset_password))
+        .routes(routes!(api::email::verify_email))
+        .routes(routes!(api::email::resend_verification))
+        .routes(routes!(api::email::change_email))
+        .routes(routes!(api::email::confirm_email_change))
+        .routes(routes!(api::email::undo_email_change))
 }
 
 /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.

@@ -9,6 +9,11 @@ use app::server::{
         openai::{OpenAiDrafter, OpenAiSettings},
         BuiltInComposer, SummaryDrafter,
     },
+    mail::{
+        transport::{sender, Mailer, TransportError},
+        worker::{self, RetryPolicy},
+        MailQueue,
+    },
     profile_writer::{ProfileWriter, WriteMode},
     settings::SecuritySettings,
     state::AppState,
@@ -17,7 +22,7 @@ use app::server::{
 use tokio::net::TcpListener;
 
 use crate::{
-    config::{Config, ConfigError},
+    config::{Config, ConfigError, MailConfig},
     routes::router,
 };
 
@@ -36,6 +41,8 @@ pub enum StartupError {
     Keys(String),
     #[error("cannot set up the client of the drafting backend: {0}")]
     Drafter(reqwest::Error),
+    #[error(transparent)]
+    Mail(#[from] TransportError),
     #[error("cannot install the shutdown signal handlers: {0}")]
     Signals(std::io::Error),
     #[error("the server stopped with an error: {0}")]
@@ -75,6 +82,17 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         tracing::info!(proxies = ?config.trusted_proxies, "forwarding headers are believed from these proxies");
     }
     let cleanup = cleanup::spawn(store.clone(), config.limits.clone());
+    let mailer = Arc::new(mailer(&config.mail)?);
+    tracing::info!(to = %mailer.describe(), "outgoing mail");
+    let origin = config
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://{local_addr}"));
+    if config.public_origin.is_none() {
+        tracing::info!(%origin, "links in messages point at the listening address; set PUBLIC_URL to the address members use");
+    }
+    let mail = MailQueue::new(&origin);
+    let mail_worker = worker::spawn(store.clone(), mailer, &mail, RetryPolicy::default());
     let state = AppState {
         leptos_options: config.leptos_options,
         store: store.clone(),
@@ -87,6 +105,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
             public_origin: config.public_origin,
             device_key,
         }),
+        mail,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -95,9 +114,19 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .map_err(StartupError::Serve)?;
 
     cleanup.abort();
+    mail_worker.abort();
     store.close().await;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// The SMTP server of `SMTP_URL`, or the outbox folder.
+fn mailer(config: &MailConfig) -> Result<Mailer, TransportError> {
+    let from = sender(&config.from)?;
+    match &config.smtp_url {
+        Some(url) => Mailer::smtp(url, from),
+        None => Mailer::outbox(&config.outbox, from),
+    }
 }
 
 /// The language model configured for profile drafts, or the built-in composer.

@@ -66,6 +66,7 @@ pub async fn sign_up(
     let signed_in = accounts::sign_up(
         &state.store,
         &state.security,
+        &state.mail,
         form,
         caller.requester(),
         state.session_ttl_secs,

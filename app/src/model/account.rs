@@ -28,6 +28,66 @@ pub struct SignIn {
     pub password: String,
 }
 
+/// `POST /api/auth/password/forgot`: where to send a reset link.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct ForgotPassword {
+    pub email: String,
+}
+
+/// `POST /api/auth/password/reset`: the token of a reset link and the new password.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct ResetPassword {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// A link from a message: the token it carries (verification, e-mail change, undo).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct FollowLink {
+    pub token: String,
+}
+
+/// `POST /api/auth/email/change`: the new sign-in address, confirmed by the current password.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeEmail {
+    pub new_email: String,
+    pub current_password: String,
+}
+
+impl ChangeEmail {
+    /// The rules that need nothing stored: a well-formed new address other than `current`,
+    /// and a current password.
+    pub fn validate(&self, current: &str) -> Vec<FieldError> {
+        let mut errors: Vec<FieldError> = validate_email("NewEmail", &self.new_email)
+            .into_iter()
+            .collect();
+        if errors.is_empty() && normalize_email(&self.new_email) == normalize_email(current) {
+            errors.push(FieldError::new(
+                "NewEmail",
+                "New e-mail address",
+                "is the address you sign in with already",
+                self.new_email.trim(),
+            ));
+        }
+        if self.current_password.is_empty() {
+            errors.push(FieldError::secret(
+                "CurrentPassword",
+                "Current password",
+                "is required to change the e-mail address",
+            ));
+        }
+        errors
+    }
+}
+
 /// The form of an address used to find an account: case does not matter.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()

@@ -5,11 +5,13 @@ use serde::Serialize;
 use super::{
     clock,
     error::ServiceError,
+    links::IssuedLink,
+    mail::{compose, MailQueue},
     passwords,
     rate_limit::{Events, Key, Limit},
     sessions::{self, IssuedToken, Session},
     settings::SecuritySettings,
-    store::{accounts::NewMember, Store},
+    store::{accounts::NewMember, tokens::Purpose, Store},
     throttle,
 };
 use crate::model::{
@@ -39,6 +41,15 @@ pub async fn policy_for_profile(
         .ok_or_else(|| ServiceError::NotFound("profile not found".to_owned()))
 }
 
+/// The password policy of member `user_id`: their default profile's location's.
+pub async fn policy_for_member(
+    store: &Store,
+    user_id: i64,
+) -> Result<PasswordPolicy, ServiceError> {
+    let profile_id = store.first_profile_of(user_id).await?;
+    policy_for_profile(store, profile_id).await
+}
+
 /// Who is signing up or in: the client address the throttles count, and the device cookie the
 /// browser presented, if any.
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +72,7 @@ pub struct SignedIn {
 pub async fn sign_up(
     store: &Store,
     security: &SecuritySettings,
+    mail: &MailQueue,
     form: SignUp,
     requester: Requester<'_>,
     session_ttl_secs: i64,
@@ -99,6 +111,14 @@ pub async fn sign_up(
         return Err(taken());
     }
     let password_hash = passwords::hash(form.password).await?;
+    let now = clock::now();
+    // The link's user id is not known yet: the store puts it in with the member.
+    let verification = IssuedLink::new(Purpose::VerifyEmail, 0, &email, now)?;
+    let message = compose::verify_email(
+        &email,
+        mail.link(Purpose::VerifyEmail.page(), &verification.token),
+        Purpose::VerifyEmail.lifetime_secs(),
+    );
     let (user_id, profile_id) = store
         .create_member(&NewMember {
             email: &email,
@@ -106,10 +126,13 @@ pub async fn sign_up(
             password_hash: &password_hash,
             full_name: form.full_name.trim(),
             location_id,
-            now: clock::now(),
+            now,
+            verification: (&verification.token_hash, verification.expires_at),
+            mails: &[message],
         })
         .await?
         .ok_or_else(taken)?;
+    mail.wake();
 
     Ok(SignedIn {
         session: sessions::create(store, user_id, profile_id, session_ttl_secs).await?,
@@ -180,6 +203,9 @@ async fn upgrade_hash(
 pub struct UserSummary {
     pub id: i64,
     pub email: String,
+    /// Whether the member followed a link mailed to this address (verification, reset or
+    /// e-mail change).
+    pub email_verified: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]

@@ -1,11 +1,16 @@
-//! The periodic clean-up: sessions past their expiry and throttle rows that left their window
-//! are deleted, so the tables hold only what still counts.
+//! The periodic clean-up: sessions past their expiry, throttle rows that left their window, mail
+//! links a week past their expiry and messages a week after they were sent (or given up on) are
+//! deleted, so the tables hold only what still counts.
 
 use std::time::Duration;
 
 use super::{
-    clock, drafting::quota, error::ServiceError, settings::Limits, store::Store, throttle,
+    clock, drafting::quota, error::ServiceError, links::KEPT_AFTER_EXPIRY_SECS, mail::budget,
+    settings::Limits, store::Store, throttle,
 };
+
+/// How long a sent message's record (kind, recipient, subject, outcome) is kept.
+pub const SENT_MAIL_KEPT_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// How often the clean-up runs.
 pub const INTERVAL: Duration = Duration::from_secs(10 * 60);
@@ -15,6 +20,8 @@ pub const INTERVAL: Duration = Duration::from_secs(10 * 60);
 pub struct Removed {
     pub sessions: u64,
     pub throttle_rows: u64,
+    pub links: u64,
+    pub messages: u64,
 }
 
 /// Deletes what is past its time at `now` (Unix seconds).
@@ -29,12 +36,19 @@ pub async fn remove_expired(
         (throttle::TABLE, limits.sign_in_window_secs),
         ("sign_ups", limits.sign_up_window_secs),
         (quota::DRAFTS.table, quota::DRAFTS.window_secs),
+        (budget::TABLE, limits.mail_window_secs),
     ] {
         throttle_rows += store.delete_older(table, now - window_secs).await?;
     }
     Ok(Removed {
         sessions,
         throttle_rows,
+        links: store
+            .delete_expired_tokens(now - KEPT_AFTER_EXPIRY_SECS)
+            .await?,
+        messages: store
+            .delete_finished_mail(now - SENT_MAIL_KEPT_SECS)
+            .await?,
     })
 }
 
@@ -100,7 +114,7 @@ mod tests {
             soon,
             Removed {
                 sessions: 1,
-                throttle_rows: 0
+                ..Removed::default()
             }
         );
         let later = remove_expired(&store, &limits, now + limits.sign_in_window_secs + 1)

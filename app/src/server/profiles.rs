@@ -340,6 +340,10 @@ mod tests {
             sign_up_window_secs: 3600,
             sign_ups_per_client: 20,
             drafts_per_hour: 10,
+            mail_window_secs: 3600,
+            mails_per_address: 5,
+            mails_per_device: 5,
+            mails_per_client: 30,
         },
         "127.0.0.1",
     );

@@ -46,7 +46,8 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn new_token() -> Result<String, ServiceError> {
+/// 256 random bits, URL-safe base64: a session token or the token of a link sent by mail.
+pub fn new_token() -> Result<String, ServiceError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes)
         .map_err(|error| ServiceError::Internal(format!("random source: {error}")))?;

@@ -19,6 +19,14 @@ pub struct Limits {
     pub sign_ups_per_client: i64,
     /// Profile drafts one member may ask for in an hour.
     pub drafts_per_hour: i64,
+    /// The window of the limits on mail asked for (reset, verification and change links).
+    pub mail_window_secs: i64,
+    /// Messages asked for to one address from clients without its device cookie.
+    pub mails_per_address: i64,
+    /// Messages asked for from one device that signed in to the address's account before.
+    pub mails_per_device: i64,
+    /// Messages asked for from one client address, whatever the address mailed.
+    pub mails_per_client: i64,
 }
 
 impl Default for Limits {
@@ -31,6 +39,10 @@ impl Default for Limits {
             sign_up_window_secs: 60 * 60,
             sign_ups_per_client: 20,
             drafts_per_hour: super::drafting::DRAFTS_PER_HOUR,
+            mail_window_secs: 60 * 60,
+            mails_per_address: 5,
+            mails_per_device: 5,
+            mails_per_client: 30,
         }
     }
 }

@@ -6,8 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use super::{
-    drafting::SummaryDrafter, profile_writer::ProfileWriter, settings::SecuritySettings,
-    store::Store,
+    drafting::SummaryDrafter, mail::MailQueue, profile_writer::ProfileWriter,
+    settings::SecuritySettings, store::Store,
 };
 
 #[derive(Clone, Debug, FromRef)]
@@ -23,4 +23,6 @@ pub struct AppState {
     pub drafter: Arc<dyn SummaryDrafter>,
     /// Throttle limits, trusted proxies, the public origin, the device cookies' key.
     pub security: Arc<SecuritySettings>,
+    /// Where messages are queued, and the origin of the links in them.
+    pub mail: MailQueue,
 }

@@ -6,6 +6,7 @@ use sqlx::SqlitePool;
 use super::{
     accounts::{self, Requester},
     device::DeviceKey,
+    mail::MailQueue,
     sessions::Session,
     settings::SecuritySettings,
     store::{scratch, Store},
@@ -17,11 +18,17 @@ pub fn security() -> SecuritySettings {
     SecuritySettings::with_defaults(DeviceKey::random().expect("key"))
 }
 
+/// A queue whose links point at the default address (nothing sends its messages).
+pub fn mail_queue() -> MailQueue {
+    MailQueue::new("http://127.0.0.1:3000")
+}
+
 /// Signs a member up and returns their session.
 pub async fn signed_up(store: &Store, email: &str, full_name: &str) -> Session {
     let signed_in = accounts::sign_up(
         store,
         &security(),
+        &mail_queue(),
         SignUp {
             email: email.to_owned(),
             password: "a quiet harbour at dusk".to_owned(),

@@ -83,6 +83,7 @@ pub async fn sign_up(
     let done = accounts::sign_up(
         &state.store,
         &state.security,
+        &state.mail,
         form,
         caller.requester(),
         state.session_ttl_secs,

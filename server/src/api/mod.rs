@@ -1,6 +1,7 @@
 //! The JSON API: adapters between the wire shapes of the seed documents and the shared core.
 
 pub mod auth;
+pub mod email;
 pub mod envelope;
 pub mod etag;
 pub mod health;

@@ -99,6 +99,9 @@ pub async fn test_app_over(store: Store) -> TestApp {
     .await
 }
 
+/// The origin of the links in the test apps' messages.
+pub const MAIL_ORIGIN: &str = "http://portal.test";
+
 async fn test_app_with(
     drafter: Arc<dyn SummaryDrafter>,
     security: SecuritySettings,
@@ -132,6 +135,7 @@ async fn serving(
             session_ttl_secs: SESSION_TTL_SECS,
             drafter,
             security: Arc::new(security),
+            mail: app::server::mail::MailQueue::new(MAIL_ORIGIN),
         }),
         store,
         _dir: dir,

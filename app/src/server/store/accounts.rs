@@ -1,9 +1,12 @@
 //! Members, their locations' password policies and their customer profiles' summaries.
 
-use super::{on_pool, Store};
+use super::{mail::insert_mail, on_pool, tokens::Purpose, Store};
 use crate::{
     model::password_policy::PasswordPolicy,
-    server::accounts::{NotificationPreferences, ProfileSummary, UserSummary},
+    server::{
+        accounts::{NotificationPreferences, ProfileSummary, UserSummary},
+        mail::NewMail,
+    },
 };
 
 type PolicyRow = (i64, i64, bool, bool, bool, bool);
@@ -33,6 +36,10 @@ pub struct NewMember<'a> {
     pub full_name: &'a str,
     pub location_id: i64,
     pub now: i64,
+    /// The verification link mailed to the address: its token's hash and expiry.
+    pub verification: (&'a [u8], i64),
+    /// The messages the sign-up sends (the verification link).
+    pub mails: &'a [NewMail],
 }
 
 /// The profile's summary, its location's name and its six notification switches, as selected.
@@ -99,6 +106,20 @@ impl Store {
         .await)
     }
 
+    /// The id and e-mail address (as they signed up with it) of the member with this
+    /// normalised address.
+    pub async fn account_by_email(
+        &self,
+        email_normalized: &str,
+    ) -> Result<Option<(i64, String)>, sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, email FROM users WHERE email_normalized = $1"
+        )
+        .bind(email_normalized)
+        .fetch_optional(pool)
+        .await)
+    }
+
     /// The e-mail address and password hash of member `user_id`.
     pub async fn email_and_hash(&self, user_id: i64) -> Result<(String, String), sqlx::Error> {
         on_pool!(self, |pool| sqlx::query_as(
@@ -146,6 +167,23 @@ impl Store {
             .bind(member.now)
             .fetch_one(&mut *tx)
             .await?;
+            let (token_hash, expires_at) = member.verification;
+            sqlx::query(
+                "INSERT INTO account_tokens
+                     (token_hash, user_id, purpose, email, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(Purpose::VerifyEmail.as_str())
+            .bind(member.email)
+            .bind(member.now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            for mail in member.mails {
+                insert_mail!(&mut *tx, mail, member.now)?;
+            }
             tx.commit().await?;
             Ok(Some((user_id, profile_id)))
         })
@@ -181,13 +219,17 @@ impl Store {
     }
 
     pub async fn user_summary(&self, user_id: i64) -> Result<UserSummary, sqlx::Error> {
-        let (id, email): (i64, String) = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT id, email FROM users WHERE id = $1"
+        let (id, email, verified): (i64, String, bool) = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, email, email_verified_at IS NOT NULL FROM users WHERE id = $1"
         )
         .bind(user_id)
         .fetch_one(pool)
         .await)?;
-        Ok(UserSummary { id, email })
+        Ok(UserSummary {
+            id,
+            email,
+            email_verified: verified,
+        })
     }
 
     /// The active profile `profile_id` of `user_id`, its location and its notifications.

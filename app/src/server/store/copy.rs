@@ -15,6 +15,7 @@ pub const TABLES: &[&str] = &[
     "locations",
     "countries",
     "users",
+    "account_tokens",
     "customer_profiles",
     "sessions",
     "profile_audit",
@@ -24,6 +25,8 @@ pub const TABLES: &[&str] = &[
     "password_failures",
     "sign_ups",
     "server_keys",
+    "outgoing_mail",
+    "mail_requests",
 ];
 
 /// Rows per insert statement: below SQLite's and PostgreSQL's limits on parameters.

@@ -14,12 +14,14 @@ pub mod catalog;
 pub mod copy;
 pub mod events;
 pub mod keys;
+pub mod mail;
 pub mod open;
 pub mod profiles;
 pub mod schema;
 pub mod scratch;
 pub mod sessions;
 pub mod support;
+pub mod tokens;
 
 pub use open::DatabaseError;
 

@@ -1,0 +1,101 @@
+//! Forgot password: a reset link by mail, and the new password it sets.
+
+use super::{
+    accounts::{policy_for_member, Requester},
+    clock,
+    error::ServiceError,
+    links::{self, IssuedLink},
+    mail::{budget, compose, MailQueue},
+    passwords,
+    settings::SecuritySettings,
+    store::{tokens::Purpose, Store},
+};
+use crate::model::{
+    account::{normalize_email, password_errors, validate_email, ForgotPassword, ResetPassword},
+    password_policy::PasswordCandidate,
+};
+
+/// Mails a reset link to the account that signs in as `form.email`, or, when no account does,
+/// a message saying so to that address. The caller's answer is the same either way, after the
+/// same work (a lookup and one transaction that queues one message), so it tells nobody
+/// whether the address has an account. Each request spends from the address's and the
+/// client's mail budgets (see `mail::budget`), existing account or not.
+pub async fn request_reset(
+    store: &Store,
+    security: &SecuritySettings,
+    mail: &MailQueue,
+    form: &ForgotPassword,
+    requester: Requester<'_>,
+) -> Result<(), ServiceError> {
+    if let Some(error) = validate_email("Email", &form.email) {
+        return Err(ServiceError::Validation(vec![error]));
+    }
+    let typed = form.email.trim();
+    let normalized = normalize_email(typed);
+    let device = requester
+        .device_cookie
+        .and_then(|cookie| security.device_key.verify(&normalized, cookie));
+    budget::spend(
+        store,
+        &security.limits,
+        &normalized,
+        requester.client,
+        device.as_deref(),
+    )
+    .await?;
+    let now = clock::now();
+    match store.account_by_email(&normalized).await? {
+        Some((user_id, email)) => {
+            let link = IssuedLink::new(Purpose::ResetPassword, user_id, &email, now)?;
+            let message = compose::reset_password(
+                &email,
+                mail.link(Purpose::ResetPassword.page(), &link.token),
+                Purpose::ResetPassword.lifetime_secs(),
+            );
+            store.issue_token(&link.stored(now), &[message]).await?;
+        }
+        None => {
+            let message = compose::no_account(typed, mail.page("/signup"));
+            store.queue_mail(&[message], now).await?;
+        }
+    }
+    mail.wake();
+    Ok(())
+}
+
+/// Sets the new password of a reset link under the member's location's policy, ends every
+/// session of the member and tells their address. A link that does not work, or a password
+/// that fails a rule, changes nothing.
+pub async fn reset(
+    store: &Store,
+    mail: &MailQueue,
+    form: ResetPassword,
+) -> Result<(), ServiceError> {
+    let token = links::live(store, Purpose::ResetPassword, &form.token).await?;
+    let policy = policy_for_member(store, token.user_id).await?;
+    let violations = policy.violations(&PasswordCandidate {
+        password: &form.new_password,
+        email: Some(&token.email),
+        current_password: None,
+        is_common: Some(passwords::is_common(&form.new_password)),
+    });
+    if !violations.is_empty() {
+        return Err(ServiceError::Validation(password_errors(
+            "NewPassword",
+            "New password",
+            &violations,
+        )));
+    }
+    let hash = passwords::hash(form.new_password).await?;
+    let notice = compose::password_changed(&token.email, mail.page("/password/forgot"), true);
+    if !store
+        .reset_password(&token, &hash, clock::now(), &[notice])
+        .await?
+    {
+        // Used by a request that got there first.
+        return Err(links::LinkProblem::Used.into_error(Purpose::ResetPassword));
+    }
+    mail.wake();
+    tracing::info!(user_id = token.user_id, "password reset by mail link");
+    Ok(())
+}
