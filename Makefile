@@ -21,11 +21,15 @@ WASM_GZIP_BUDGET := 250000
 
 # The Python virtualenv of `make fuzz-api` (Schemathesis).
 FUZZ_VENV := target/fuzz-venv
+# The Python virtualenv of the SMTP server the tests send mail to (aiosmtpd).
+MAIL_VENV := target/mail-venv
+# The Rust tests and Playwright start mail-server/smtp_sink.py with this interpreter.
+export PORTAL_TEST_SMTP_PYTHON := $(CURDIR)/$(MAIL_VENV)/bin/python
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser postgres haproxy build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test tools browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
@@ -33,8 +37,8 @@ run: tools build-release
 
 ## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
 ## without JavaScript)
-test: tools browser postgres haproxy fmt-check build-debug test-rust lint-openapi test-e2e test-cluster \
-	bundle-check
+test: tools browser postgres haproxy mail-server fmt-check build-debug test-rust lint-openapi test-e2e \
+	test-cluster bundle-check
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)
@@ -48,6 +52,12 @@ tools: $(NPM_STAMP)
 $(NPM_STAMP): end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
+
+## mail-server: the SMTP server the tests send to (aiosmtpd from PyPI, in target/mail-venv)
+mail-server: $(MAIL_VENV)/.installed
+
+$(MAIL_VENV)/.installed: mail-server/requirements.txt
+	$(call python_venv,$(MAIL_VENV),mail-server/requirements.txt)
 
 ## browser: Debian's Chromium for the end-to-end tests
 browser:
@@ -64,7 +74,7 @@ build-release:
 RUST_TESTS := cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
 
 ## test-rust: the Rust suite on SQLite, then the same binaries on a throwaway PostgreSQL cluster
-test-rust: test-rust-sqlite test-rust-postgres
+test-rust: mail-server test-rust-sqlite test-rust-postgres
 
 # One test at a time within each binary: when tests that render Leptos pages ran in parallel in
 # one process, a render now and then never finished (about 2 in 30 runs; none serially, none in
@@ -107,7 +117,7 @@ lint-openapi:
 	cd end2end && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint ../target/openapi.json
 
 # Each run gets a free port and a throwaway database; Playwright starts and stops the server.
-test-e2e:
+test-e2e: mail-server
 	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd end2end && CI=$${CI:-} PORTAL_E2E_PORT=$$port PORTAL_E2E_DATABASE="$$dir/e2e.db" \
@@ -167,11 +177,17 @@ fuzz-api: tools $(FUZZ_VENV)/.installed
 		cargo test -p server --features app/ssr --test server_fn_fuzz -- --nocapture
 
 $(FUZZ_VENV)/.installed: fuzz-api/requirements.txt
+	$(call python_venv,$(FUZZ_VENV),fuzz-api/requirements.txt)
+
+# Makes the virtualenv $(1) with the pinned packages of $(2) (Debian's python3-venv first, if
+# the machine lacks it), then stamps it.
+define python_venv
 	@python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null \
 		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y python3-venv; }
-	python3 -m venv $(FUZZ_VENV)
-	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r fuzz-api/requirements.txt
-	touch $@
+	python3 -m venv $(1)
+	$(1)/bin/pip install --quiet --disable-pip-version-check -r $(2)
+	touch $(1)/.installed
+endef
 
 fmt-check:
 	cargo fmt --all -- --check

@@ -2,6 +2,8 @@
 //! `PORTAL_TEST_POSTGRES` names a server), driven in-process.
 #![allow(dead_code)] // Each test binary uses its own subset of these helpers.
 
+pub mod smtp;
+
 use std::sync::Arc;
 
 use app::server::{

@@ -212,6 +212,56 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_outbox_writes_each_message_as_an_eml_file_with_both_parts() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mailer = Mailer::outbox(
+            &dir.path().join("outbox"),
+            sender("Member Portal <portal@portal.test>").expect("sender"),
+        )
+        .expect("outbox");
+        let written = mailer
+            .send(&QueuedMail {
+                id: 1,
+                kind: "reset_password".to_owned(),
+                recipient: "jane@example.com".to_owned(),
+                subject: "Reset your password".to_owned(),
+                text_body: "Choose a new password".to_owned(),
+                html_body: "<p>Choose a new password</p>".to_owned(),
+                attempts: 1,
+            })
+            .await
+            .expect("written");
+        assert!(written.ends_with(".eml"), "{written}");
+        let raw = std::fs::read_to_string(&written).expect("the file");
+        for expected in [
+            "To: jane@example.com",
+            "From: \"Member Portal\" <portal@portal.test>",
+            "Subject: Reset your password",
+            "multipart/alternative",
+            "text/plain",
+            "text/html",
+        ] {
+            assert!(raw.contains(expected), "{expected} in {raw}");
+        }
+        let hopeless = mailer
+            .send(&QueuedMail {
+                recipient: "not an address".to_owned(),
+                ..QueuedMail {
+                    id: 2,
+                    kind: "x".to_owned(),
+                    recipient: String::new(),
+                    subject: "x".to_owned(),
+                    text_body: "x".to_owned(),
+                    html_body: "x".to_owned(),
+                    attempts: 1,
+                }
+            })
+            .await
+            .expect_err("refused");
+        assert!(hopeless.hopeless);
+    }
+
     #[test]
     fn a_sender_must_be_an_address() {
         assert!(sender("Member Portal <portal@example.com>").is_ok());

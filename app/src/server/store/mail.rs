@@ -145,3 +145,66 @@ impl Store {
         .map(|done| done.rows_affected()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::server::{mail::compose, testing::member};
+
+    #[tokio::test]
+    async fn each_due_message_is_claimed_once_until_its_lease_runs_out() {
+        let (_dir, store, _) = member().await;
+        // Jane's sign-up queued her verification link.
+        let first = store
+            .claim_due_mail(100_000_000_000, 100_000_000_300)
+            .await
+            .expect("claims")
+            .expect("the verification message");
+        assert_eq!(first.kind, "verify_email");
+        store
+            .queue_mail(
+                &[compose::password_changed(
+                    "jane@example.com",
+                    "x".to_owned(),
+                    false,
+                )],
+                1,
+            )
+            .await
+            .expect("queues");
+        let second = store
+            .claim_due_mail(100_000_000_000, 100_000_000_300)
+            .await
+            .expect("claims")
+            .expect("the notice");
+        assert_ne!(first.id, second.id);
+        assert_eq!(
+            store
+                .claim_due_mail(100_000_000_000, 100_000_000_300)
+                .await
+                .expect("claims"),
+            None,
+            "both are leased"
+        );
+        // A worker that died leaves its message to be claimed again after the lease.
+        let again = store
+            .claim_due_mail(100_000_000_300, 100_000_000_600)
+            .await
+            .expect("claims")
+            .expect("released");
+        assert_eq!((again.id, again.attempts), (first.id, 2));
+        store.mark_mail_sent(again.id, 5).await.expect("sent");
+        store
+            .mark_mail_failed(second.id, "550 no", None, 6)
+            .await
+            .expect("given up");
+        assert_eq!(
+            store
+                .claim_due_mail(200_000_000_000, 200_000_000_300)
+                .await
+                .expect("claims"),
+            None,
+            "sent and given-up messages are never claimed"
+        );
+        assert_eq!(store.delete_finished_mail(6).await.expect("deletes"), 2);
+    }
+}
