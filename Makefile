@@ -116,11 +116,14 @@ lint-openapi:
 	./target/debug/server openapi > target/openapi.json
 	cd end2end && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint ../target/openapi.json
 
-# Each run gets a free port and a throwaway database; Playwright starts and stops the server.
+# Each run gets free ports, a throwaway database and mail folder; Playwright starts and stops the
+# server and the SMTP server it sends to.
 test-e2e: mail-server
-	port=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	free_port='import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; \
+	port=$$(python3 -c "$$free_port"); smtp_port=$$(python3 -c "$$free_port"); \
 	dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	cd end2end && CI=$${CI:-} PORTAL_E2E_PORT=$$port PORTAL_E2E_DATABASE="$$dir/e2e.db" \
+		PORTAL_E2E_SMTP_PORT=$$smtp_port PORTAL_E2E_MAIL_DIR="$$dir/mail" \
 		PORTAL_E2E_SERVER=target/debug/server npx playwright test
 
 ## bundle-check: build the whole release (server and wasm, as `make run` does; the site goes to

@@ -24,6 +24,10 @@ use pages::{
     home::HomePage,
     not_found::NotFound,
     profile::ProfileSectionPage,
+    recovery::{
+        ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, UndoEmailChangePage,
+        VerifyEmailPage,
+    },
     sign_in::{LoginPage, SignupPage},
 };
 
@@ -97,6 +101,16 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/password/forgot") view=ForgotPasswordPage />
+                    // Async: whether the link works is known before the first byte.
+                    <Route
+                        path=path!("/password/reset")
+                        view=ResetPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/email/verify") view=VerifyEmailPage ssr=SsrMode::Async />
+                    <Route path=path!("/email/confirm") view=ConfirmEmailPage ssr=SsrMode::Async />
+                    <Route path=path!("/email/undo") view=UndoEmailChangePage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -1,6 +1,8 @@
 // Shared test fixture: every test fails if the browser logged an error (a failed hydration,
 // a missing asset, a panic in the wasm) while it ran, unless the test said it expects it.
 import { test as base, expect, type Page } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 type BrowserErrors = {
   /** Accept console errors about `url` (a test that visits a page expected to answer 404). */
@@ -70,4 +72,39 @@ export async function expectFieldError(page: Page, id: string, message: RegExp) 
   await expect(field).toHaveAttribute("aria-invalid", "true");
   await expect(field).toHaveAttribute("aria-describedby", new RegExp(`${id}-error`));
   await expect(page.locator(`#${id}-error`)).toContainText(message);
+}
+
+/** A message the test SMTP server received: recipients, subject, decoded text and HTML. */
+export type Mail = { to: string[]; subject: string; text: string; html: string };
+
+/** Every message the test SMTP server received for `address` with `subject`, oldest first. */
+function mailsTo(address: string, subject: string): Mail[] {
+  const folder = process.env.PORTAL_E2E_MAIL_DIR;
+  if (!folder) throw new Error("PORTAL_E2E_MAIL_DIR is not set: no SMTP server to read");
+  if (!fs.existsSync(folder)) return [];
+  return fs
+    .readdirSync(folder)
+    .filter((name) => name.endsWith(".json"))
+    .sort()
+    .map((name) => JSON.parse(fs.readFileSync(path.join(folder, name), "utf8")) as Mail)
+    .filter((mail) => mail.to.includes(address) && mail.subject === subject);
+}
+
+/** Waits until the `count`-th message to `address` with `subject` arrives, and returns it. */
+export async function mailTo(address: string, subject: string, count = 1): Promise<Mail> {
+  let found: Mail[] = [];
+  await expect
+    .poll(() => (found = mailsTo(address, subject)).length, {
+      message: `message ${count} to ${address}: ${subject}`,
+      timeout: 15_000,
+    })
+    .toBeGreaterThanOrEqual(count);
+  return found[count - 1];
+}
+
+/** The path (with its token) of the link in `mail` to `page`, to open on the server under test. */
+export function linkIn(mail: Mail, page: string): string {
+  const match = mail.text.match(new RegExp(`https?://[^/\\s]+(${page}\\?token=[A-Za-z0-9_-]+)`));
+  if (!match) throw new Error(`no link to ${page} in: ${mail.text}`);
+  return match[1];
 }

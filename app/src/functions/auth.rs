@@ -13,6 +13,8 @@ use crate::model::password_policy::PasswordPolicy;
 pub struct Member {
     pub full_name: String,
     pub email: String,
+    /// Whether the member followed a link mailed to the address.
+    pub email_verified: bool,
 }
 
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
@@ -106,6 +108,7 @@ pub async fn current_member() -> Result<Option<Member>, PortalError> {
     Ok(Some(Member {
         full_name: current.profile.full_name,
         email: current.user.email,
+        email_verified: current.user.email_verified,
     }))
 }
 

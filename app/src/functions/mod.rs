@@ -5,3 +5,4 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod profile;
+pub mod recovery;

@@ -5,6 +5,7 @@ pub mod country;
 pub mod directory;
 pub mod field_error;
 pub mod gender;
+pub mod link;
 pub mod password_policy;
 pub mod profile;
 pub mod support;

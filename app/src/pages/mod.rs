@@ -4,4 +4,5 @@ pub mod directory;
 pub mod home;
 pub mod not_found;
 pub mod profile;
+pub mod recovery;
 pub mod sign_in;

@@ -31,11 +31,25 @@ pub fn LoginPage() -> impl IntoView {
         .get_untracked()
         .and_then(Result::err);
     let signup = format!("/signup?next={next}");
+    // Where a link from a message leads after it did its work.
+    let notice = use_query_map()
+        .read_untracked()
+        .get("notice")
+        .and_then(|notice| match notice.as_str() {
+            "password-reset" => Some("Your password is changed and every device was signed out. Sign in with the new password."),
+            "email-changed" => Some("Your new address is confirmed: sign in with it from now on."),
+            "email-restored" => Some("The change is undone: sign in with your previous address. Every device was signed out."),
+            _ => None,
+        });
     view! {
         <Title text="Sign in" />
         <section class="auth-card card">
             <h1>"Sign in"</h1>
+            {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
             <LoginForm next returned />
+            <p class="auth-switch">
+                <a href="/password/forgot">"Forgot your password?"</a>
+            </p>
             <p class="auth-switch">"New here? " <a href=signup>"Create an account"</a></p>
         </section>
     }

@@ -11,12 +11,13 @@ use super::{
     rate_limit::{Events, Key, Limit},
     sessions::{self, IssuedToken, Session},
     settings::SecuritySettings,
-    store::{accounts::NewMember, tokens::Purpose, Store},
+    store::{accounts::NewMember, Store},
     throttle,
 };
 use crate::model::{
     account::{normalize_email, SignIn, SignUp},
     field_error::FieldError,
+    link::LinkPurpose,
     password_policy::PasswordPolicy,
 };
 
@@ -113,11 +114,11 @@ pub async fn sign_up(
     let password_hash = passwords::hash(form.password).await?;
     let now = clock::now();
     // The link's user id is not known yet: the store puts it in with the member.
-    let verification = IssuedLink::new(Purpose::VerifyEmail, 0, &email, now)?;
+    let verification = IssuedLink::new(LinkPurpose::VerifyEmail, 0, &email, now)?;
     let message = compose::verify_email(
         &email,
-        mail.link(Purpose::VerifyEmail.page(), &verification.token),
-        Purpose::VerifyEmail.lifetime_secs(),
+        mail.link(LinkPurpose::VerifyEmail.page(), &verification.token),
+        LinkPurpose::VerifyEmail.lifetime_secs(),
     );
     let (user_id, profile_id) = store
         .create_member(&NewMember {

@@ -11,7 +11,7 @@ use super::{
     sessions::Session,
     settings::SecuritySettings,
     store::{
-        tokens::{AddressChange, NewAddress, Purpose},
+        tokens::{AddressChange, NewAddress},
         Store,
     },
     throttle::{self, Attempt},
@@ -19,14 +19,15 @@ use super::{
 use crate::model::{
     account::{normalize_email, ChangeEmail, FollowLink},
     field_error::FieldError,
+    link::LinkPurpose,
 };
 
 /// Follows a verification link: the address it was sent to counts as verified.
 pub async fn verify(store: &Store, form: &FollowLink) -> Result<(), ServiceError> {
-    let token = links::live(store, Purpose::VerifyEmail, &form.token).await?;
+    let token = links::live(store, LinkPurpose::VerifyEmail, &form.token).await?;
     if !store.verify_email(&token, clock::now()).await? {
         // Used meanwhile, or the member moved to another address since it was sent.
-        return Err(LinkProblem::Used.into_error(Purpose::VerifyEmail));
+        return Err(LinkProblem::Used.into_error(LinkPurpose::VerifyEmail));
     }
     Ok(())
 }
@@ -52,11 +53,11 @@ pub async fn resend_verification(
     )
     .await?;
     let now = clock::now();
-    let link = IssuedLink::new(Purpose::VerifyEmail, session.user_id, &email, now)?;
+    let link = IssuedLink::new(LinkPurpose::VerifyEmail, session.user_id, &email, now)?;
     let message = compose::verify_email(
         &email,
-        mail.link(Purpose::VerifyEmail.page(), &link.token),
-        Purpose::VerifyEmail.lifetime_secs(),
+        mail.link(LinkPurpose::VerifyEmail.page(), &link.token),
+        LinkPurpose::VerifyEmail.lifetime_secs(),
     );
     store.issue_token(&link.stored(now), &[message]).await?;
     mail.wake();
@@ -102,12 +103,12 @@ pub async fn request_change(
         let message = compose::email_taken(&new, mail.page("/password/forgot"));
         store.queue_mail(&[message], now).await?;
     } else {
-        let link = IssuedLink::new(Purpose::ConfirmEmailChange, session.user_id, &new, now)?;
+        let link = IssuedLink::new(LinkPurpose::ConfirmEmailChange, session.user_id, &new, now)?;
         let message = compose::confirm_email_change(
             &new,
             &current,
-            mail.link(Purpose::ConfirmEmailChange.page(), &link.token),
-            Purpose::ConfirmEmailChange.lifetime_secs(),
+            mail.link(LinkPurpose::ConfirmEmailChange.page(), &link.token),
+            LinkPurpose::ConfirmEmailChange.lifetime_secs(),
         );
         store.issue_token(&link.stored(now), &[message]).await?;
     }
@@ -123,15 +124,15 @@ pub async fn confirm_change(
     mail: &MailQueue,
     form: &FollowLink,
 ) -> Result<(), ServiceError> {
-    let token = links::live(store, Purpose::ConfirmEmailChange, &form.token).await?;
+    let token = links::live(store, LinkPurpose::ConfirmEmailChange, &form.token).await?;
     let old = store.user_summary(token.user_id).await?.email;
     let now = clock::now();
-    let undo = IssuedLink::new(Purpose::UndoEmailChange, token.user_id, &old, now)?;
+    let undo = IssuedLink::new(LinkPurpose::UndoEmailChange, token.user_id, &old, now)?;
     let notice = compose::email_changed(
         &old,
         &token.email,
-        mail.link(Purpose::UndoEmailChange.page(), &undo.token),
-        Purpose::UndoEmailChange.lifetime_secs(),
+        mail.link(LinkPurpose::UndoEmailChange.page(), &undo.token),
+        LinkPurpose::UndoEmailChange.lifetime_secs(),
     );
     let address = NewAddress {
         email: &token.email,
@@ -147,7 +148,7 @@ pub async fn confirm_change(
             &[notice],
         )
         .await?;
-    address_change(outcome, Purpose::ConfirmEmailChange)?;
+    address_change(outcome, LinkPurpose::ConfirmEmailChange)?;
     mail.wake();
     tracing::info!(user_id = token.user_id, "sign-in address changed");
     Ok(())
@@ -160,7 +161,7 @@ pub async fn undo_change(
     mail: &MailQueue,
     form: &FollowLink,
 ) -> Result<(), ServiceError> {
-    let token = links::live(store, Purpose::UndoEmailChange, &form.token).await?;
+    let token = links::live(store, LinkPurpose::UndoEmailChange, &form.token).await?;
     let now = clock::now();
     let notice = compose::email_change_undone(&token.email, mail.page("/password/forgot"));
     let address = NewAddress {
@@ -170,13 +171,13 @@ pub async fn undo_change(
     let outcome = store
         .change_email(&token, address, None, true, now, &[notice])
         .await?;
-    address_change(outcome, Purpose::UndoEmailChange)?;
+    address_change(outcome, LinkPurpose::UndoEmailChange)?;
     mail.wake();
     tracing::info!(user_id = token.user_id, "sign-in address change undone");
     Ok(())
 }
 
-fn address_change(outcome: AddressChange, purpose: Purpose) -> Result<(), ServiceError> {
+fn address_change(outcome: AddressChange, purpose: LinkPurpose) -> Result<(), ServiceError> {
     match outcome {
         AddressChange::Changed => Ok(()),
         AddressChange::Gone => Err(LinkProblem::Used.into_error(purpose)),

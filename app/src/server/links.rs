@@ -6,43 +6,11 @@ use super::{
     error::ServiceError,
     sessions::{new_token, token_hash},
     store::{
-        tokens::{NewToken, Purpose, StoredToken},
+        tokens::{NewToken, StoredToken},
         Store,
     },
 };
-use crate::model::field_error::FieldError;
-
-impl Purpose {
-    /// How long a link of this purpose works.
-    pub fn lifetime_secs(self) -> i64 {
-        match self {
-            Purpose::ResetPassword => 30 * 60,
-            Purpose::VerifyEmail => 3 * 24 * 60 * 60,
-            Purpose::ConfirmEmailChange => 24 * 60 * 60,
-            Purpose::UndoEmailChange => 7 * 24 * 60 * 60,
-        }
-    }
-
-    /// The page the link opens.
-    pub fn page(self) -> &'static str {
-        match self {
-            Purpose::ResetPassword => "/password/reset",
-            Purpose::VerifyEmail => "/email/verify",
-            Purpose::ConfirmEmailChange => "/email/confirm",
-            Purpose::UndoEmailChange => "/email/undo",
-        }
-    }
-
-    /// Where a member gets a new link when this one no longer works.
-    pub fn new_link_page(self) -> &'static str {
-        match self {
-            Purpose::ResetPassword => "/password/forgot",
-            Purpose::VerifyEmail | Purpose::ConfirmEmailChange => "/profile/password",
-            // An undo cannot be asked for again; resetting the password is what is left.
-            Purpose::UndoEmailChange => "/password/forgot",
-        }
-    }
-}
+use crate::model::{field_error::FieldError, link::LinkPurpose};
 
 /// How long expired and used links are kept, so that following one says what happened to it
 /// instead of "unknown".
@@ -54,14 +22,14 @@ pub struct IssuedLink {
     pub token: String,
     pub token_hash: Vec<u8>,
     pub expires_at: i64,
-    pub purpose: Purpose,
+    pub purpose: LinkPurpose,
     pub user_id: i64,
     pub email: String,
 }
 
 impl IssuedLink {
     pub fn new(
-        purpose: Purpose,
+        purpose: LinkPurpose,
         user_id: i64,
         email: &str,
         now: i64,
@@ -99,13 +67,8 @@ pub enum LinkProblem {
 }
 
 impl LinkProblem {
-    pub fn message(self, purpose: Purpose) -> String {
-        let what = match purpose {
-            Purpose::ResetPassword => "password reset link",
-            Purpose::VerifyEmail => "verification link",
-            Purpose::ConfirmEmailChange => "confirmation link",
-            Purpose::UndoEmailChange => "undo link",
-        };
+    pub fn message(self, purpose: LinkPurpose) -> String {
+        let what = purpose.noun();
         match self {
             LinkProblem::Unknown => format!(
                 "This {what} is not valid: it may be incomplete, or a newer link replaced it."
@@ -116,7 +79,7 @@ impl LinkProblem {
     }
 
     /// The refusal every door shows: an error on the `Token` field.
-    pub fn into_error(self, purpose: Purpose) -> ServiceError {
+    pub fn into_error(self, purpose: LinkPurpose) -> ServiceError {
         ServiceError::Validation(vec![FieldError {
             property_name: "Token".to_owned(),
             message: self.message(purpose),
@@ -128,7 +91,7 @@ impl LinkProblem {
 /// What `token` (from a link of `purpose`) is: a live link, or why it does not work.
 pub async fn follow(
     store: &Store,
-    purpose: Purpose,
+    purpose: LinkPurpose,
     token: &str,
 ) -> Result<Result<StoredToken, LinkProblem>, ServiceError> {
     if token.is_empty() || token.len() > 100 {
@@ -149,7 +112,7 @@ pub async fn follow(
 /// As `follow`, with a link that does not work as the error every door shows.
 pub async fn live(
     store: &Store,
-    purpose: Purpose,
+    purpose: LinkPurpose,
     token: &str,
 ) -> Result<StoredToken, ServiceError> {
     follow(store, purpose, token)

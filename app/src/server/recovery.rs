@@ -8,10 +8,11 @@ use super::{
     mail::{budget, compose, MailQueue},
     passwords,
     settings::SecuritySettings,
-    store::{tokens::Purpose, Store},
+    store::Store,
 };
 use crate::model::{
     account::{normalize_email, password_errors, validate_email, ForgotPassword, ResetPassword},
+    link::LinkPurpose,
     password_policy::PasswordCandidate,
 };
 
@@ -46,11 +47,11 @@ pub async fn request_reset(
     let now = clock::now();
     match store.account_by_email(&normalized).await? {
         Some((user_id, email)) => {
-            let link = IssuedLink::new(Purpose::ResetPassword, user_id, &email, now)?;
+            let link = IssuedLink::new(LinkPurpose::ResetPassword, user_id, &email, now)?;
             let message = compose::reset_password(
                 &email,
-                mail.link(Purpose::ResetPassword.page(), &link.token),
-                Purpose::ResetPassword.lifetime_secs(),
+                mail.link(LinkPurpose::ResetPassword.page(), &link.token),
+                LinkPurpose::ResetPassword.lifetime_secs(),
             );
             store.issue_token(&link.stored(now), &[message]).await?;
         }
@@ -71,7 +72,7 @@ pub async fn reset(
     mail: &MailQueue,
     form: ResetPassword,
 ) -> Result<(), ServiceError> {
-    let token = links::live(store, Purpose::ResetPassword, &form.token).await?;
+    let token = links::live(store, LinkPurpose::ResetPassword, &form.token).await?;
     let policy = policy_for_member(store, token.user_id).await?;
     let violations = policy.violations(&PasswordCandidate {
         password: &form.new_password,
@@ -93,7 +94,7 @@ pub async fn reset(
         .await?
     {
         // Used by a request that got there first.
-        return Err(links::LinkProblem::Used.into_error(Purpose::ResetPassword));
+        return Err(links::LinkProblem::Used.into_error(LinkPurpose::ResetPassword));
     }
     mail.wake();
     tracing::info!(user_id = token.user_id, "password reset by mail link");

@@ -3,6 +3,7 @@
 
 mod controls;
 mod draft;
+mod email;
 mod form;
 
 use leptos::prelude::*;
@@ -14,6 +15,7 @@ use crate::{
     functions::profile::{load_profile_page, SaveProfilePage, SAVED_QUERY},
     model::profile::section::ProfileSection,
 };
+use email::SignInAddress;
 use form::ProfileForm;
 
 /// Renders whichever section the current address names, for signed-in members only.
@@ -51,6 +53,7 @@ pub fn ProfileSectionPage() -> impl IntoView {
                             }
                         })}
                     </Suspense>
+                    {(section == ProfileSection::Credentials).then(|| view! { <SignInAddress /> })}
                 }
             }}
         </RequireMember>

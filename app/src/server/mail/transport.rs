@@ -148,14 +148,26 @@ impl Mailer {
                     reason: error.to_string(),
                     hopeless: false,
                 }),
-            Route::Outbox { folder, files } => files
-                .send(message)
-                .await
-                .map(|id| folder.join(format!("{id}.eml")).display().to_string())
-                .map_err(|error| Undelivered {
+            Route::Outbox { folder, files } => {
+                let unwritten = |error: String| Undelivered {
                     reason: format!("cannot write to the outbox: {error}"),
                     hopeless: false,
-                }),
+                };
+                let id = files
+                    .send(message)
+                    .await
+                    .map_err(|error| unwritten(error.to_string()))?;
+                // Beside the message as sent (quoted-printable, which breaks long links over
+                // lines), its text part as written, for a developer to read and follow.
+                let readable = format!(
+                    "To: {}\nSubject: {}\n\n{}",
+                    mail.recipient, mail.subject, mail.text_body
+                );
+                tokio::fs::write(folder.join(format!("{id}.txt")), readable)
+                    .await
+                    .map_err(|error| unwritten(error.to_string()))?;
+                Ok(folder.join(format!("{id}.eml")).display().to_string())
+            }
         }
     }
 
@@ -233,6 +245,8 @@ mod tests {
             .await
             .expect("written");
         assert!(written.ends_with(".eml"), "{written}");
+        let readable = std::fs::read_to_string(written.replace(".eml", ".txt")).expect("text");
+        assert!(readable.starts_with("To: jane@example.com\nSubject: Reset your password\n\nChoose"));
         let raw = std::fs::read_to_string(&written).expect("the file");
         for expected in [
             "To: jane@example.com",

@@ -1,8 +1,8 @@
 //! Members, their locations' password policies and their customer profiles' summaries.
 
-use super::{mail::insert_mail, on_pool, tokens::Purpose, Store};
+use super::{mail::insert_mail, on_pool, Store};
 use crate::{
-    model::password_policy::PasswordPolicy,
+    model::{link::LinkPurpose, password_policy::PasswordPolicy},
     server::{
         accounts::{NotificationPreferences, ProfileSummary, UserSummary},
         mail::NewMail,
@@ -175,7 +175,7 @@ impl Store {
             )
             .bind(token_hash)
             .bind(user_id)
-            .bind(Purpose::VerifyEmail.as_str())
+            .bind(LinkPurpose::VerifyEmail.as_str())
             .bind(member.email)
             .bind(member.now)
             .bind(expires_at)

@@ -2,27 +2,7 @@
 //! the changes that following one makes, each in one transaction with the mail it causes.
 
 use super::{mail::insert_mail, on_pool, Store};
-use crate::server::mail::NewMail;
-
-/// What a link is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    ResetPassword,
-    VerifyEmail,
-    ConfirmEmailChange,
-    UndoEmailChange,
-}
-
-impl Purpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::ResetPassword => "reset_password",
-            Purpose::VerifyEmail => "verify_email",
-            Purpose::ConfirmEmailChange => "confirm_email_change",
-            Purpose::UndoEmailChange => "undo_email_change",
-        }
-    }
-}
+use crate::{model::link::LinkPurpose, server::mail::NewMail};
 
 /// A link as stored (whatever its state).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +20,7 @@ pub struct StoredToken {
 pub struct NewToken<'a> {
     pub token_hash: &'a [u8],
     pub user_id: i64,
-    pub purpose: Purpose,
+    pub purpose: LinkPurpose,
     pub email: &'a str,
     pub now: i64,
     pub expires_at: i64,
@@ -125,7 +105,7 @@ impl Store {
     /// The link of `purpose` with this token hash, used or not, expired or not.
     pub async fn token(
         &self,
-        purpose: Purpose,
+        purpose: LinkPurpose,
         token_hash: &[u8],
     ) -> Result<Option<StoredToken>, sqlx::Error> {
         let row: Option<(i64, i64, String, i64, Option<i64>)> = on_pool!(self, |pool| {
@@ -178,7 +158,7 @@ impl Store {
                 .bind(token.user_id)
                 .execute(&mut *tx)
                 .await?;
-            drop_unused_tokens!(&mut *tx, token.user_id, Purpose::ResetPassword.as_str())?;
+            drop_unused_tokens!(&mut *tx, token.user_id, LinkPurpose::ResetPassword.as_str())?;
             for mail in mails {
                 insert_mail!(&mut *tx, mail, now)?;
             }
@@ -248,9 +228,9 @@ impl Store {
                 Err(error) => return Err(error),
             }
             for purpose in [
-                Purpose::ResetPassword,
-                Purpose::VerifyEmail,
-                Purpose::ConfirmEmailChange,
+                LinkPurpose::ResetPassword,
+                LinkPurpose::VerifyEmail,
+                LinkPurpose::ConfirmEmailChange,
             ] {
                 drop_unused_tokens!(&mut *tx, token.user_id, purpose.as_str())?;
             }
