@@ -1,6 +1,6 @@
 // axe-core on every page, at phone and desktop widths, also with field errors showing.
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, waitForHydration, signUpViaApi, patchProfile } from "./fixtures";
+import { test, expect, waitForHydration, signUpViaApi, patchProfile, mailTo, linkIn } from "./fixtures";
 
 const pages = [
   "/profile",
@@ -18,13 +18,24 @@ for (const width of [360, 1280]) {
     // 2-core machine.
     test.slow();
     await page.setViewportSize({ width, height: 900 });
-    for (const path of ["/", "/login", "/signup"]) {
+    for (const path of ["/", "/login", "/signup", "/password/forgot", "/password/reset?token=unknown"]) {
       await page.goto(path);
       await waitForHydration(page);
       const results = await new AxeBuilder({ page }).analyze();
       expect(results.violations, `${path}`).toEqual([]);
     }
-    await signUpViaApi(page);
+    const member = await signUpViaApi(page);
+    // The pages links in messages open: verification (sent at sign-up) and reset.
+    await page.request.post("/api/auth/password/forgot", { data: { Email: member.email } });
+    for (const [subject, linkPage] of [
+      ["Confirm your e-mail address", "/email/verify"],
+      ["Reset your password", "/password/reset"],
+    ]) {
+      await page.goto(linkIn(await mailTo(member.email, subject), linkPage));
+      await waitForHydration(page);
+      const results = await new AxeBuilder({ page }).analyze();
+      expect(results.violations, linkPage).toEqual([]);
+    }
     await patchProfile(page, { ProfileIsPublic: true, ProfileSummary: "**Hello** [site](https://example.com)", ProfileTags: "a, b" });
     for (const path of pages) {
       await page.goto(path);

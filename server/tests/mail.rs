@@ -477,3 +477,91 @@ async fn a_refusing_mail_server_leaves_the_message_queued_and_it_is_retried() {
     assert_eq!(smtp.deliver(&app.store).await.sent, 1);
     only(smtp.messages_to("jane@example.com"), "Reset your password");
 }
+
+async fn html_page(app: &common::TestApp, uri: &str) -> common::TestResponse {
+    app.send(
+        http::Request::get(uri)
+            .header(http::header::ACCEPT, "text/html")
+            .body(axum::body::Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_reset_page_takes_a_new_password_without_javascript_and_then_says_the_link_is_used() {
+    let smtp = SmtpSink::start();
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    forgot(&app, "jane@example.com").await;
+    smtp.deliver(&app.store).await;
+    let token = link_token(
+        &only(smtp.messages_to("jane@example.com"), "Reset your password"),
+        &format!("{MAIL_ORIGIN}/password/reset"),
+    );
+    let uri = format!("/password/reset?token={token}");
+    let form = html_page(&app, &uri).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("name=\"new_password\""), "{}", form.text);
+    assert!(form.text.contains("At least 8 characters"));
+
+    let posted = app
+        .send(
+            http::Request::post("/api/fn/reset_password")
+                .header(http::header::HOST, "portal.test")
+                .header(http::header::ORIGIN, "http://portal.test")
+                .header(http::header::ACCEPT, "text/html")
+                .header(http::header::REFERER, format!("http://portal.test{uri}"))
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(format!(
+                    "token={token}&new_password=a+brighter+harbour+at+dawn"
+                )))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FOUND, "{}", posted.text);
+    assert_eq!(
+        posted.header("location"),
+        Some("/login?notice=password-reset")
+    );
+    assert_eq!(
+        app.log_in("jane@example.com", NEW_PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    let used = html_page(&app, &uri).await;
+    assert!(used.text.contains("was used already"), "{}", used.text);
+    assert!(used.text.contains("href=\"/password/forgot\""));
+    assert!(!used.text.contains("name=\"new_password\""));
+}
+
+#[tokio::test]
+async fn an_expired_link_page_says_so_and_offers_a_new_link() {
+    let smtp = SmtpSink::start();
+    let app = test_app().await;
+    app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    smtp.deliver(&app.store).await;
+    let token = link_token(
+        &only(
+            smtp.messages_to("jane@example.com"),
+            "Confirm your e-mail address",
+        ),
+        &format!("{MAIL_ORIGIN}/email/verify"),
+    );
+    app.store
+        .execute_sql("UPDATE account_tokens SET expires_at = 1")
+        .await
+        .expect("expire");
+    let page = html_page(&app, &format!("/email/verify?token={token}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("This verification link has expired."),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("href=\"/profile/password\""));
+    assert!(!page.text.contains("Confirm my address"));
+}

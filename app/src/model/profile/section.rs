@@ -171,7 +171,9 @@ impl ProfileSection {
             }
             ProfileSection::Billing => "Who invoices are made out to and where they are sent.",
             ProfileSection::Notifications => "Which e-mails you receive from the community.",
-            ProfileSection::Credentials => "Change the password and the e-mail address you sign in with.",
+            ProfileSection::Credentials => {
+                "Change the password and the e-mail address you sign in with."
+            }
             ProfileSection::Support => {
                 "Where your own customers reach you for help. Saving replaces all three."
             }

@@ -246,7 +246,9 @@ mod tests {
             .expect("written");
         assert!(written.ends_with(".eml"), "{written}");
         let readable = std::fs::read_to_string(written.replace(".eml", ".txt")).expect("text");
-        assert!(readable.starts_with("To: jane@example.com\nSubject: Reset your password\n\nChoose"));
+        assert!(
+            readable.starts_with("To: jane@example.com\nSubject: Reset your password\n\nChoose")
+        );
         let raw = std::fs::read_to_string(&written).expect("the file");
         for expected in [
             "To: jane@example.com",
