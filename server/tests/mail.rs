@@ -565,3 +565,49 @@ async fn an_expired_link_page_says_so_and_offers_a_new_link() {
     assert!(page.text.contains("href=\"/profile/password\""));
     assert!(!page.text.contains("Confirm my address"));
 }
+
+#[tokio::test]
+async fn a_password_changed_on_the_profile_tells_the_address_and_a_refused_change_does_not() {
+    let smtp = SmtpSink::start();
+    let app = test_app().await;
+    let session = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let change = |current: &'static str| {
+        let (app, session) = (&app, session.clone());
+        async move {
+            app.call(
+                Method::PATCH,
+                "/api/public/coworker/profile",
+                Some(&session),
+                Some(json!({
+                    "CurrentPassword": current,
+                    "NewPassword": NEW_PASSWORD,
+                    "ConfirmPassword": NEW_PASSWORD,
+                })),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        change("not my password").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let changed = change(PASSWORD).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    smtp.deliver(&app.store).await;
+    let notice = only(
+        smtp.messages_to("jane@example.com"),
+        "Your password was changed",
+    );
+    assert!(notice["text"]
+        .as_str()
+        .is_some_and(|text| text.contains("Every other device")));
+    let queued: i64 = app
+        .store
+        .scalar_sql("SELECT COUNT(*) FROM outgoing_mail WHERE kind = 'password_changed'")
+        .await
+        .expect("count");
+    assert_eq!(
+        queued, 1,
+        "only the change that was written queued a notice"
+    );
+}

@@ -135,6 +135,7 @@ pub async fn save_profile_page(
     let outcome = profiles::update(
         &state.store,
         &state.profile_writer,
+        &state.mail,
         &session,
         &patch,
         None,

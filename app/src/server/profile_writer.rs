@@ -584,7 +584,7 @@ mod tests {
                 Some(StoredValue::Text(text.to_owned())),
             )],
             expected_version: None,
-            password_hash: None,
+            password: None,
             changed_fields: "Position".to_owned(),
         }
     }
@@ -702,7 +702,7 @@ mod tests {
             session_id: session.id,
             values: Vec::new(),
             expected_version: None,
-            password_hash: None,
+            password: None,
         }
     }
 

@@ -7,12 +7,13 @@ use chrono::Utc;
 use super::{
     clock, countries,
     error::ServiceError,
+    mail::{compose, MailQueue},
     passwords,
     profile_writer::{ProfileWriter, Saved},
     sessions::{self, Session},
     settings::Limits,
     store::{
-        profiles::{stored_fields, ProfileChange, StoredProfile, PASSWORD_CHANGED},
+        profiles::{stored_fields, NewPassword, ProfileChange, StoredProfile, PASSWORD_CHANGED},
         Store,
     },
     throttle::{self, Attempt},
@@ -61,6 +62,7 @@ pub struct UpdateOutcome {
 pub async fn update(
     store: &Store,
     writer: &ProfileWriter,
+    mail: &MailQueue,
     session: &Session,
     patch: &ProfilePatch,
     expected_version: Option<i64>,
@@ -80,11 +82,18 @@ pub async fn update(
     };
     let validated = validate(store, session, patch, stored_billing_country, guesses).await?;
 
-    let new_hash = match &validated.password_change {
-        Some(change) => Some(passwords::hash(change.new_password.clone()).await?),
+    let password = match &validated.password_change {
+        Some(change) => Some(NewPassword {
+            hash: passwords::hash(change.new_password.clone()).await?,
+            notice: compose::password_changed(
+                &store.user_summary(session.user_id).await?.email,
+                mail.page("/password/forgot"),
+                false,
+            ),
+        }),
         None => None,
     };
-    let password_changed = new_hash.is_some();
+    let password_changed = password.is_some();
     // The writer compares the change with what is stored and writes only what differs.
     let saved = writer
         .write(ProfileChange {
@@ -93,9 +102,12 @@ pub async fn update(
             session_id: session.id,
             values: validated.changes,
             expected_version,
-            password_hash: new_hash,
+            password,
         })
         .await?;
+    if password_changed {
+        mail.wake();
+    }
     Ok(UpdateOutcome::of(saved, password_changed))
 }
 
@@ -173,6 +185,7 @@ pub struct Presented<'a> {
 pub async fn update_presented(
     store: &Store,
     writer: &ProfileWriter,
+    mail: &MailQueue,
     presented: Presented<'_>,
     ttl_secs: i64,
     patch: &ProfilePatch,
@@ -214,7 +227,7 @@ pub async fn update_presented(
     }
     let session = signed_in(store, presented, ttl_secs).await?;
     let expected = if_match.version_for(session.active_profile_id);
-    let outcome = update(store, writer, &session, patch, expected, guesses).await?;
+    let outcome = update(store, writer, mail, &session, patch, expected, guesses).await?;
     Ok((session, outcome))
 }
 
@@ -329,7 +342,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::server::testing::member;
+    use crate::server::testing::{mail_queue, member};
 
     const GUESSES: (&Limits, &str) = (
         &Limits {
@@ -357,9 +370,17 @@ mod tests {
             .await
             .expect("seed");
         let patch = ProfilePatch::from_json(&json!({"Position": "Designer", "Industry": "Design"}));
-        let outcome = update(&store, &writer, &session, &patch, Some(1), GUESSES)
-            .await
-            .expect("updates");
+        let outcome = update(
+            &store,
+            &writer,
+            &mail_queue(),
+            &session,
+            &patch,
+            Some(1),
+            GUESSES,
+        )
+        .await
+        .expect("updates");
         assert_eq!(outcome.changed, vec!["Position", "Industry"]);
         assert_eq!(outcome.version, 2);
 
@@ -390,12 +411,21 @@ mod tests {
         let bad =
             ProfilePatch::from_json(&json!({"Position": "Designer", "DateOfBirth": "1800-01-01"}));
         assert!(matches!(
-            update(&store, &writer, &session, &bad, None, GUESSES).await,
+            update(&store, &writer, &mail_queue(), &session, &bad, None, GUESSES).await,
             Err(ServiceError::Validation(errors)) if errors.len() == 1
         ));
         let stale = ProfilePatch::from_json(&json!({"Position": "Designer"}));
         assert!(matches!(
-            update(&store, &writer, &session, &stale, Some(7), GUESSES).await,
+            update(
+                &store,
+                &writer,
+                &mail_queue(),
+                &session,
+                &stale,
+                Some(7),
+                GUESSES
+            )
+            .await,
             Err(ServiceError::PreconditionFailed(_))
         ));
         let (position, version, audits): (Option<String>, i64, i64) = store

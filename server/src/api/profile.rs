@@ -157,6 +157,7 @@ pub async fn patch(
     let (session, outcome) = profiles::update_presented(
         &state.store,
         &state.profile_writer,
+        &state.mail,
         presented,
         ttl,
         &patch,

@@ -127,14 +127,16 @@ pub fn no_account(recipient: &str, sign_up_url: String) -> NewMail {
     )
 }
 
-pub fn password_changed(recipient: &str, forgot_url: String, signed_out: bool) -> NewMail {
+/// `everywhere`: every session ended (a reset), rather than every one but the member's own.
+pub fn password_changed(recipient: &str, forgot_url: String, everywhere: bool) -> NewMail {
+    let devices = if everywhere {
+        "Every device"
+    } else {
+        "Every other device"
+    };
     let mut blocks = vec![paragraph(format!(
-        "The password of the account that signs in as {recipient} was just changed.{}",
-        if signed_out {
-            " Every device that was signed in has been signed out."
-        } else {
-            ""
-        }
+        "The password of the account that signs in as {recipient} was just changed. {devices} \
+         that was signed in has been signed out."
     ))];
     blocks.push(paragraph(
         "If this was you, there is nothing to do. If it was not, reset your password now and \

@@ -13,6 +13,7 @@ use crate::model::profile::{
     field::{FieldKind, ProfileField},
     patch::StoredValue,
 };
+use crate::server::mail::NewMail;
 
 /// The column of a stored field: its name in snake_case, as everywhere in the code. The
 /// password fields are not columns of the profile.
@@ -145,8 +146,8 @@ pub struct ProfileWrite {
     pub assignments: Vec<(ProfileField, Option<StoredValue>)>,
     /// Write only if the profile still has this version (`If-Match`).
     pub expected_version: Option<i64>,
-    /// A new password's PHC string: stored, and every other session of the user ends.
-    pub password_hash: Option<String>,
+    /// A new password: stored, every other session of the user ends, its notice is queued.
+    pub password: Option<NewPassword>,
     /// Wire names of the changed fields, for the audit row.
     pub changed_fields: String,
 }
@@ -216,9 +217,9 @@ macro_rules! write_statements {
                 else {
                     return Ok(None);
                 };
-                if let Some(hash) = &write.password_hash {
+                if let Some(password) = &write.password {
                     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                        .bind(hash)
+                        .bind(&password.hash)
                         .bind(write.user_id)
                         .execute(&mut *connection)
                         .await?;
@@ -228,6 +229,11 @@ macro_rules! write_statements {
                         .bind(write.session_id)
                         .execute(&mut *connection)
                         .await?;
+                    crate::server::store::mail::insert_mail!(
+                        &mut *connection,
+                        &password.notice,
+                        now
+                    )?;
                 }
                 Ok(Some(version))
             }
@@ -271,8 +277,17 @@ pub struct ProfileChange {
     pub values: Vec<(ProfileField, Option<StoredValue>)>,
     /// Write only if the profile still has this version (`If-Match`).
     pub expected_version: Option<i64>,
-    /// A new password's PHC string: stored, and every other session of the user ends.
-    pub password_hash: Option<String>,
+    /// A new password: stored, every other session of the user ends, its notice is queued.
+    pub password: Option<NewPassword>,
+}
+
+/// A new password as it is written: its hash, and the message that tells the member (queued in
+/// the same transaction).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPassword {
+    /// The PHC string.
+    pub hash: String,
+    pub notice: NewMail,
 }
 
 /// What a change did.
@@ -308,13 +323,13 @@ impl ProfileChange {
             .filter(|(field, value)| current.values.get(field) != Some(value))
             .cloned()
             .collect();
-        if assignments.is_empty() && self.password_hash.is_none() {
+        if assignments.is_empty() && self.password.is_none() {
             return Err(ChangeOutcome::Unchanged {
                 version: current.version,
             });
         }
         let mut names: Vec<&str> = assignments.iter().map(|(f, _)| f.wire_name()).collect();
-        if self.password_hash.is_some() {
+        if self.password.is_some() {
             names.push(PASSWORD_CHANGED);
         }
         Ok(ProfileWrite {
@@ -324,7 +339,7 @@ impl ProfileChange {
             session_id: self.session_id,
             assignments,
             expected_version: self.expected_version,
-            password_hash: self.password_hash.clone(),
+            password: self.password.clone(),
         })
     }
 }
@@ -354,9 +369,9 @@ pub async fn change_alone_postgres(
     now: i64,
 ) -> Result<ChangeOutcome, sqlx::Error> {
     let password = change
-        .password_hash
-        .as_deref()
-        .map(|hash| (hash, change.user_id, change.session_id));
+        .password
+        .as_ref()
+        .map(|password| (password, change.user_id, change.session_id));
     let statement = ChangeStatement {
         owner: Owner::Profile {
             profile_id: change.profile_id,
@@ -439,8 +454,8 @@ struct ChangeStatement<'a> {
     expected_version: Option<i64>,
     /// Write only if the profile is this one (`If-Match` named it before the session was known).
     expected_profile: Option<i64>,
-    /// A new password's PHC string, the member, and the session that stays signed in.
-    password: Option<(&'a str, i64, i64)>,
+    /// A new password, the member, and the session that stays signed in.
+    password: Option<(&'a NewPassword, i64, i64)>,
     now: i64,
 }
 
@@ -527,9 +542,9 @@ impl ChangeStatement<'_> {
             query.push(", ").push_bind(PASSWORD_CHANGED).push("::text");
         }
         query.push(") FROM updated, old)");
-        if let Some((hash, user_id, session_id)) = self.password {
+        if let Some((password, user_id, session_id)) = self.password {
             query.push(", new_password AS (UPDATE users SET password_hash = ");
-            query.push_bind(hash.to_owned());
+            query.push_bind(password.hash.clone());
             query.push(" WHERE id = ").push_bind(user_id);
             query.push(" AND EXISTS (SELECT 1 FROM updated))");
             // Every other device signs in again; this session stays.
@@ -537,6 +552,19 @@ impl ChangeStatement<'_> {
             query.push_bind(user_id);
             query.push(" AND id <> ").push_bind(session_id);
             query.push(" AND EXISTS (SELECT 1 FROM updated))");
+            let notice = &password.notice;
+            query.push(
+                ", notice AS (INSERT INTO outgoing_mail (kind, recipient, subject, text_body, \
+                 html_body, created_at, next_attempt_at) SELECT ",
+            );
+            query.push_bind(notice.kind).push(", ");
+            query.push_bind(notice.recipient.clone()).push(", ");
+            query.push_bind(notice.subject.clone()).push(", ");
+            query.push_bind(notice.text.clone()).push(", ");
+            query.push_bind(notice.html.clone()).push(", ");
+            query.push_bind(self.now).push(", ");
+            query.push_bind(self.now);
+            query.push(" WHERE EXISTS (SELECT 1 FROM updated))");
         }
         query.push(" SELECT old_version, version");
         for index in 0..self.values.len() {
