@@ -169,6 +169,15 @@ impl IfMatch {
     }
 }
 
+/// What an update is written with: the database, its profile writer, and the mail queue (for a
+/// new password's notice).
+#[derive(Clone, Copy, Debug)]
+pub struct Services<'a> {
+    pub store: &'a Store,
+    pub writer: &'a ProfileWriter,
+    pub mail: &'a MailQueue,
+}
+
 /// The session token a request came with.
 #[derive(Clone, Copy, Debug)]
 pub struct Presented<'a> {
@@ -183,9 +192,11 @@ pub struct Presented<'a> {
 /// number), the session is checked by the statement that writes: one round trip to the
 /// database a PATCH. Any other patch is `sessions::authenticate`, then `update`.
 pub async fn update_presented(
-    store: &Store,
-    writer: &ProfileWriter,
-    mail: &MailQueue,
+    Services {
+        store,
+        writer,
+        mail,
+    }: Services<'_>,
     presented: Presented<'_>,
     ttl_secs: i64,
     patch: &ProfilePatch,

@@ -155,9 +155,11 @@ pub async fn patch(
     };
     let patch = ProfilePatch::from_json(&body);
     let (session, outcome) = profiles::update_presented(
-        &state.store,
-        &state.profile_writer,
-        &state.mail,
+        profiles::Services {
+            store: &state.store,
+            writer: &state.profile_writer,
+            mail: &state.mail,
+        },
         presented,
         ttl,
         &patch,
