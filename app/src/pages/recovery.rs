@@ -180,8 +180,8 @@ fn NewPasswordField(policy: PasswordPolicy, email: String, messages: Vec<String>
             value=RwSignal::new(String::new())
             messages=Signal::stored(messages)
         />
-        <p class="hint" id="new-password-rules">"Rules for the new password:"</p>
-        <ul class="rules" aria-labelledby="new-password-rules">
+        <p class="hint">"Rules for the new password:"</p>
+        <ul class="rules">
             {rules
                 .into_iter()
                 .map(|(rule, _)| view! { <li>{rule.description()}</li> })
