@@ -3,8 +3,10 @@
 //! hold through the balancer: a session made on one instance works on the other; failed
 //! sign-ins spread over both trip the account's limit; concurrent PATCHes of different fields
 //! through both lose nothing; a stale `If-Match` gets 412 from either; SIGKILL of one instance
-//! under PATCH load loses no acknowledged write while the other keeps answering. Then the
-//! Playwright suite (chromium project) runs through the balancer. Prints `N passed, M failed`.
+//! under PATCH load loses no acknowledged write while the other keeps answering; both instances'
+//! mail workers, on one queue, send each message once (to a real SMTP server the test starts).
+//! Then the Playwright suite (chromium project) runs through the balancer, reading its mail from
+//! that server. Prints `N passed, M failed`.
 //!
 //! Needs `PORTAL_TEST_POSTGRES` (a server to make the database on) and `haproxy` on PATH.
 
@@ -27,6 +29,7 @@ use serde_json::{json, Value};
 
 use crate::{
     load::Connection,
+    mail_sink::MailSink,
     process::{free_addr, Server},
 };
 
@@ -173,15 +176,24 @@ pub async fn run(server: &str, site_root: &str) -> Result<(usize, usize), String
     let database = app::server::store::scratch::database_url(&dir)
         .await
         .map_err(|error| error.to_string())?;
-    let result = with_cluster(server, site_root, &database).await;
+    let mail = MailSink::start(&dir.join("mail"))?;
+    let result = with_cluster(server, site_root, &database, &mail).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-fn instance(server: &str, site_root: &str, database: &str, addr: SocketAddr) -> Command {
+fn instance(
+    server: &str,
+    site_root: &str,
+    (database, mail): (&str, &MailSink),
+    addr: SocketAddr,
+) -> Command {
     let mut command = Command::new(server);
     command
         .env("DATABASE_URL", database)
+        .env("SMTP_URL", mail.url())
+        .env("MAIL_FROM", "Member Portal <portal@portal.test>")
+        .env("MAIL_REQUEST_CLIENT_LIMIT", "100000")
         .env("LEPTOS_SITE_ADDR", addr.to_string())
         .env("LEPTOS_SITE_ROOT", site_root)
         .env("TRUSTED_PROXIES", "127.0.0.1")
@@ -197,17 +209,18 @@ async fn with_cluster(
     server: &str,
     site_root: &str,
     database: &str,
+    mail: &MailSink,
 ) -> Result<(usize, usize), String> {
     let (a_addr, b_addr, balancer_addr) = (free_addr(), free_addr(), free_addr());
     // Both start at once on the empty database: the migrations must survive that too.
     let (a, b) = tokio::join!(
         Server::start(
-            instance(server, site_root, database, a_addr),
+            instance(server, site_root, (database, mail), a_addr),
             a_addr,
             "/api/health"
         ),
         Server::start(
-            instance(server, site_root, database, b_addr),
+            instance(server, site_root, (database, mail), b_addr),
             b_addr,
             "/api/health"
         ),
@@ -245,13 +258,17 @@ async fn with_cluster(
             stale_if_match_everywhere(lb).await,
         ),
         (
+            "two instances' mail workers send each queued message once",
+            each_message_sent_once(lb, mail).await,
+        ),
+        (
             "SIGKILL of one instance under PATCH load loses no acknowledged write",
             kill_one_under_load(lb, &mut a).await,
         ),
     ];
     // Instance a comes back on the same database, and the balancer takes it in again.
     let _a = Server::start(
-        instance(server, site_root, database, a_addr),
+        instance(server, site_root, (database, mail), a_addr),
         a_addr,
         "/api/health",
     )
@@ -260,7 +277,7 @@ async fn with_cluster(
     outcomes.push((
         "the Playwright suite (chromium) passes through the balancer",
         match rejoined {
-            Ok(()) => playwright(balancer_addr),
+            Ok(()) => playwright(balancer_addr, mail),
             Err(error) => Err(error),
         },
     ));
@@ -276,6 +293,52 @@ async fn with_cluster(
         }
     }
     Ok((outcomes.len() - failed, failed))
+}
+
+/// Reset links asked for 20 addresses through the balancer (so through both instances, each
+/// waking its own worker while the other polls the same queue): each address gets exactly one
+/// message, also after both workers had time for another pass.
+async fn each_message_sent_once(lb: Balancer, mail: &MailSink) -> Result<(), String> {
+    const ADDRESSES: usize = 20;
+    let address = |n: usize| format!("nobody-{n}@cluster.test");
+    for n in 0..ADDRESSES {
+        let asked = lb
+            .call(
+                "POST",
+                "/api/auth/password/forgot",
+                None,
+                &[],
+                Some(&json!({ "Email": address(n) })),
+            )
+            .await?;
+        ensure(asked.status == StatusCode::ACCEPTED, || {
+            format!("forgot password answered {}", asked.status)
+        })?;
+    }
+    let received = |n: usize| {
+        mail.messages()
+            .iter()
+            .filter(|message| {
+                message["to"]
+                    .as_array()
+                    .is_some_and(|to| to.contains(&json!(address(n))))
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while (0..ADDRESSES).any(|n| received(n) == 0) {
+        if Instant::now() > deadline {
+            let missing = (0..ADDRESSES).filter(|n| received(*n) == 0).count();
+            return Err(format!("{missing} of {ADDRESSES} messages never arrived"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Longer than a poll of both workers: a message claimed twice would arrive by now.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let twice: Vec<usize> = (0..ADDRESSES).filter(|n| received(*n) != 1).collect();
+    ensure(twice.is_empty(), || {
+        format!("addresses that got more than one message: {twice:?}")
+    })
 }
 
 /// Until both instances have answered through the balancer (its health checks take an
@@ -529,12 +592,13 @@ async fn kill_one_under_load(lb: Balancer, victim: &mut Server) -> Result<(), St
 }
 
 /// The Playwright suite's chromium project against the balancer.
-fn playwright(balancer: SocketAddr) -> Result<(), String> {
+fn playwright(balancer: SocketAddr, mail: &MailSink) -> Result<(), String> {
     let end2end = Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end");
     let status = Command::new("npx")
         .args(["playwright", "test", "--project=chromium"])
         .current_dir(end2end)
         .env("PORTAL_E2E_BASE_URL", format!("http://{balancer}"))
+        .env("PORTAL_E2E_MAIL_DIR", &mail.folder)
         .status()
         .map_err(|error| format!("cannot run Playwright: {error}"))?;
     ensure(status.success(), || {

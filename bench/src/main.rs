@@ -15,6 +15,7 @@ mod baseline;
 mod cluster;
 mod crash;
 mod load;
+mod mail_sink;
 mod process;
 
 use std::{
