@@ -1,8 +1,13 @@
--- Outgoing mail, the single-use links it carries, and whether a member's address is verified
--- (see app/src/server/mail/ and app/src/server/account_tokens.rs).
+-- Outgoing mail, the single-use links it carries, whether a member's address is verified and
+-- whether they want to hear of new sign-ins
+-- (see app/src/server/mail/ and app/src/server/links.rs).
 
 -- When the member proved they read mail at their sign-in address; NULL: not yet.
 ALTER TABLE users ADD COLUMN email_verified_at BIGINT;
+
+-- A security notice when the member signs in from a browser without the account's device cookie
+-- (on by default), a switch of the notifications page.
+ALTER TABLE customer_profiles ADD COLUMN notify_on_new_sign_in BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- Links sent by mail: password reset, address verification, e-mail change and its undo. Only the
 -- SHA-256 of a token is stored; `email` is the address the link is about (the address to verify,

@@ -124,6 +124,7 @@ async fn forgot_mail_link_new_password_then_sign_in_and_the_link_works_once() {
     );
 
     // Once delivered, the queue keeps no link.
+    smtp.deliver(&app.store).await;
     let bodies: i64 = app
         .store
         .scalar_sql("SELECT COUNT(*) FROM outgoing_mail WHERE sent_at IS NULL OR text_body <> '' OR html_body <> ''")
@@ -609,5 +610,75 @@ async fn a_password_changed_on_the_profile_tells_the_address_and_a_refused_chang
     assert_eq!(
         queued, 1,
         "only the change that was written queued a notice"
+    );
+}
+
+/// The `name=value` of the device cookie a sign-in set.
+fn device_cookie(response: &common::TestResponse) -> String {
+    response
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| !value.starts_with("portal_session="))
+        .and_then(|value| value.split(';').next())
+        .expect("a device cookie")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_is_told_unless_the_member_turned_it_off() {
+    let smtp = SmtpSink::start();
+    let app = test_app().await;
+    let session = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let notices = |smtp: &SmtpSink| {
+        smtp.messages_to("jane@example.com")
+            .into_iter()
+            .filter(|mail| mail["subject"] == "New sign-in to your account")
+            .count()
+    };
+
+    // A browser without the device cookie: told.
+    let first = app.log_in("jane@example.com", PASSWORD).await;
+    assert_eq!(first.status, StatusCode::OK);
+    smtp.deliver(&app.store).await;
+    assert_eq!(notices(&smtp), 1);
+
+    // The same browser again (it presents the device cookie the first sign-in set): not told.
+    let again = app
+        .send(
+            http::Request::post("/api/auth/login")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(http::header::COOKIE, device_cookie(&first))
+                .body(axum::body::Body::from(
+                    json!({"Email": "jane@example.com", "Password": PASSWORD}).to_string(),
+                ))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    smtp.deliver(&app.store).await;
+    assert_eq!(notices(&smtp), 1);
+
+    // Turned off on the notifications page: not told, from any browser.
+    let off = app
+        .call(
+            Method::PATCH,
+            "/api/public/coworker/profile",
+            Some(&session),
+            Some(json!({ "NotifyOnNewSignIn": false })),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(
+        app.log_in("jane@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    smtp.deliver(&app.store).await;
+    assert_eq!(notices(&smtp), 1);
+    // A wrong password is not a sign-in.
+    assert_eq!(
+        app.log_in("jane@example.com", "wrong").await.status,
+        StatusCode::UNAUTHORIZED
     );
 }

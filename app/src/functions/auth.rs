@@ -36,6 +36,7 @@ pub async fn sign_in(
     let signed_in = accounts::sign_in(
         &state.store,
         &state.security,
+        &state.mail,
         form,
         caller.requester(),
         state.session_ttl_secs,

@@ -147,6 +147,7 @@ pub async fn sign_up(
 pub async fn sign_in(
     store: &Store,
     security: &SecuritySettings,
+    mail: &MailQueue,
     form: SignIn,
     requester: Requester<'_>,
     session_ttl_secs: i64,
@@ -179,8 +180,25 @@ pub async fn sign_in(
     }
 
     let profile_id = store.first_profile_of(user_id).await?;
+    // A browser without the account's device cookie has not signed in to it before (or was
+    // cleared): the member hears of it, unless they turned that off.
+    let mut notices = Vec::new();
+    if device.is_none() && store.wants_new_sign_in_notice(profile_id).await? {
+        let email = store.user_summary(user_id).await?.email;
+        notices.push(compose::new_sign_in(
+            &email,
+            requester.client,
+            &chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string(),
+            mail.page("/password/forgot"),
+        ));
+    }
+    let session =
+        sessions::create_with(store, user_id, profile_id, session_ttl_secs, &notices).await?;
+    if !notices.is_empty() {
+        mail.wake();
+    }
     Ok(SignedIn {
-        session: sessions::create(store, user_id, profile_id, session_ttl_secs).await?,
+        session,
         device_cookie: security.device_key.issue(&normalized)?,
     })
 }
@@ -280,7 +298,7 @@ mod tests {
     use argon2::{password_hash::SaltString, Algorithm, Argon2, Params, PasswordHasher, Version};
 
     use super::*;
-    use crate::server::testing::{member, security};
+    use crate::server::testing::{mail_queue, member, security};
 
     #[tokio::test]
     async fn a_hash_with_weaker_parameters_is_replaced_at_the_next_sign_in() {
@@ -306,6 +324,7 @@ mod tests {
         sign_in(
             &store,
             &security(),
+            &mail_queue(),
             SignIn {
                 email: "jane@example.com".to_owned(),
                 password: "a quiet harbour at dusk".to_owned(),

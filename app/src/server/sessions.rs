@@ -9,6 +9,7 @@ use super::{
     client::is_https,
     clock,
     error::ServiceError,
+    mail::NewMail,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
     store::{
         sessions::{NewSession, StoredSession},
@@ -61,6 +62,17 @@ pub async fn create(
     profile_id: i64,
     ttl_secs: i64,
 ) -> Result<IssuedToken, ServiceError> {
+    create_with(store, user_id, profile_id, ttl_secs, &[]).await
+}
+
+/// As `create`, queueing `mails` in the same transaction.
+pub async fn create_with(
+    store: &Store,
+    user_id: i64,
+    profile_id: i64,
+    ttl_secs: i64,
+    mails: &[NewMail],
+) -> Result<IssuedToken, ServiceError> {
     let token = new_token()?;
     let now = clock::now();
     let expires_at = now + ttl_secs;
@@ -71,6 +83,7 @@ pub async fn create(
             profile_id,
             now,
             expires_at,
+            mails,
         })
         .await?;
     Ok(IssuedToken { token, expires_at })

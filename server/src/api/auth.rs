@@ -122,6 +122,7 @@ pub async fn log_in(
     let done = accounts::sign_in(
         &state.store,
         &state.security,
+        &state.mail,
         form,
         caller.requester(),
         state.session_ttl_secs,

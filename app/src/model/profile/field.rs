@@ -117,6 +117,7 @@ profile_fields! {
     NotifyOnEventComments => "NotifyOnEventComments", "Event comments", FieldKind::Flag;
     ReceiveActivityDigest => "ReceiveActivityDigest", "Activity digest", FieldKind::Flag;
     SignUpToNewsletter => "SignUpToNewsletter", "Newsletter", FieldKind::Flag;
+    NotifyOnNewSignIn => "NotifyOnNewSignIn", "New sign-ins", FieldKind::Flag;
     CurrentPassword => "CurrentPassword", "Current password", FieldKind::Secret;
     NewPassword => "NewPassword", "New password", FieldKind::Secret;
     ConfirmPassword => "ConfirmPassword", "Password confirmation", FieldKind::Secret;

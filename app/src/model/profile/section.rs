@@ -121,6 +121,7 @@ impl ProfileSection {
                 P(NotifyOnEventComments),
                 P(ReceiveActivityDigest),
                 P(SignUpToNewsletter),
+                P(NotifyOnNewSignIn),
             ],
             ProfileSection::Credentials => {
                 &[P(CurrentPassword), P(NewPassword), P(ConfirmPassword)]
@@ -170,7 +171,9 @@ impl ProfileSection {
                 "What other members see in the directory: position, company, bio and links."
             }
             ProfileSection::Billing => "Who invoices are made out to and where they are sent.",
-            ProfileSection::Notifications => "Which e-mails you receive from the community.",
+            ProfileSection::Notifications => {
+                "Which e-mails you receive from the community, and whether you hear of new sign-ins."
+            }
             ProfileSection::Credentials => {
                 "Change the password and the e-mail address you sign in with."
             }
@@ -385,7 +388,7 @@ mod tests {
             patch.to_json(),
             json!({"NotifyOnBlogComments": false, "SignUpToNewsletter": true,
                 "NotifyOnHelpDeskReplies": false, "NotifyOnCommunityBoardPosts": false,
-                "NotifyOnEventComments": false})
+                "NotifyOnEventComments": false, "NotifyOnNewSignIn": false})
         );
     }
 

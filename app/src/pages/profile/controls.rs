@@ -92,6 +92,7 @@ fn hint(field: FormField) -> Option<&'static str> {
         NotifyOnEventComments => "Comments on events you attend.",
         ReceiveActivityDigest => "A weekly summary of what happened in the community.",
         SignUpToNewsletter => "The monthly newsletter.",
+        NotifyOnNewSignIn => "A security notice when your account is signed in to from a browser it was not used in before.",
         _ => return None,
     })
 }

@@ -242,21 +242,16 @@ pub fn email_change_undone(recipient: &str, forgot_url: String) -> NewMail {
     )
 }
 
-pub fn new_sign_in(
-    recipient: &str,
-    device: &str,
-    client: &str,
-    when: &str,
-    forgot_url: String,
-) -> NewMail {
+/// `client`: the address the sign-in came from; `when`: its time in UTC.
+pub fn new_sign_in(recipient: &str, client: &str, when: &str, forgot_url: String) -> NewMail {
     message(
         "new_sign_in",
         recipient,
         "New sign-in to your account",
         vec![
             paragraph(format!(
-                "Your account was signed in to from a device it had not been used on before: \
-                 {device}, from address {client}, at {when} (UTC)."
+                "Your account was just signed in to from a browser it had not been used in \
+                 before, from address {client}, at {when} UTC."
             )),
             paragraph(
                 "If this was you, there is nothing to do. If it was not, reset your password \

@@ -56,6 +56,7 @@ pub fn column(field: ProfileField) -> Option<&'static str> {
         NotifyOnEventComments => "notify_on_event_comments",
         ReceiveActivityDigest => "receive_activity_digest",
         SignUpToNewsletter => "sign_up_to_newsletter",
+        NotifyOnNewSignIn => "notify_on_new_sign_in",
         // Checked and hashed, never stored as sent.
         CurrentPassword | NewPassword | ConfirmPassword => return None,
     })

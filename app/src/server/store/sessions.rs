@@ -1,6 +1,7 @@
 //! Sessions: stored by the SHA-256 of their token, with a sliding expiry.
 
-use super::{on_pool, Store};
+use super::{mail::insert_mail, on_pool, Store};
+use crate::server::mail::NewMail;
 
 /// A live session as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,23 +22,41 @@ pub struct NewSession<'a> {
     pub profile_id: i64,
     pub now: i64,
     pub expires_at: i64,
+    /// Messages the sign-in sends (a new-device notice), queued with the session.
+    pub mails: &'a [NewMail],
 }
 
 impl Store {
     pub async fn insert_session(&self, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, active_profile_id, created_at,
-                                   last_seen_at, expires_at, cookie_issued_at)
-             VALUES ($1, $2, $3, $4, $4, $5, $4)",
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, active_profile_id, created_at,
+                                       last_seen_at, expires_at, cookie_issued_at)
+                 VALUES ($1, $2, $3, $4, $4, $5, $4)",
+            )
+            .bind(session.token_hash)
+            .bind(session.user_id)
+            .bind(session.profile_id)
+            .bind(session.now)
+            .bind(session.expires_at)
+            .execute(&mut *tx)
+            .await?;
+            for mail in session.mails {
+                insert_mail!(&mut *tx, mail, session.now)?;
+            }
+            tx.commit().await
+        })
+    }
+
+    /// Whether the profile wants a notice of sign-ins from new browsers.
+    pub async fn wants_new_sign_in_notice(&self, profile_id: i64) -> Result<bool, sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT notify_on_new_sign_in FROM customer_profiles WHERE id = $1"
         )
-        .bind(session.token_hash)
-        .bind(session.user_id)
-        .bind(session.profile_id)
-        .bind(session.now)
-        .bind(session.expires_at)
-        .execute(pool)
-        .await
-        .map(drop))
+        .bind(profile_id)
+        .fetch_one(pool)
+        .await)
     }
 
     /// The session with this token hash, if it expires after `now`.
