@@ -128,7 +128,7 @@ pub async fn sign_up(
             full_name: form.full_name.trim(),
             location_id,
             now,
-            verification: (&verification.token_hash, verification.expires_at),
+            verification: verification.stored(now),
             mails: &[message],
         })
         .await?

@@ -1,8 +1,13 @@
 //! Members, their locations' password policies and their customer profiles' summaries.
 
-use super::{mail::insert_mail, on_pool, Store};
+use super::{
+    mail::insert_mail,
+    on_pool,
+    tokens::{insert_token, NewToken},
+    Store,
+};
 use crate::{
-    model::{link::LinkPurpose, password_policy::PasswordPolicy},
+    model::password_policy::PasswordPolicy,
     server::{
         accounts::{NotificationPreferences, ProfileSummary, UserSummary},
         mail::NewMail,
@@ -36,8 +41,9 @@ pub struct NewMember<'a> {
     pub full_name: &'a str,
     pub location_id: i64,
     pub now: i64,
-    /// The verification link mailed to the address: its token's hash and expiry.
-    pub verification: (&'a [u8], i64),
+    /// The verification link mailed to the address (its `user_id` is not known yet, and is
+    /// not read).
+    pub verification: NewToken<'a>,
     /// The messages the sign-up sends (the verification link).
     pub mails: &'a [NewMail],
 }
@@ -167,20 +173,8 @@ impl Store {
             .bind(member.now)
             .fetch_one(&mut *tx)
             .await?;
-            let (token_hash, expires_at) = member.verification;
-            sqlx::query(
-                "INSERT INTO account_tokens
-                     (token_hash, user_id, purpose, email, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(LinkPurpose::VerifyEmail.as_str())
-            .bind(member.email)
-            .bind(member.now)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
+            // The link's member is the one just made.
+            insert_token!(&mut *tx, &member.verification, user_id)?;
             for mail in member.mails {
                 insert_mail!(&mut *tx, mail, member.now)?;
             }

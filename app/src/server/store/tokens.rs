@@ -43,6 +43,27 @@ pub enum AddressChange {
     Taken,
 }
 
+/// Stores link `$token` (a `&NewToken`) on `$executor`, for member `$user_id`.
+macro_rules! insert_token {
+    ($executor:expr, $token:expr, $user_id:expr) => {{
+        let token: &$crate::server::store::tokens::NewToken = $token;
+        sqlx::query(
+            "INSERT INTO account_tokens
+                 (token_hash, user_id, purpose, email, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token.token_hash)
+        .bind($user_id)
+        .bind(token.purpose.as_str())
+        .bind(token.email)
+        .bind(token.now)
+        .bind(token.expires_at)
+        .execute($executor)
+        .await
+    }};
+}
+pub(crate) use insert_token;
+
 /// Marks link `$id` used at `$now` if it is still unused and live; whether it was.
 macro_rules! use_token {
     ($executor:expr, $id:expr, $now:expr) => {
@@ -82,19 +103,7 @@ impl Store {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             drop_unused_tokens!(&mut *tx, token.user_id, token.purpose.as_str())?;
-            sqlx::query(
-                "INSERT INTO account_tokens
-                     (token_hash, user_id, purpose, email, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(token.token_hash)
-            .bind(token.user_id)
-            .bind(token.purpose.as_str())
-            .bind(token.email)
-            .bind(token.now)
-            .bind(token.expires_at)
-            .execute(&mut *tx)
-            .await?;
+            insert_token!(&mut *tx, token, token.user_id)?;
             for mail in mails {
                 insert_mail!(&mut *tx, mail, token.now)?;
             }
@@ -241,19 +250,7 @@ impl Store {
                     .await?;
             }
             if let Some(undo) = undo {
-                sqlx::query(
-                    "INSERT INTO account_tokens
-                         (token_hash, user_id, purpose, email, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(undo.token_hash)
-                .bind(undo.user_id)
-                .bind(undo.purpose.as_str())
-                .bind(undo.email)
-                .bind(undo.now)
-                .bind(undo.expires_at)
-                .execute(&mut *tx)
-                .await?;
+                insert_token!(&mut *tx, undo, undo.user_id)?;
             }
             for mail in mails {
                 insert_mail!(&mut *tx, mail, now)?;
