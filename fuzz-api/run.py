@@ -77,6 +77,8 @@ def main() -> int:
             # The hooks sign up a new member whenever a fuzzed logout ends theirs, all from
             # 127.0.0.1; the per-address sign-up limit is for strangers, not for this run.
             SIGN_UP_CLIENT_LIMIT="100000",
+            MAIL_OUTBOX=os.path.join(scratch, "outbox"),
+            MAIL_REQUEST_CLIENT_LIMIT="100000",
         )
         with open(log_path, "w") as log:
             server = subprocess.Popen(

@@ -87,6 +87,7 @@ async fn rounds_on(
             .env("DATABASE_URL", &database)
             .env("LEPTOS_SITE_ADDR", addr.to_string())
             .env("LEPTOS_SITE_ROOT", site_root)
+            .env("MAIL_OUTBOX", crate::scratch_outbox())
             .env("RUST_LOG", "error");
         let mut server = Server::start(command, addr, "/api/health").await?;
         if members.is_empty() {

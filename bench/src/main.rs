@@ -274,6 +274,11 @@ async fn bench() -> Result<bool, String> {
         .all(|row| row.stats.non_2xx == 0 && row.stats.failed == 0))
 }
 
+/// Where the servers the benchmark starts write their mail (there is no SMTP server here).
+pub fn scratch_outbox() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("portal-bench-outbox-{}", std::process::id()))
+}
+
 /// The portal's command for one instance of `setup` on `database` at `addr`.
 fn portal(settings: &Settings, setup: Setup, database: &str, addr: SocketAddr) -> Command {
     let mut command = Command::new(&settings.server);
@@ -286,6 +291,8 @@ fn portal(settings: &Settings, setup: Setup, database: &str, addr: SocketAddr) -
         .env("LEPTOS_SITE_ROOT", &settings.site_root)
         // Behind HAProxy the members' own addresses come in X-Forwarded-For.
         .env("TRUSTED_PROXIES", "127.0.0.1")
+        // Sign-ins from new browsers queue notices: written to a folder of the run's own.
+        .env("MAIL_OUTBOX", scratch_outbox())
         .env("RUST_LOG", "warn")
         .env_remove("OPENAI_BASE_URL")
         .env_remove("OPENAI_API_KEY");
