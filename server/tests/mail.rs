@@ -22,14 +22,36 @@ async fn post(
     app.call(Method::POST, uri, token, Some(body)).await
 }
 
+/// Asks for a reset link for `email`. The message is queued after the answer, so on a 202 this
+/// waits until one more reset or no-account message is in the queue.
 async fn forgot(app: &common::TestApp, email: &str) -> common::TestResponse {
-    post(
+    let before = reset_messages(app).await;
+    let answer = post(
         app,
         "/api/auth/password/forgot",
         None,
         json!({ "Email": email }),
     )
-    .await
+    .await;
+    if answer.status == StatusCode::ACCEPTED {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while reset_messages(app).await == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the reset message was never queued"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    answer
+}
+
+/// Reset links and no-account messages queued so far.
+async fn reset_messages(app: &common::TestApp) -> i64 {
+    app.store
+        .scalar_sql("SELECT COUNT(*) FROM outgoing_mail WHERE kind LIKE 'reset_password%'")
+        .await
+        .expect("count")
 }
 
 fn only(messages: Vec<Value>, subject: &str) -> Value {

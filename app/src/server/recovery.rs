@@ -17,10 +17,11 @@ use crate::model::{
 };
 
 /// Mails a reset link to the account that signs in as `form.email`, or, when no account does,
-/// a message saying so to that address. The caller's answer is the same either way, after the
-/// same work (a lookup and one transaction that queues one message), so it tells nobody
-/// whether the address has an account. Each request spends from the address's and the
-/// client's mail budgets (see `mail::budget`), existing account or not.
+/// a message saying so to that address. The caller's answer is the same either way and comes
+/// after the same work: the address's rule and the mail budgets (see `mail::budget`), spent
+/// whether or not an account exists. Looking the account up and queueing its message happen
+/// after the answer, in a task of their own, so the answer's timing says nothing about the
+/// account either. (A crash in between loses that one request; the member asks again.)
 pub async fn request_reset(
     store: &Store,
     security: &SecuritySettings,
@@ -44,8 +45,24 @@ pub async fn request_reset(
         device.as_deref(),
     )
     .await?;
+    let (store, mail, typed) = (store.clone(), mail.clone(), typed.to_owned());
+    tokio::spawn(async move {
+        if let Err(error) = queue_reset(&store, &mail, &normalized, &typed).await {
+            tracing::error!(%error, "a password reset request could not be queued");
+        }
+    });
+    Ok(())
+}
+
+/// The reset link of the account of `normalized`, or the no-account message to `typed`, queued.
+async fn queue_reset(
+    store: &Store,
+    mail: &MailQueue,
+    normalized: &str,
+    typed: &str,
+) -> Result<(), ServiceError> {
     let now = clock::now();
-    match store.account_by_email(&normalized).await? {
+    match store.account_by_email(normalized).await? {
         Some((user_id, email)) => {
             let link = IssuedLink::new(LinkPurpose::ResetPassword, user_id, &email, now)?;
             let message = compose::reset_password(
