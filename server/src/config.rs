@@ -241,8 +241,16 @@ fn limits(get: &impl Fn(&str, &str) -> String) -> Result<Limits, ConfigError> {
             defaults.mails_per_client,
             ATTEMPTS,
         )?,
+        security_log_kept_secs: number(
+            get,
+            "SECURITY_LOG_RETENTION_DAYS",
+            defaults.security_log_kept_secs / DAY,
+            (1, 100 * 365),
+        )? * DAY,
     })
 }
+
+const DAY: i64 = 24 * 60 * 60;
 
 fn mail(get: &impl Fn(&str, &str) -> String) -> Result<MailConfig, ConfigError> {
     let smtp_url = Some(get("SMTP_URL", "")).filter(|url| !url.is_empty());
@@ -504,6 +512,7 @@ mod tests {
             ("MAIL_REQUEST_ADDRESS_LIMIT", "2"),
             ("MAIL_REQUEST_DEVICE_LIMIT", "4"),
             ("MAIL_REQUEST_CLIENT_LIMIT", "9"),
+            ("SECURITY_LOG_RETENTION_DAYS", "30"),
         ])
         .expect("valid");
         assert_eq!(
@@ -520,6 +529,7 @@ mod tests {
                 mails_per_address: 2,
                 mails_per_device: 4,
                 mails_per_client: 9,
+                security_log_kept_secs: 30 * 24 * 60 * 60,
             }
         );
         assert_eq!(config(&[]).expect("defaults").limits, Limits::default());

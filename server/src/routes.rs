@@ -60,6 +60,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::email::change_email))
         .routes(routes!(api::email::confirm_email_change))
         .routes(routes!(api::email::undo_email_change))
+        .routes(routes!(api::security::list_sessions))
+        .routes(routes!(api::security::end_session))
+        .routes(routes!(api::security::end_other_sessions))
+        .routes(routes!(api::security::security_log))
 }
 
 /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.

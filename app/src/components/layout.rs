@@ -5,7 +5,10 @@ use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_router::components::A;
 
 use super::session::{provide_member_resource, MemberResource};
-use crate::{functions::auth::SignOut, model::profile::section::ProfileSection};
+use crate::{
+    functions::{auth::SignOut, security::SECURITY_PATH},
+    model::profile::section::ProfileSection,
+};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -44,6 +47,11 @@ pub fn Layout(children: Children) -> impl IntoView {
                             }
                         })
                         .collect_view()}
+                    <li>
+                        <A href=SECURITY_PATH exact=true>
+                            "Security and privacy"
+                        </A>
+                    </li>
                 </ul>
             </nav>
             <main id="main" class="content">

@@ -87,10 +87,10 @@ pub async fn sign_up(
 
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), PortalError> {
-    use crate::server::{session_cookie::expired_session_cookie, sessions};
+    use crate::server::{security_log, session_cookie::expired_session_cookie};
     let state = ssr::state()?;
     if let Some(session) = ssr::session(&state).await? {
-        sessions::revoke(&state.store, session.id).await?;
+        security_log::sign_out(&state.store, &session, &ssr::caller().origin()).await?;
     }
     ssr::set_cookie(expired_session_cookie(ssr::caller().https));
     leptos_axum::redirect("/login");

@@ -26,13 +26,15 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-/// Who is calling (client address, https, device cookie); an unknown client without a request.
+/// Who is calling (client address, https, device cookie, User-Agent); an unknown client
+/// without a request.
 pub fn caller() -> Caller {
     parts().map_or_else(
         || Caller {
             client: "unknown".to_owned(),
             https: false,
             device_cookie: None,
+            user_agent: String::new(),
         },
         |parts| Caller::of(&parts),
     )

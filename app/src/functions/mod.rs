@@ -6,3 +6,4 @@ pub mod context;
 pub mod error;
 pub mod profile;
 pub mod recovery;
+pub mod security;

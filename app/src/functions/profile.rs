@@ -139,7 +139,7 @@ pub async fn save_profile_page(
         &session,
         &patch,
         None,
-        (&state.security.limits, &caller.client),
+        (&state.security.limits, &caller.origin()),
     )
     .await
     .map_err(|error| keep_typed(error.into()))?;
@@ -165,7 +165,14 @@ async fn replace_support_profile(
     let valid = SupportProfile::from_form(values)
         .validate_form()
         .map_err(|errors| PortalError::from(ServiceError::Validation(errors)))?;
-    let replaced = support::replace(&state.store, session.user_id, &valid, None).await?;
+    let replaced = support::replace(
+        &state.store,
+        session.user_id,
+        &valid,
+        None,
+        &ssr::caller().origin(),
+    )
+    .await?;
     let changed = SupportField::ALL
         .into_iter()
         .filter(|field| replaced.changed.contains(&field.api_name()))

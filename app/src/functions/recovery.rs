@@ -76,6 +76,7 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), P
             token,
             new_password,
         },
+        &ssr::caller().origin(),
     )
     .await?;
     leptos_axum::redirect("/login?notice=password-reset");
@@ -88,17 +89,18 @@ pub async fn follow_link(purpose: LinkPurpose, token: String) -> Result<(), Port
     use crate::{model::account, server::email_address};
     let state = ssr::state()?;
     let form = account::FollowLink { token };
+    let origin = ssr::caller().origin();
     let next = match purpose {
         LinkPurpose::VerifyEmail => {
-            email_address::verify(&state.store, &form).await?;
+            email_address::verify(&state.store, &form, &origin).await?;
             format!("/email/verify?{DONE_QUERY}=1")
         }
         LinkPurpose::ConfirmEmailChange => {
-            email_address::confirm_change(&state.store, &state.mail, &form).await?;
+            email_address::confirm_change(&state.store, &state.mail, &form, &origin).await?;
             "/login?notice=email-changed".to_owned()
         }
         LinkPurpose::UndoEmailChange => {
-            email_address::undo_change(&state.store, &state.mail, &form).await?;
+            email_address::undo_change(&state.store, &state.mail, &form, &origin).await?;
             "/login?notice=email-restored".to_owned()
         }
         LinkPurpose::ResetPassword => {

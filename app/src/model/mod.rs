@@ -8,4 +8,5 @@ pub mod gender;
 pub mod link;
 pub mod password_policy;
 pub mod profile;
+pub mod security;
 pub mod support;

@@ -3,13 +3,15 @@
 use serde::Serialize;
 
 use super::{
+    client::Origin,
     clock,
     error::ServiceError,
     links::IssuedLink,
     mail::{compose, MailQueue},
     passwords,
     rate_limit::{Events, Key, Limit},
-    sessions::{self, IssuedToken, Session},
+    security_log::{self, EventKind},
+    sessions::{self, IssuedToken, Session, Start},
     settings::SecuritySettings,
     store::{accounts::NewMember, Store},
     throttle,
@@ -57,6 +59,16 @@ pub async fn policy_for_member(
 pub struct Requester<'a> {
     pub client: &'a str,
     pub device_cookie: Option<&'a str>,
+    pub user_agent: &'a str,
+}
+
+impl Requester<'_> {
+    pub fn origin(&self) -> Origin {
+        Origin {
+            client_addr: self.client.to_owned(),
+            user_agent: self.user_agent.to_owned(),
+        }
+    }
 }
 
 /// A new session, and the device cookie that marks the browser as one the member signed in on.
@@ -136,7 +148,17 @@ pub async fn sign_up(
     mail.wake();
 
     Ok(SignedIn {
-        session: sessions::create(store, user_id, profile_id, session_ttl_secs).await?,
+        session: sessions::create(
+            store,
+            Start {
+                user_id,
+                profile_id,
+                ttl_secs: session_ttl_secs,
+                origin: &requester.origin(),
+                kind: EventKind::SignedUp,
+            },
+        )
+        .await?,
         device_cookie: security.device_key.issue(&normalized)?,
     })
 }
@@ -156,14 +178,33 @@ pub async fn sign_in(
     let device = requester
         .device_cookie
         .and_then(|cookie| security.device_key.verify(&normalized, cookie));
-    let attempt = throttle::begin_sign_in(
+    let attempt = match throttle::begin_sign_in(
         store,
         &security.limits,
         &normalized,
         requester.client,
         device.as_deref(),
     )
-    .await?;
+    .await
+    {
+        Ok(attempt) => attempt,
+        Err(refused @ ServiceError::TooManyRequests { .. }) => {
+            // The account's member sees it in their log, once a window however often it is
+            // repeated.
+            if let Some((user_id, _)) = store.credentials(&normalized).await? {
+                security_log::record_once(
+                    store,
+                    user_id,
+                    EventKind::SignInThrottled,
+                    &requester.origin(),
+                    security.limits.sign_in_window_secs,
+                )
+                .await?;
+            }
+            return Err(refused);
+        }
+        Err(other) => return Err(other),
+    };
 
     let (user_id, hash) = match store.credentials(&normalized).await? {
         Some((id, hash)) => (Some(id), Some(hash)),
@@ -172,6 +213,16 @@ pub async fn sign_in(
     let matches = passwords::verify(form.password.clone(), hash.clone()).await?;
     // A failed attempt stays recorded; a successful one clears the account's record.
     let Some(user_id) = user_id.filter(|_| matches) else {
+        if let Some(user_id) = user_id {
+            security_log::record(
+                store,
+                user_id,
+                EventKind::SignInFailed,
+                "",
+                &requester.origin(),
+            )
+            .await?;
+        }
         return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS.to_owned()));
     };
     throttle::succeeded(store, attempt).await?;
@@ -192,8 +243,18 @@ pub async fn sign_in(
             mail.page("/password/forgot"),
         ));
     }
-    let session =
-        sessions::create_with(store, user_id, profile_id, session_ttl_secs, &notices).await?;
+    let session = sessions::create_with(
+        store,
+        Start {
+            user_id,
+            profile_id,
+            ttl_secs: session_ttl_secs,
+            origin: &requester.origin(),
+            kind: EventKind::SignedIn,
+        },
+        &notices,
+    )
+    .await?;
     if !notices.is_empty() {
         mail.wake();
     }
@@ -332,6 +393,7 @@ mod tests {
             Requester {
                 client: "127.0.0.1",
                 device_cookie: None,
+                user_agent: "",
             },
             3600,
         )

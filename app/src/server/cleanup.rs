@@ -1,6 +1,7 @@
 //! The periodic clean-up: sessions past their expiry, throttle rows that left their window, mail
-//! links a week past their expiry and messages a week after they were sent (or given up on) are
-//! deleted, so the tables hold only what still counts.
+//! links a week past their expiry, messages a week after they were sent (or given up on) and
+//! security-log entries past `SECURITY_LOG_RETENTION_DAYS` are deleted, so the tables hold only
+//! what still counts.
 
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub struct Removed {
     pub throttle_rows: u64,
     pub links: u64,
     pub messages: u64,
+    /// Security-log entries older than the retention period.
+    pub log_entries: u64,
 }
 
 /// Deletes what is past its time at `now` (Unix seconds).
@@ -40,9 +43,13 @@ pub async fn remove_expired(
     ] {
         throttle_rows += store.delete_older(table, now - window_secs).await?;
     }
+    let log_entries = store
+        .delete_older("security_events", now - limits.security_log_kept_secs)
+        .await?;
     Ok(Removed {
         sessions,
         throttle_rows,
+        log_entries,
         links: store
             .delete_expired_tokens(now - KEPT_AFTER_EXPIRY_SECS)
             .await?,
@@ -74,6 +81,8 @@ pub fn spawn(store: Store, limits: Limits) -> tokio::task::JoinHandle<()> {
 mod tests {
     use super::*;
     use crate::server::{
+        client::Origin,
+        security_log::EventKind,
         sessions,
         testing::{member, security},
         throttle::Attempt,
@@ -91,9 +100,18 @@ mod tests {
         let (_dir, store, session) = member().await;
         let limits = security().limits;
         // A session with a one-second lifetime beside Jane's hour-long one.
-        sessions::create(&store, session.user_id, session.active_profile_id, 1)
-            .await
-            .expect("short session");
+        sessions::create(
+            &store,
+            sessions::Start {
+                user_id: session.user_id,
+                profile_id: session.active_profile_id,
+                ttl_secs: 1,
+                origin: &Origin::default(),
+                kind: EventKind::SignedIn,
+            },
+        )
+        .await
+        .expect("short session");
         throttle::begin(
             &store,
             &limits,

@@ -183,14 +183,39 @@ pub fn is_https(extensions: &Extensions) -> bool {
     client_info(extensions).is_some_and(|info| info.https)
 }
 
-/// Who is calling, as the throttles and cookies see them: the client address, whether they
-/// came over https, and the device cookie they presented. The JSON API extracts it; the server
-/// functions read it from the request's parts (`Caller::of`).
+/// The most of a `User-Agent` that is kept (the client writes the header, at any length).
+pub const USER_AGENT_KEPT_CHARS: usize = 256;
+
+/// The request's `User-Agent`, cut to `USER_AGENT_KEPT_CHARS`; empty when it sent none.
+pub fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(http::header::USER_AGENT)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(USER_AGENT_KEPT_CHARS)
+        .collect()
+}
+
+/// Where a change came from, as sessions and the security log keep it: the client address and
+/// the browser's `User-Agent`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+/// Who is calling, as the throttles, cookies and the security log see them: the client
+/// address, whether they came over https, the device cookie they presented and their
+/// `User-Agent`. The JSON API extracts it; the server functions read it from the request's
+/// parts (`Caller::of`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
     pub client: String,
     pub https: bool,
     pub device_cookie: Option<String>,
+    pub user_agent: String,
 }
 
 impl Caller {
@@ -199,6 +224,7 @@ impl Caller {
             client: client_address(&parts.extensions),
             https: is_https(&parts.extensions),
             device_cookie: presented_device_cookie(&parts.headers),
+            user_agent: user_agent(&parts.headers),
         }
     }
 
@@ -206,6 +232,14 @@ impl Caller {
         Requester {
             client: &self.client,
             device_cookie: self.device_cookie.as_deref(),
+            user_agent: &self.user_agent,
+        }
+    }
+
+    pub fn origin(&self) -> Origin {
+        Origin {
+            client_addr: self.client.clone(),
+            user_agent: self.user_agent.clone(),
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use super::{
     accounts::Requester,
+    client::Origin,
     clock,
     error::ServiceError,
     links::{self, IssuedLink, LinkProblem},
     mail::{budget, compose, MailQueue},
     passwords,
+    security_log::{self, EventKind},
     sessions::Session,
     settings::SecuritySettings,
     store::{
@@ -23,9 +25,10 @@ use crate::model::{
 };
 
 /// Follows a verification link: the address it was sent to counts as verified.
-pub async fn verify(store: &Store, form: &FollowLink) -> Result<(), ServiceError> {
+pub async fn verify(store: &Store, form: &FollowLink, origin: &Origin) -> Result<(), ServiceError> {
     let token = links::live(store, LinkPurpose::VerifyEmail, &form.token).await?;
-    if !store.verify_email(&token, clock::now()).await? {
+    let event = security_log::event(token.user_id, EventKind::EmailVerified, origin);
+    if !store.verify_email(&token, clock::now(), &event).await? {
         // Used meanwhile, or the member moved to another address since it was sent.
         return Err(LinkProblem::Used.into_error(LinkPurpose::VerifyEmail));
     }
@@ -123,6 +126,7 @@ pub async fn confirm_change(
     store: &Store,
     mail: &MailQueue,
     form: &FollowLink,
+    origin: &Origin,
 ) -> Result<(), ServiceError> {
     let token = links::live(store, LinkPurpose::ConfirmEmailChange, &form.token).await?;
     let old = store.user_summary(token.user_id).await?.email;
@@ -146,6 +150,7 @@ pub async fn confirm_change(
             false,
             now,
             &[notice],
+            &security_log::event(token.user_id, EventKind::EmailChanged, origin),
         )
         .await?;
     address_change(outcome, LinkPurpose::ConfirmEmailChange)?;
@@ -160,6 +165,7 @@ pub async fn undo_change(
     store: &Store,
     mail: &MailQueue,
     form: &FollowLink,
+    origin: &Origin,
 ) -> Result<(), ServiceError> {
     let token = links::live(store, LinkPurpose::UndoEmailChange, &form.token).await?;
     let now = clock::now();
@@ -169,7 +175,15 @@ pub async fn undo_change(
         email_normalized: &normalize_email(&token.email),
     };
     let outcome = store
-        .change_email(&token, address, None, true, now, &[notice])
+        .change_email(
+            &token,
+            address,
+            None,
+            true,
+            now,
+            &[notice],
+            &security_log::event(token.user_id, EventKind::EmailChangeUndone, origin),
+        )
         .await?;
     address_change(outcome, LinkPurpose::UndoEmailChange)?;
     mail.wake();

@@ -20,6 +20,7 @@ pub mod rate_limit;
 pub mod recovery;
 pub mod redirect;
 pub mod security;
+pub mod security_log;
 pub mod session_cookie;
 pub mod sessions;
 pub mod settings;

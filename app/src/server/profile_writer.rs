@@ -26,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::model::profile::{field::ProfileField, patch::StoredValue};
 
 use super::{
+    client::Origin,
     clock,
     error::ServiceError,
     store::{
@@ -215,6 +216,7 @@ impl ProfileWriter {
         values: Vec<(ProfileField, Option<StoredValue>)>,
         expected: Option<(Option<i64>, i64)>,
         now: i64,
+        origin: Origin,
     ) -> Result<Option<(StoredSession, Saved)>, ServiceError> {
         let ProfileWriter::Postgres(writers) = self else {
             return Err(ServiceError::Internal(
@@ -227,6 +229,7 @@ impl ProfileWriter {
             values,
             expected,
             now,
+            origin,
             answer,
         };
         match writers.hand_over(job, answered).await? {
@@ -264,6 +267,7 @@ enum PostgresJob {
         values: Vec<(ProfileField, Option<StoredValue>)>,
         expected: Option<(Option<i64>, i64)>,
         now: i64,
+        origin: Origin,
         answer: oneshot::Sender<Result<Option<(StoredSession, ChangeOutcome)>, sqlx::Error>>,
     },
 }
@@ -285,10 +289,19 @@ impl PostgresJob {
                 values,
                 expected,
                 now,
+                origin,
                 answer,
             } => reply(
                 answer,
-                change_by_session_postgres(connection, &token_hash, &values, expected, now).await,
+                change_by_session_postgres(
+                    connection,
+                    &token_hash,
+                    &values,
+                    expected,
+                    now,
+                    &origin,
+                )
+                .await,
             ),
         }
     }
@@ -586,6 +599,7 @@ mod tests {
             expected_version: None,
             password: None,
             changed_fields: "Position".to_owned(),
+            origin: Origin::default(),
         }
     }
 
@@ -703,6 +717,10 @@ mod tests {
             values: Vec::new(),
             expected_version: None,
             password: None,
+            origin: Origin {
+                client_addr: "192.0.2.7".to_owned(),
+                user_agent: "Firefox".to_owned(),
+            },
         }
     }
 
@@ -802,6 +820,18 @@ mod tests {
                 .await
                 .expect("audit");
             assert_eq!(audits, ["Position", "CityName"], "{mode:?}");
+            let logged: Vec<String> = store
+                .scalars_sql(
+                    "SELECT detail || ' ' || client_addr || ' ' || user_agent \
+                     FROM security_events WHERE kind = 'profile_changed' ORDER BY id",
+                )
+                .await
+                .expect("log");
+            assert_eq!(
+                logged,
+                ["Position 192.0.2.7 Firefox", "CityName 192.0.2.7 Firefox"],
+                "{mode:?}: the security log has each change and where it came from"
+            );
         }
     }
 

@@ -5,6 +5,7 @@
 use chrono::Utc;
 
 use super::{
+    client::Origin,
     clock, countries,
     error::ServiceError,
     mail::{compose, MailQueue},
@@ -57,8 +58,9 @@ pub struct UpdateOutcome {
 /// Checks the patch against every rule, then has `writer` write it (on SQLite committed with
 /// whatever other updates are waiting): only the named columns whose value differs, only if
 /// `expected_version` (from `If-Match`) still holds. Nothing is written when anything fails.
-/// A wrong current password counts against the member's and `client`'s budgets of `limits`
-/// (see `throttle`).
+/// A wrong current password counts against the member's and the client address's budgets of
+/// `limits` (see `throttle`); `origin` is where the change came from, for the audit row that
+/// the security log shows.
 pub async fn update(
     store: &Store,
     writer: &ProfileWriter,
@@ -66,7 +68,7 @@ pub async fn update(
     session: &Session,
     patch: &ProfilePatch,
     expected_version: Option<i64>,
-    guesses: (&Limits, &str),
+    guesses: (&Limits, &Origin),
 ) -> Result<UpdateOutcome, ServiceError> {
     // A tax number's rule depends on the billing country: the stored one unless one is sent.
     let stored_billing_country = if patch.get(ProfileField::TaxIdNumber).is_some()
@@ -103,6 +105,7 @@ pub async fn update(
             values: validated.changes,
             expected_version,
             password,
+            origin: guesses.1.clone(),
         })
         .await?;
     if password_changed {
@@ -201,7 +204,7 @@ pub async fn update_presented(
     ttl_secs: i64,
     patch: &ProfilePatch,
     if_match: &IfMatch,
-    guesses: (&Limits, &str),
+    guesses: (&Limits, &Origin),
 ) -> Result<(Session, UpdateOutcome), ServiceError> {
     let needs_stored = patch.fields().any(|field| {
         matches!(
@@ -230,6 +233,7 @@ pub async fn update_presented(
                 validated.changes,
                 expected,
                 now,
+                guesses.1.clone(),
             )
             .await?
             .ok_or_else(sessions::signed_out)?;
@@ -260,7 +264,7 @@ async fn validate(
     session: &Session,
     patch: &ProfilePatch,
     stored_billing_country: Option<i64>,
-    (limits, client): (&Limits, &str),
+    (limits, origin): (&Limits, &Origin),
 ) -> Result<ValidatedPatch, ServiceError> {
     let mut errors: Vec<FieldError> = Vec::new();
     let country_code = |field: ProfileField| {
@@ -316,7 +320,7 @@ async fn validate(
         // member and per client address.
         let attempt = Attempt::CurrentPassword {
             user_id: session.user_id,
-            client,
+            client: &origin.client_addr,
         };
         throttle::begin(store, limits, attempt).await?;
         if !passwords::verify(change.current_password.clone(), Some(hash)).await? {
@@ -355,7 +359,7 @@ mod tests {
     use super::*;
     use crate::server::testing::{mail_queue, member};
 
-    const GUESSES: (&Limits, &str) = (
+    const GUESSES: (&Limits, &Origin) = (
         &Limits {
             sign_in_window_secs: 900,
             sign_in_per_account: 10,
@@ -368,8 +372,12 @@ mod tests {
             mails_per_address: 5,
             mails_per_device: 5,
             mails_per_client: 30,
+            security_log_kept_secs: 180 * 24 * 60 * 60,
         },
-        "127.0.0.1",
+        &Origin {
+            client_addr: String::new(),
+            user_agent: String::new(),
+        },
     );
 
     #[tokio::test]

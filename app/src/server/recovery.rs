@@ -2,11 +2,13 @@
 
 use super::{
     accounts::{policy_for_member, Requester},
+    client::Origin,
     clock,
     error::ServiceError,
     links::{self, IssuedLink},
     mail::{budget, compose, MailQueue},
     passwords,
+    security_log::{self, EventKind},
     settings::SecuritySettings,
     store::Store,
 };
@@ -88,6 +90,7 @@ pub async fn reset(
     store: &Store,
     mail: &MailQueue,
     form: ResetPassword,
+    origin: &Origin,
 ) -> Result<(), ServiceError> {
     let token = links::live(store, LinkPurpose::ResetPassword, &form.token).await?;
     let policy = policy_for_member(store, token.user_id).await?;
@@ -107,7 +110,13 @@ pub async fn reset(
     let hash = passwords::hash(form.new_password).await?;
     let notice = compose::password_changed(&token.email, mail.page("/password/forgot"), true);
     if !store
-        .reset_password(&token, &hash, clock::now(), &[notice])
+        .reset_password(
+            &token,
+            &hash,
+            clock::now(),
+            &[notice],
+            &security_log::event(token.user_id, EventKind::PasswordReset, origin),
+        )
         .await?
     {
         // Used by a request that got there first.

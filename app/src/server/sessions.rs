@@ -6,10 +6,11 @@ use sha2::{Digest, Sha256};
 use http::{Extensions, HeaderMap};
 
 use super::{
-    client::is_https,
+    client::{is_https, Origin},
     clock,
     error::ServiceError,
     mail::NewMail,
+    security_log::EventKind,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
     store::{
         sessions::{NewSession, StoredSession},
@@ -55,35 +56,41 @@ pub fn new_token() -> Result<String, ServiceError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A session about to start: whose, on which profile, for how long, from where, and what the
+/// security log says of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Start<'a> {
+    pub user_id: i64,
+    pub profile_id: i64,
+    pub ttl_secs: i64,
+    pub origin: &'a Origin,
+    pub kind: EventKind,
+}
+
 /// Starts a session for `user_id` acting as `profile_id`, valid for `ttl_secs`.
-pub async fn create(
-    store: &Store,
-    user_id: i64,
-    profile_id: i64,
-    ttl_secs: i64,
-) -> Result<IssuedToken, ServiceError> {
-    create_with(store, user_id, profile_id, ttl_secs, &[]).await
+pub async fn create(store: &Store, start: Start<'_>) -> Result<IssuedToken, ServiceError> {
+    create_with(store, start, &[]).await
 }
 
 /// As `create`, queueing `mails` in the same transaction.
 pub async fn create_with(
     store: &Store,
-    user_id: i64,
-    profile_id: i64,
-    ttl_secs: i64,
+    start: Start<'_>,
     mails: &[NewMail],
 ) -> Result<IssuedToken, ServiceError> {
     let token = new_token()?;
     let now = clock::now();
-    let expires_at = now + ttl_secs;
+    let expires_at = now + start.ttl_secs;
     store
         .insert_session(&NewSession {
             token_hash: &token_hash(&token),
-            user_id,
-            profile_id,
+            user_id: start.user_id,
+            profile_id: start.profile_id,
             now,
             expires_at,
             mails,
+            origin: start.origin,
+            event_kind: start.kind.as_str(),
         })
         .await?;
     Ok(IssuedToken { token, expires_at })
@@ -167,11 +174,6 @@ pub async fn authenticate_request(
         renew_cookie(session, &token, extensions);
     }
     Ok(session)
-}
-
-/// Ends the session (logout).
-pub async fn revoke(store: &Store, session_id: i64) -> Result<(), ServiceError> {
-    Ok(store.delete_session(session_id).await?)
 }
 
 /// Makes `profile_id` the session's active profile, if it is one of the session user's.

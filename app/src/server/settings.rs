@@ -27,6 +27,9 @@ pub struct Limits {
     pub mails_per_device: i64,
     /// Messages asked for from one client address, whatever the address mailed.
     pub mails_per_client: i64,
+    /// How long the security log keeps an entry (`SECURITY_LOG_RETENTION_DAYS`); the clean-up
+    /// deletes older ones.
+    pub security_log_kept_secs: i64,
 }
 
 impl Default for Limits {
@@ -43,6 +46,7 @@ impl Default for Limits {
             mails_per_address: 5,
             mails_per_device: 5,
             mails_per_client: 30,
+            security_log_kept_secs: 180 * 24 * 60 * 60,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub use super::store::support::StoredSupportProfile;
 use super::{
+    client::Origin,
     clock,
     error::ServiceError,
     store::{support::ReplaceRefused, Store},
@@ -29,6 +30,7 @@ pub async fn replace(
     user_id: i64,
     replacement: &SupportProfile,
     expected_version: Option<i64>,
+    origin: &Origin,
 ) -> Result<Replaced, ServiceError> {
     let (version, changed) = store
         .replace_support_profile(
@@ -36,6 +38,7 @@ pub async fn replace(
             replacement,
             expected_version,
             clock::now(),
+            origin,
             |current| replacement.changed_from(current),
         )
         .await
@@ -95,6 +98,7 @@ mod tests {
             user,
             &profile(Some("a@acme.example"), Some("acme.example")),
             None,
+            &Origin::default(),
         )
         .await
         .expect("replaces")
@@ -105,6 +109,7 @@ mod tests {
             user,
             &profile(Some("b@acme.example"), None),
             Some(2),
+            &Origin::default(),
         )
         .await
         .expect("replaces")
@@ -119,6 +124,7 @@ mod tests {
             user,
             &profile(Some("b@acme.example"), None),
             Some(3),
+            &Origin::default(),
         )
         .await
         .expect("idempotent");
@@ -134,15 +140,22 @@ mod tests {
     #[tokio::test]
     async fn a_stale_version_writes_nothing() {
         let (_dir, store, user) = member().await;
-        replace(&store, user, &profile(Some("a@acme.example"), None), None)
-            .await
-            .expect("replaces");
+        replace(
+            &store,
+            user,
+            &profile(Some("a@acme.example"), None),
+            None,
+            &Origin::default(),
+        )
+        .await
+        .expect("replaces");
         assert!(matches!(
             replace(
                 &store,
                 user,
                 &profile(Some("b@acme.example"), None),
-                Some(1)
+                Some(1),
+                &Origin::default(),
             )
             .await,
             Err(ServiceError::PreconditionFailed(_))

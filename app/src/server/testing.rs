@@ -37,6 +37,7 @@ pub async fn signed_up(store: &Store, email: &str, full_name: &str) -> Session {
         Requester {
             client: "127.0.0.1",
             device_cookie: None,
+            user_agent: "",
         },
         3600,
     )

@@ -9,6 +9,7 @@ use app::{
         accounts::{self, CurrentSession, LinkedProfiles, SignedIn},
         client::Caller,
         error::ServiceError,
+        security_log,
         session_cookie::{device_cookie, expired_session_cookie, session_cookie},
         sessions,
         state::AppState,
@@ -150,7 +151,7 @@ pub async fn log_out(
     Authenticated { session }: Authenticated,
     caller: Caller,
 ) -> Result<Response, ApiError> {
-    sessions::revoke(&state.store, session.id).await?;
+    security_log::sign_out(&state.store, &session, &caller.origin()).await?;
     let mut response = success(StatusCode::OK, NoValue);
     response
         .headers_mut()

@@ -90,9 +90,10 @@ pub async fn forgot_password(
 )]
 pub async fn reset_password(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(form): JsonBody<ResetPassword>,
 ) -> Result<Response, ApiError> {
-    recovery::reset(&state.store, &state.mail, form).await?;
+    recovery::reset(&state.store, &state.mail, form, &caller.origin()).await?;
     Ok(done(
         StatusCode::OK,
         "Your password is changed and every device was signed out. Sign in with the new password.",
@@ -117,9 +118,10 @@ pub async fn reset_password(
 )]
 pub async fn verify_email(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(form): JsonBody<FollowLink>,
 ) -> Result<Response, ApiError> {
-    email_address::verify(&state.store, &form).await?;
+    email_address::verify(&state.store, &form, &caller.origin()).await?;
     Ok(done(StatusCode::OK, "Your e-mail address is verified."))
 }
 
@@ -230,9 +232,10 @@ pub fn change_requested(new: &str) -> String {
 )]
 pub async fn confirm_email_change(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(form): JsonBody<FollowLink>,
 ) -> Result<Response, ApiError> {
-    email_address::confirm_change(&state.store, &state.mail, &form).await?;
+    email_address::confirm_change(&state.store, &state.mail, &form, &caller.origin()).await?;
     Ok(done(
         StatusCode::OK,
         "Your new address is confirmed: sign in with it from now on.",
@@ -257,9 +260,10 @@ pub async fn confirm_email_change(
 )]
 pub async fn undo_email_change(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(form): JsonBody<FollowLink>,
 ) -> Result<Response, ApiError> {
-    email_address::undo_change(&state.store, &state.mail, &form).await?;
+    email_address::undo_change(&state.store, &state.mail, &form, &caller.origin()).await?;
     Ok(done(
         StatusCode::OK,
         "The change is undone: sign in with this address again. Every device was signed out.",

@@ -9,5 +9,6 @@ pub mod json_body;
 pub mod openapi;
 pub mod partner;
 pub mod profile;
+pub mod security;
 pub mod session_auth;
 pub mod support;

@@ -164,7 +164,7 @@ pub async fn patch(
         ttl,
         &patch,
         &if_match,
-        (&state.security.limits, &caller.client),
+        (&state.security.limits, &caller.origin()),
     )
     .await?;
     sessions::renew_cookie(&session, &token, &extensions);

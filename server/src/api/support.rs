@@ -2,7 +2,7 @@
 
 use app::{
     model::support::SupportProfile,
-    server::{error::ServiceError, state::AppState, support},
+    server::{client::Caller, error::ServiceError, state::AppState, support},
 };
 use axum::{
     body::Bytes,
@@ -145,10 +145,11 @@ macro_rules! support_profile_operations {
         pub async fn $replace(
             state: State<AppState>,
             auth: Result<Authenticated, ApiError>,
+            caller: Caller,
             headers: HeaderMap,
             body: Result<Bytes, BytesRejection>,
         ) -> Result<Response, PartnerError> {
-            replace(state, auth, headers, body).await
+            replace(state, auth, caller, headers, body).await
         }
     };
 }
@@ -196,6 +197,7 @@ async fn read(
 async fn replace(
     State(state): State<AppState>,
     auth: Result<Authenticated, ApiError>,
+    caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PartnerError> {
@@ -230,6 +232,13 @@ async fn replace(
         .and_then(|profile| profile.validate())
         .map_err(ServiceError::Validation)?;
     let expected = etag::expected_version(&headers, 's', user_id)?;
-    let replaced = support::replace(&state.store, user_id, &replacement, expected).await?;
+    let replaced = support::replace(
+        &state.store,
+        user_id,
+        &replacement,
+        expected,
+        &caller.origin(),
+    )
+    .await?;
     Ok(resource(user_id, replaced.stored))
 }

@@ -5,6 +5,7 @@ mod controls;
 mod draft;
 mod email;
 mod form;
+mod security;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,6 +18,7 @@ use crate::{
 };
 use email::SignInAddress;
 use form::ProfileForm;
+pub use security::SecurityPrivacyPage;
 
 /// Renders whichever section the current address names, for signed-in members only.
 #[component]

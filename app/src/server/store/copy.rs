@@ -27,6 +27,7 @@ pub const TABLES: &[&str] = &[
     "server_keys",
     "outgoing_mail",
     "mail_requests",
+    "security_events",
 ];
 
 /// Rows per insert statement: below SQLite's and PostgreSQL's limits on parameters.

@@ -19,6 +19,7 @@ pub mod open;
 pub mod profiles;
 pub mod schema;
 pub mod scratch;
+pub mod security_log;
 pub mod sessions;
 pub mod support;
 pub mod tokens;

@@ -13,7 +13,7 @@ use crate::model::profile::{
     field::{FieldKind, ProfileField},
     patch::StoredValue,
 };
-use crate::server::mail::NewMail;
+use crate::server::{client::Origin, mail::NewMail, security_log::EventKind};
 
 /// The column of a stored field: its name in snake_case, as everywhere in the code. The
 /// password fields are not columns of the profile.
@@ -151,6 +151,8 @@ pub struct ProfileWrite {
     pub password: Option<NewPassword>,
     /// Wire names of the changed fields, for the audit row.
     pub changed_fields: String,
+    /// Where the change came from, for the audit row.
+    pub origin: Origin,
 }
 
 /// Binds `$value`, a stored value of `$field`, to a `QueryBuilder` of either backend; a cleared
@@ -258,6 +260,20 @@ macro_rules! write_statements {
                         .push_bind(write.changed_fields.clone());
                 });
                 query.build().execute(&mut *connection).await?;
+                // The member's security log, with where each change came from.
+                let mut query = QueryBuilder::<$database>::new(
+                    "INSERT INTO security_events \
+                     (user_id, at, kind, detail, user_agent, client_addr) ",
+                );
+                query.push_values(writes, |mut row, write| {
+                    row.push_bind(write.user_id)
+                        .push_bind(now)
+                        .push_bind($crate::server::security_log::EventKind::ProfileChanged.as_str())
+                        .push_bind(write.changed_fields.clone())
+                        .push_bind(write.origin.user_agent.clone())
+                        .push_bind(write.origin.client_addr.clone());
+                });
+                query.build().execute(&mut *connection).await?;
                 Ok(())
             }
         }
@@ -280,6 +296,8 @@ pub struct ProfileChange {
     pub expected_version: Option<i64>,
     /// A new password: stored, every other session of the user ends, its notice is queued.
     pub password: Option<NewPassword>,
+    /// Where the change came from, for the audit row.
+    pub origin: Origin,
 }
 
 /// A new password as it is written: its hash, and the message that tells the member (queued in
@@ -341,6 +359,7 @@ impl ProfileChange {
             assignments,
             expected_version: self.expected_version,
             password: self.password.clone(),
+            origin: self.origin.clone(),
         })
     }
 }
@@ -382,6 +401,7 @@ pub async fn change_alone_postgres(
         expected_version: change.expected_version,
         expected_profile: None,
         password,
+        origin: &change.origin,
         now,
     };
     let mut query = statement.query();
@@ -403,6 +423,7 @@ pub async fn change_by_session_postgres(
     values: &[(ProfileField, Option<StoredValue>)],
     expected: Option<(Option<i64>, i64)>,
     now: i64,
+    origin: &Origin,
 ) -> Result<Option<(StoredSession, ChangeOutcome)>, sqlx::Error> {
     let statement = ChangeStatement {
         owner: Owner::Session { token_hash },
@@ -410,6 +431,7 @@ pub async fn change_by_session_postgres(
         expected_version: expected.map(|(_, version)| version),
         expected_profile: expected.and_then(|(profile, _)| profile),
         password: None,
+        origin,
         now,
     };
     let mut query = statement.query();
@@ -457,6 +479,8 @@ struct ChangeStatement<'a> {
     expected_profile: Option<i64>,
     /// A new password, the member, and the session that stays signed in.
     password: Option<(&'a NewPassword, i64, i64)>,
+    /// Where the change came from, for the audit row.
+    origin: &'a Origin,
     now: i64,
 }
 
@@ -542,7 +566,21 @@ impl ChangeStatement<'_> {
         if self.password.is_some() {
             query.push(", ").push_bind(PASSWORD_CHANGED).push("::text");
         }
-        query.push(") FROM updated, old)");
+        query.push(") FROM updated, old RETURNING actor_user_id, changed_fields)");
+        // The member's security log, with where the change came from.
+        query.push(
+            ", logged AS (INSERT INTO security_events \
+             (user_id, at, kind, detail, user_agent, client_addr) SELECT actor_user_id, ",
+        );
+        query
+            .push_bind(self.now)
+            .push(", ")
+            .push_bind(EventKind::ProfileChanged.as_str())
+            .push(", changed_fields, ")
+            .push_bind(self.origin.user_agent.clone())
+            .push(", ")
+            .push_bind(self.origin.client_addr.clone())
+            .push(" FROM audited)");
         if let Some((password, user_id, session_id)) = self.password {
             query.push(", new_password AS (UPDATE users SET password_hash = ");
             query.push_bind(password.hash.clone());

@@ -1,7 +1,12 @@
 //! Sessions: stored by the SHA-256 of their token, with a sliding expiry.
 
-use super::{mail::insert_mail, on_pool, Store};
-use crate::server::mail::NewMail;
+use super::{
+    mail::insert_mail,
+    on_pool,
+    security_log::{insert_event, NewEvent},
+    Store,
+};
+use crate::server::{client::Origin, mail::NewMail};
 
 /// A live session as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +29,36 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
     /// Messages the sign-in sends (a new-device notice), queued with the session.
     pub mails: &'a [NewMail],
+    /// Where the browser signed in from.
+    pub origin: &'a Origin,
+    /// The security log's entry for it (`signed_in`, `signed_up`), written with the session.
+    pub event_kind: &'static str,
+}
+
+/// A live session of a member, as their security page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberSession {
+    pub id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user_agent: String,
+    pub client_addr: String,
+}
+
+/// Which of a member's sessions to end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// This one, if it is the member's.
+    One(i64),
+    /// Every one but this.
+    AllBut(i64),
+}
+
+/// A session that was ended: where it had signed in from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndedSession {
+    pub user_agent: String,
+    pub client_addr: String,
 }
 
 impl Store {
@@ -32,16 +67,29 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO sessions (token_hash, user_id, active_profile_id, created_at,
-                                       last_seen_at, expires_at, cookie_issued_at)
-                 VALUES ($1, $2, $3, $4, $4, $5, $4)",
+                                       last_seen_at, expires_at, cookie_issued_at,
+                                       user_agent, client_addr)
+                 VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7)",
             )
             .bind(session.token_hash)
             .bind(session.user_id)
             .bind(session.profile_id)
             .bind(session.now)
             .bind(session.expires_at)
+            .bind(&session.origin.user_agent)
+            .bind(&session.origin.client_addr)
             .execute(&mut *tx)
             .await?;
+            insert_event!(
+                &mut *tx,
+                &NewEvent {
+                    user_id: session.user_id,
+                    kind: session.event_kind,
+                    detail: "",
+                    origin: session.origin,
+                    at: session.now,
+                }
+            )?;
             for mail in session.mails {
                 insert_mail!(&mut *tx, mail, session.now)?;
             }
@@ -112,14 +160,82 @@ impl Store {
         .map(drop))
     }
 
-    pub async fn delete_session(&self, id: i64) -> Result<(), sqlx::Error> {
-        on_pool!(self, |pool| sqlx::query(
-            "DELETE FROM sessions WHERE id = $1"
-        )
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(drop))
+    /// `user_id`'s sessions that are live at `now`, the most recently used first.
+    pub async fn member_sessions(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> Result<Vec<MemberSession>, sqlx::Error> {
+        let rows: Vec<(i64, i64, i64, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, created_at, last_seen_at, user_agent, client_addr FROM sessions
+                 WHERE user_id = $1 AND expires_at > $2
+                 ORDER BY last_seen_at DESC, id DESC",
+            )
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, created_at, last_seen_at, user_agent, client_addr)| MemberSession {
+                    id,
+                    created_at,
+                    last_seen_at,
+                    user_agent,
+                    client_addr,
+                },
+            )
+            .collect())
+    }
+
+    /// Ends `user_id`'s sessions that `ending` names and, when any ended, writes `event` with
+    /// the detail `describe` makes of them, in one transaction; the sessions ended.
+    pub async fn end_sessions(
+        &self,
+        user_id: i64,
+        ending: Ending,
+        event: NewEvent<'_>,
+        describe: impl FnOnce(&[EndedSession]) -> String,
+    ) -> Result<Vec<EndedSession>, sqlx::Error> {
+        let (id, comparison) = match ending {
+            Ending::One(id) => (id, "="),
+            Ending::AllBut(id) => (id, "<>"),
+        };
+        let sql = format!(
+            "DELETE FROM sessions WHERE user_id = $1 AND id {comparison} $2
+             RETURNING user_agent, client_addr"
+        );
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let rows: Vec<(String, String)> = sqlx::query_as(&sql)
+                .bind(user_id)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let ended: Vec<EndedSession> = rows
+                .into_iter()
+                .map(|(user_agent, client_addr)| EndedSession {
+                    user_agent,
+                    client_addr,
+                })
+                .collect();
+            if !ended.is_empty() {
+                let detail = describe(&ended);
+                insert_event!(
+                    &mut *tx,
+                    &NewEvent {
+                        detail: &detail,
+                        user_id,
+                        ..event
+                    }
+                )?;
+            }
+            tx.commit().await?;
+            Ok(ended)
+        })
     }
 
     /// Points session `id` at `profile_id` if that profile is `user_id`'s; whether it was.

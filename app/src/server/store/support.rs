@@ -1,7 +1,14 @@
 //! The support profile: one row per user, created empty on first read, replaced whole.
 
-use super::{on_pool, Store};
-use crate::model::support::SupportProfile;
+use super::{
+    on_pool,
+    security_log::{insert_event, NewEvent},
+    Store,
+};
+use crate::{
+    model::support::SupportProfile,
+    server::{client::Origin, security_log::EventKind},
+};
 
 /// The stored profile and its version (for the ETag).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +79,7 @@ impl Store {
         replacement: &SupportProfile,
         expected_version: Option<i64>,
         now: i64,
+        origin: &Origin,
         changed_from: impl Fn(&SupportProfile) -> Vec<&'static str>,
     ) -> Result<(i64, Vec<&'static str>), ReplaceRefused> {
         let select = match self {
@@ -125,6 +133,16 @@ impl Store {
             .bind(changed.join(","))
             .execute(&mut *tx)
             .await?;
+            insert_event!(
+                &mut *tx,
+                &NewEvent {
+                    user_id,
+                    kind: EventKind::SupportProfileReplaced.as_str(),
+                    detail: &changed.join(","),
+                    origin,
+                    at: now,
+                }
+            )?;
             tx.commit().await?;
             Ok((version, changed))
         })

@@ -1,7 +1,12 @@
 //! Single-use links sent by mail (`account_tokens`), stored as the SHA-256 of their token, and
 //! the changes that following one makes, each in one transaction with the mail it causes.
 
-use super::{mail::insert_mail, on_pool, Store};
+use super::{
+    mail::insert_mail,
+    on_pool,
+    security_log::{insert_event, NewEvent},
+    Store,
+};
 use crate::{model::link::LinkPurpose, server::mail::NewMail};
 
 /// A link as stored (whatever its state).
@@ -147,6 +152,7 @@ impl Store {
         password_hash: &str,
         now: i64,
         mails: &[NewMail],
+        event: &NewEvent<'_>,
     ) -> Result<bool, sqlx::Error> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -171,6 +177,7 @@ impl Store {
             for mail in mails {
                 insert_mail!(&mut *tx, mail, now)?;
             }
+            insert_event!(&mut *tx, event)?;
             tx.commit().await?;
             Ok(true)
         })
@@ -179,7 +186,12 @@ impl Store {
     /// Follows verification link `token`: the member's address counts as verified if it is
     /// still the one the link was sent to. `false` when the link was used or expired meanwhile,
     /// or the address changed since.
-    pub async fn verify_email(&self, token: &StoredToken, now: i64) -> Result<bool, sqlx::Error> {
+    pub async fn verify_email(
+        &self,
+        token: &StoredToken,
+        now: i64,
+        event: &NewEvent<'_>,
+    ) -> Result<bool, sqlx::Error> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             if !use_token!(&mut *tx, token.id, now)? {
@@ -196,6 +208,9 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
+            if verified {
+                insert_event!(&mut *tx, event)?;
+            }
             tx.commit().await?;
             Ok(verified)
         })
@@ -213,6 +228,7 @@ impl Store {
         end_sessions: bool,
         now: i64,
         mails: &[NewMail],
+        event: &NewEvent<'_>,
     ) -> Result<AddressChange, sqlx::Error> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
@@ -255,6 +271,7 @@ impl Store {
             for mail in mails {
                 insert_mail!(&mut *tx, mail, now)?;
             }
+            insert_event!(&mut *tx, event)?;
             tx.commit().await?;
             Ok(AddressChange::Changed)
         })
