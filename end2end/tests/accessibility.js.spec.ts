@@ -9,6 +9,7 @@ const pages = [
   "/profile/notifications",
   "/profile/password",
   "/profile/support",
+  "/profile/security",
   "/directory",
 ];
 

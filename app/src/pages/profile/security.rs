@@ -107,7 +107,7 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
                             <li class="session" data-testid="session">
                                 <p class="session-device">
                                     <strong>{session.device.description()}</strong>
-                                    {session.current.then(|| view! { <span class="badge verified">"This device"</span> })}
+                                    {session.current.then(|| view! { <span class="badge verified" data-testid="current-session">"This device"</span> })}
                                 </p>
                                 <p class="hint">
                                     "Signed in " <Time unix=session.signed_in_at />
