@@ -23,7 +23,7 @@ use pages::{
     directory::DirectoryPage,
     home::HomePage,
     not_found::NotFound,
-    profile::{ProfileSectionPage, SecurityPrivacyPage},
+    profile::{DeleteAccountPage, ProfileSectionPage, SecurityPrivacyPage},
     recovery::{
         ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, UndoEmailChangePage,
         VerifyEmailPage,
@@ -103,6 +103,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/profile/security")
                         view=SecurityPrivacyPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profile/security/delete")
+                        view=DeleteAccountPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::Async />

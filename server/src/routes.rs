@@ -64,6 +64,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::security::end_session))
         .routes(routes!(api::security::end_other_sessions))
         .routes(routes!(api::security::security_log))
+        .routes(routes!(api::security::reauthenticate))
+        .routes(routes!(api::security::export_data))
+        .routes(routes!(api::security::delete_account))
 }
 
 /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.

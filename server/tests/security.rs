@@ -459,3 +459,248 @@ async fn a_throttled_sign_in_is_logged_once_however_often_it_is_repeated() {
         ]
     );
 }
+
+async fn reauthenticate(app: &TestApp, token: &str, password: &str) -> TestResponse {
+    app.call(
+        Method::POST,
+        "/api/account/reauthenticate",
+        Some(token),
+        Some(json!({"CurrentPassword": password})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_export_needs_a_recent_password_confirmation_and_holds_everything_but_hashes() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    app.store
+        .execute_sql("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
+        .await
+        .expect("location");
+    app.store
+        .execute_sql(
+            "INSERT INTO customer_profiles (id, user_id, location_id, full_name, company_name, created_at, updated_at)
+             SELECT 77, id, 2, 'Jane Doe', 'Doe Ltd', 0, 0 FROM users",
+        )
+        .await
+        .expect("second profile");
+    let patched = app
+        .call(
+            Method::PATCH,
+            "/api/public/coworker/profile",
+            Some(&token),
+            Some(json!({"CityName": "Lisbon", "NotifyOnBlogComments": true})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let replaced = app
+        .call(
+            Method::PUT,
+            "/v1/profiles/support",
+            Some(&token),
+            Some(json!({"email": "help@acme.example"})),
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+
+    let unconfirmed = app
+        .call(Method::GET, "/api/account/export", Some(&token), None)
+        .await;
+    assert_eq!(
+        unconfirmed.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        unconfirmed.text
+    );
+    assert!(unconfirmed.json()["Message"]
+        .as_str()
+        .expect("message")
+        .contains("Confirm your password"));
+    let wrong = reauthenticate(&app, &token, "not my password").await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.json()["Errors"][0]["PropertyName"], "CurrentPassword");
+    let confirmed = reauthenticate(&app, &token, PASSWORD).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
+    assert!(confirmed.json()["Value"]["ValidUntil"].as_i64().is_some());
+
+    let export = app
+        .call(Method::GET, "/api/account/export", Some(&token), None)
+        .await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.text);
+    assert!(export
+        .header("content-type")
+        .is_some_and(|value| value.starts_with("application/json")));
+    let disposition = export.header("content-disposition").expect("a download");
+    assert!(
+        disposition.starts_with("attachment; filename=\"member-data-"),
+        "{disposition}"
+    );
+    let data = export.json();
+    assert_eq!(data["Format"], "member-portal-data-export/1");
+    assert_eq!(data["Account"]["Email"], "jane@example.com");
+    let profiles = data["Profiles"].as_array().expect("profiles");
+    assert_eq!(profiles.len(), 2, "every customer profile");
+    assert_eq!(profiles[0]["Fields"]["CityName"], "Lisbon");
+    assert_eq!(
+        profiles[0]["Fields"]["NotifyOnBlogComments"], true,
+        "notification settings"
+    );
+    assert_eq!(profiles[1]["Id"], 77);
+    assert_eq!(profiles[1]["Fields"]["CompanyName"], "Doe Ltd");
+    assert_eq!(data["SupportProfile"]["Email"], "help@acme.example");
+    assert_eq!(data["Sessions"].as_array().expect("sessions").len(), 1);
+    assert_eq!(
+        data["ProfileAudit"][0]["ChangedFields"],
+        json!(["CityName", "NotifyOnBlogComments"])
+    );
+    assert_eq!(
+        data["SupportProfileAudit"][0]["ChangedFields"],
+        json!(["email"])
+    );
+    let kinds: Vec<&str> = data["SecurityLog"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter_map(|entry| entry["Kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["support_profile_replaced", "profile_changed", "signed_up"]
+    );
+    let hash: String = app
+        .store
+        .scalar_sql("SELECT password_hash FROM users")
+        .await
+        .expect("hash");
+    for secret in [hash.as_str(), "argon2", &token, "TokenHash", "PasswordHash"] {
+        assert!(!export.text.contains(secret), "{secret} is in the export");
+    }
+
+    // The confirmation belongs to the session that made it, and lasts 10 minutes.
+    let other = token_from(&app, "jane@example.com", "203.0.113.9", FIREFOX).await;
+    let elsewhere = app
+        .call(Method::GET, "/api/account/export", Some(&other), None)
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    app.store
+        .execute_sql("UPDATE sessions SET reauthenticated_at = reauthenticated_at - 601")
+        .await
+        .expect("age it");
+    let stale = app
+        .call(Method::GET, "/api/account/export", Some(&token), None)
+        .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    app.store.scalar_sql(sql).await.expect("count")
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_the_password_and_the_address_and_leaves_nothing_behind() {
+    let app = test_app().await;
+    let token = app.sign_up("Jane@Example.com", PASSWORD, "Jane Doe").await;
+    let john = app.sign_up("john@example.com", PASSWORD, "John Roe").await;
+    let patched = app
+        .call(
+            Method::PATCH,
+            "/api/public/coworker/profile",
+            Some(&token),
+            Some(json!({"CityName": "Lisbon"})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK);
+    let replaced = app
+        .call(
+            Method::PUT,
+            "/v1/profiles/support",
+            Some(&token),
+            Some(json!({"email": "help@acme.example"})),
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK);
+    let failed = log_in_from(
+        &app,
+        "jane@example.com",
+        "a wrong guess",
+        "192.0.2.44",
+        FIREFOX,
+    )
+    .await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    let _phone = token_from(&app, "jane@example.com", "198.51.100.7", IPHONE).await;
+
+    let delete = |body: Value| {
+        app.call(
+            Method::POST,
+            "/api/account/delete",
+            Some(&token),
+            Some(body),
+        )
+    };
+    let wrong_address =
+        delete(json!({"CurrentPassword": PASSWORD, "Email": "john@example.com"})).await;
+    assert_eq!(wrong_address.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong_address.json()["Errors"][0]["PropertyName"], "Email");
+    let wrong_password =
+        delete(json!({"CurrentPassword": "not it", "Email": "jane@example.com"})).await;
+    assert_eq!(wrong_password.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wrong_password.json()["Errors"][0]["PropertyName"],
+        "CurrentPassword"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users").await,
+        2,
+        "nothing was deleted"
+    );
+
+    let deleted = delete(json!({"CurrentPassword": PASSWORD, "Email": " jane@example.COM "})).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    assert!(deleted
+        .header("set-cookie")
+        .is_some_and(|cookie| cookie.contains("Max-Age=0")));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM password_failures WHERE account = 'jane@example.com'"
+        )
+        .await,
+        0,
+        "the throttle rows keyed by the account"
+    );
+    assert!(!signed_in(&app, &token).await);
+    assert_eq!(
+        log_in_from(&app, "jane@example.com", PASSWORD, "192.0.2.44", FIREFOX)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    for (table, remaining) in [
+        ("users", 1),
+        ("customer_profiles", 1),
+        ("sessions", 1),
+        ("profile_audit", 0),
+        ("support_profiles", 0),
+        ("support_profile_audit", 0),
+        ("account_tokens", 1),
+        ("security_events", 1),
+    ] {
+        assert_eq!(
+            count(&app, &format!("SELECT COUNT(*) FROM {table}")).await,
+            remaining,
+            "{table}: only John's rows are left"
+        );
+    }
+    let mail: Vec<String> = app
+        .store
+        .scalars_sql("SELECT kind FROM outgoing_mail WHERE lower(recipient) = 'jane@example.com'")
+        .await
+        .expect("mail");
+    assert_eq!(mail, ["account_deleted"], "only the notice that it is gone");
+    assert!(signed_in(&app, &john).await, "another member is untouched");
+    // The address can sign up again.
+    app.sign_up("jane@example.com", PASSWORD, "Jane Again")
+        .await;
+}

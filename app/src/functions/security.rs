@@ -18,16 +18,23 @@ pub const SECURITY_PATH: &str = "/profile/security";
 pub struct SecurityOverview {
     pub sessions: Vec<SessionInfo>,
     pub log: LogPage,
+    /// Until when (Unix seconds) this session may download the member's data, if it confirmed
+    /// the password in the last 10 minutes.
+    pub export_until: Option<i64>,
 }
+
+/// Where the account's deletion is confirmed.
+pub const DELETE_PATH: &str = "/profile/security/delete";
 
 #[server(prefix = "/api/fn", endpoint = "security_page")]
 pub async fn security_page(page: i64) -> Result<SecurityOverview, PortalError> {
-    use crate::server::security_log;
+    use crate::server::{account_data, security_log};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     Ok(SecurityOverview {
         sessions: security_log::sessions(&state.store, &session).await?,
         log: security_log::log_page(&state.store, session.user_id, page).await?,
+        export_until: account_data::reauthenticated_until(&state.store, &session).await?,
     })
 }
 
@@ -57,5 +64,49 @@ pub async fn end_other_sessions() -> Result<(), PortalError> {
     leptos_axum::redirect(&format!(
         "{SECURITY_PATH}?notice=others-ended&ended={ended}"
     ));
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "confirm_password")]
+pub async fn confirm_password(current_password: String) -> Result<(), PortalError> {
+    use crate::{model::account, server::account_data};
+    let state = ssr::state()?;
+    let session = ssr::require_session(&state).await?;
+    account_data::reauthenticate(
+        &state.store,
+        &state.security.limits,
+        &session,
+        &account::ConfirmPassword { current_password },
+        &ssr::caller().client,
+    )
+    .await?;
+    leptos_axum::redirect(&format!("{SECURITY_PATH}?notice=confirmed#your-data"));
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_account")]
+pub async fn delete_account(current_password: String, email: String) -> Result<(), PortalError> {
+    use crate::{
+        model::account,
+        server::{account_data, session_cookie::expired_session_cookie},
+    };
+    let state = ssr::state()?;
+    let session = ssr::require_session(&state).await?;
+    let caller = ssr::caller();
+    account_data::delete(
+        &state.store,
+        &state.security.limits,
+        &state.mail,
+        &session,
+        &account::DeleteAccount {
+            current_password,
+            email: email.clone(),
+        },
+        &caller.client,
+    )
+    .await
+    .map_err(|error| PortalError::from(error).keeping("email", &email))?;
+    ssr::set_cookie(expired_session_cookie(caller.https));
+    leptos_axum::redirect("/login?notice=account-deleted");
     Ok(())
 }

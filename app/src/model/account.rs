@@ -53,6 +53,48 @@ pub struct FollowLink {
     pub token: String,
 }
 
+/// `POST /api/account/reauthenticate`: the current password, confirming it is still the member
+/// at this device (a data export asks for it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmPassword {
+    pub current_password: String,
+}
+
+/// `POST /api/account/delete`: the current password and the sign-in address, typed out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteAccount {
+    pub current_password: String,
+    pub email: String,
+}
+
+impl DeleteAccount {
+    /// The rules that need nothing stored: both given, and `Email` the address of the account
+    /// (`current`), whatever its case.
+    pub fn validate(&self, current: &str) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if normalize_email(&self.email) != normalize_email(current) {
+            errors.push(FieldError::new(
+                "Email",
+                "E-mail address",
+                "must be the address you sign in with, typed out, to confirm the deletion",
+                self.email.trim(),
+            ));
+        }
+        if self.current_password.is_empty() {
+            errors.push(FieldError::secret(
+                "CurrentPassword",
+                "Current password",
+                "is required to delete the account",
+            ));
+        }
+        errors
+    }
+}
+
 /// `POST /api/auth/email/change`: the new sign-in address, confirmed by the current password.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -39,6 +39,7 @@ pub fn LoginPage() -> impl IntoView {
             "password-reset" => Some("Your password is changed and every device was signed out. Sign in with the new password."),
             "email-changed" => Some("Your new address is confirmed: sign in with it from now on."),
             "email-restored" => Some("The change is undone: sign in with your previous address. Every device was signed out."),
+            "account-deleted" => Some("Your account is deleted, and every device was signed out. The address can sign up again."),
             _ => None,
         });
     view! {

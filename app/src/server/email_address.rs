@@ -2,13 +2,13 @@
 //! that the old address can undo.
 
 use super::{
+    account_data::confirm_current_password,
     accounts::Requester,
     client::Origin,
     clock,
     error::ServiceError,
     links::{self, IssuedLink, LinkProblem},
     mail::{budget, compose, MailQueue},
-    passwords,
     security_log::{self, EventKind},
     sessions::Session,
     settings::SecuritySettings,
@@ -16,7 +16,6 @@ use super::{
         tokens::{AddressChange, NewAddress},
         Store,
     },
-    throttle::{self, Attempt},
 };
 use crate::model::{
     account::{normalize_email, ChangeEmail, FollowLink},
@@ -79,24 +78,19 @@ pub async fn request_change(
     form: &ChangeEmail,
     requester: Requester<'_>,
 ) -> Result<String, ServiceError> {
-    let (current, hash) = store.email_and_hash(session.user_id).await?;
+    let current = store.user_summary(session.user_id).await?.email;
     let errors = form.validate(&current);
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    let attempt = Attempt::CurrentPassword {
-        user_id: session.user_id,
-        client: requester.client,
-    };
-    throttle::begin(store, &security.limits, attempt).await?;
-    if !passwords::verify(form.current_password.clone(), Some(hash)).await? {
-        return Err(ServiceError::Validation(vec![FieldError::secret(
-            "CurrentPassword",
-            "Current password",
-            "is not correct",
-        )]));
-    }
-    throttle::succeeded(store, attempt).await?;
+    confirm_current_password(
+        store,
+        &security.limits,
+        session.user_id,
+        &form.current_password,
+        requester.client,
+    )
+    .await?;
 
     let new = form.new_email.trim().to_owned();
     let normalized = normalize_email(&new);

@@ -12,6 +12,9 @@ pub enum ServiceError {
     /// No valid session, or wrong credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but this needs more first (a recent password confirmation).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     /// `If-Match` named a version that is no longer current; nothing was written.
@@ -38,6 +41,7 @@ impl ServiceError {
         match self {
             ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
             ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ServiceError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -99,6 +103,7 @@ impl ServiceError {
                 None,
             ),
             ServiceError::Unauthorized(message)
+            | ServiceError::Forbidden(message)
             | ServiceError::NotFound(message)
             | ServiceError::PreconditionFailed(message)
             | ServiceError::BadGateway(message)

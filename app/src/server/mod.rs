@@ -1,5 +1,6 @@
 //! Server-only code: shared state, the database and accounts. Never compiled into the wasm bundle.
 
+pub mod account_data;
 pub mod accounts;
 pub mod cleanup;
 pub mod client;

@@ -215,6 +215,16 @@ impl LogEntry {
     }
 }
 
+/// The member's whole log, newest first (for their data export).
+pub async fn whole_log(store: &Store, user_id: i64) -> Result<Vec<LogEntry>, ServiceError> {
+    Ok(store
+        .security_log(user_id, i64::MAX, 0)
+        .await?
+        .into_iter()
+        .map(LogEntry::of)
+        .collect())
+}
+
 /// Page `page` (1: the newest) of the member's log.
 pub async fn log_page(store: &Store, user_id: i64, page: i64) -> Result<LogPage, ServiceError> {
     let page = page.clamp(1, i64::MAX / PAGE_SIZE);

@@ -19,7 +19,7 @@ use super::{
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct Done {
-    message: String,
+    pub message: String,
 }
 
 fn done(status: StatusCode, message: impl Into<String>) -> Response {

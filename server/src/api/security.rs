@@ -1,9 +1,13 @@
-//! `/api/account/sessions` and `/api/account/security-log`: the member's own sessions (end one,
-//! or every other) and what happened to their account.
+//! `/api/account/*`: the member's own sessions (end one, or every other), what happened to their
+//! account, the export of their data and the deletion of the account.
 
 use app::{
-    model::field_error::FieldError,
+    model::{
+        account::{ConfirmPassword, DeleteAccount},
+        field_error::FieldError,
+    },
     server::{
+        account_data::{self, DataExport},
         client::Caller,
         error::ServiceError,
         security_log::{self, LogPage, SessionInfo},
@@ -16,14 +20,17 @@ use axum::{
         rejection::{PathRejection, QueryRejection},
         Path, Query, State,
     },
-    http::{header, StatusCode},
-    response::Response,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{
+    email::Done,
     envelope::{success, ActionConfirmation, ApiError, NoValue},
-    openapi::{CrossSite, ServerError, Unauthorized},
+    json_body::JsonBody,
+    openapi::{CrossSite, NotJson, ServerError, Unauthorized},
     session_auth::Authenticated,
 };
 
@@ -161,4 +168,125 @@ fn invalid(property: &str, message: &str) -> ServiceError {
         message: message.to_owned(),
         attempted_value: None,
     }])
+}
+
+/// Until when the password confirmation lets this session export.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct Reauthenticated {
+    /// Unix seconds.
+    valid_until: i64,
+}
+
+/// `POST /api/account/reauthenticate`: confirms the member's password in this session.
+#[utoipa::path(
+    post,
+    path = "/api/account/reauthenticate",
+    operation_id = "reauthenticate",
+    tag = "security",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = ConfirmPassword, example = json!({ "CurrentPassword": "a quiet harbour at dusk" })),
+    responses(
+        (status = 200, description = "Confirmed: this session may export the member's data for the next 10 minutes.", body = ActionConfirmation<Reauthenticated>),
+        (status = 400, description = "The password is missing or not correct (an error on CurrentPassword).", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = CrossSite),
+        (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
+        (status = 415, response = NotJson),
+        (status = 429, description = "Too many wrong passwords for this member or from this client lately.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until a password can be tried again."))),
+        (status = 500, response = ServerError),
+    ),
+)]
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    Authenticated { session }: Authenticated,
+    caller: Caller,
+    JsonBody(form): JsonBody<ConfirmPassword>,
+) -> Result<Response, ApiError> {
+    let valid_until = account_data::reauthenticate(
+        &state.store,
+        &state.security.limits,
+        &session,
+        &form,
+        &caller.client,
+    )
+    .await?;
+    Ok(success(StatusCode::OK, Reauthenticated { valid_until }))
+}
+
+/// `GET /api/account/export`: everything stored about the member, as a JSON download.
+#[utoipa::path(
+    get,
+    path = "/api/account/export",
+    operation_id = "export_data",
+    tag = "security",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The member's data as a file (`Content-Disposition: attachment`), not in the envelope: the account, every customer profile with its notification settings, the support profile, the live sessions, the whole security log and the audit rows; never a password or token hash.", body = DataExport),
+        (status = 401, response = Unauthorized),
+        (status = 403, description = "The session has not confirmed the password in the last 10 minutes (POST /api/account/reauthenticate).", body = ActionConfirmation<NoValue>),
+        (status = 500, response = ServerError),
+    ),
+)]
+pub async fn export_data(
+    State(state): State<AppState>,
+    Authenticated { session }: Authenticated,
+) -> Result<Response, ApiError> {
+    let export = account_data::export(&state.store, &session).await?;
+    let disposition = format!("attachment; filename=\"{}\"", export.file_name());
+    let mut response = Json(export).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST /api/account/delete`: deletes the member's account.
+#[utoipa::path(
+    post,
+    path = "/api/account/delete",
+    operation_id = "delete_account",
+    tag = "security",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = DeleteAccount, example = json!({ "CurrentPassword": "a quiet harbour at dusk", "Email": "jane@example.com" })),
+    responses(
+        (status = 200, description = "Deleted: the account, its profiles, support profile, sessions, links, drafts, security log and the throttles' rows keyed by it; the address can sign up again and was told. Audit rows of other members' profiles this member changed keep the change with no actor.", body = ActionConfirmation<Done>),
+        (status = 400, description = "The password is missing or not correct (CurrentPassword), or Email is not the account's address typed out.", body = ActionConfirmation<NoValue>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = CrossSite),
+        (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
+        (status = 415, response = NotJson),
+        (status = 429, description = "Too many wrong passwords for this member or from this client lately.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until a password can be tried again."))),
+        (status = 500, response = ServerError),
+    ),
+)]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    Authenticated { session }: Authenticated,
+    caller: Caller,
+    JsonBody(form): JsonBody<DeleteAccount>,
+) -> Result<Response, ApiError> {
+    account_data::delete(
+        &state.store,
+        &state.security.limits,
+        &state.mail,
+        &session,
+        &form,
+        &caller.client,
+    )
+    .await?;
+    let mut response = success(
+        StatusCode::OK,
+        Done {
+            message: "Your account is deleted. The address can sign up again.".to_owned(),
+        },
+    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, expired_session_cookie(caller.https));
+    Ok(response)
 }

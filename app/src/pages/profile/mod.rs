@@ -18,7 +18,7 @@ use crate::{
 };
 use email::SignInAddress;
 use form::ProfileForm;
-pub use security::SecurityPrivacyPage;
+pub use security::{DeleteAccountPage, SecurityPrivacyPage};
 
 /// Renders whichever section the current address names, for signed-in members only.
 #[component]

@@ -9,7 +9,11 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::session::RequireMember,
-    functions::security::{security_page, EndOtherSessions, EndSession, SECURITY_PATH},
+    functions::error::PortalError,
+    functions::security::{
+        security_page, ConfirmPassword, DeleteAccount, EndOtherSessions, EndSession, DELETE_PATH,
+        SECURITY_PATH,
+    },
     model::security::{LogEntry, SessionInfo},
     pages::recovery::{returned, Returned},
 };
@@ -50,6 +54,10 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                 "The session ended: that device is signed out the next time it opens a page."
                     .to_owned(),
             ),
+            "confirmed" => Some(
+                "Password confirmed: you can download your data for the next 10 minutes."
+                    .to_owned(),
+            ),
             "others-ended" => Some(match query.read_untracked().get("ended").as_deref() {
                 Some("0") => "There were no other sessions to end.".to_owned(),
                 Some("1") => "1 other session ended.".to_owned(),
@@ -58,26 +66,26 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
             }),
             _ => None,
         });
-    let end_error = returned::<EndSession>();
+    let notice = StoredValue::new(notice);
+    let end_error = StoredValue::new(returned::<EndSession>());
+    let confirm_error = StoredValue::new(returned::<ConfirmPassword>());
     let data = Resource::new(move || page, security_page);
     view! {
         <RequireMember>
-            {
-                let (notice, end_error) = (notice.clone(), end_error.clone());
-                move || {
-                    let (notice, end_error) = (notice.clone(), end_error.clone());
-                    view! {
+            {move || {
+                view! {
                         <Title text="Security and privacy" />
                         <h1>"Security and privacy"</h1>
                         <p class="lead">"Where you are signed in, and what happened to your account."</p>
-                        {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-                        <Returned error=end_error />
+                        {notice.get_value().map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
+                        <Returned error=end_error.get_value() />
                         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                             {move || Suspend::new(async move {
                                 match data.await {
                                     Ok(data) => view! {
                                         <Sessions sessions=data.sessions />
                                         <Log entries=data.log.entries page=data.log.page has_older=data.log.has_older />
+                                        <YourData export_until=data.export_until confirm_error=confirm_error.get_value() />
                                     }
                                         .into_any(),
                                     Err(error) => view! { <p class="form-alert" role="alert">{error.message()}</p> }
@@ -85,9 +93,8 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                                 }
                             })}
                         </Suspense>
-                    }
                 }
-            }
+            }}
         </RequireMember>
     }
 }
@@ -167,5 +174,87 @@ fn Log(entries: Vec<LogEntry>, page: i64, has_older: bool) -> impl IntoView {
                 {has_older.then(|| view! { <a href=format!("{SECURITY_PATH}?page={}", page + 1)>"Older entries"</a> })}
             </nav>
         </section>
+    }
+}
+
+/// The export (after a password confirmation) and the way to the account's deletion.
+#[component]
+fn YourData(export_until: Option<i64>, confirm_error: Option<PortalError>) -> impl IntoView {
+    view! {
+        <section class="card security-panel" id="your-data" aria-labelledby="data-title">
+            <h2 id="data-title">"Your data"</h2>
+            <h3>"Download your data"</h3>
+            <p class="hint">"One JSON file with everything stored about you: your account, every profile with its notification settings, your support contact, your sessions and this security log."</p>
+            {match export_until {
+                Some(until) => view! {
+                    <p>
+                        <a class="button-primary" href="/api/account/export" download>"Download my data (JSON)"</a>
+                    </p>
+                    <p class="hint">"Available until " <Time unix=until /> "."</p>
+                }
+                    .into_any(),
+                None => view! {
+                    <Returned error=confirm_error />
+                    <form method="post" action=ConfirmPassword::url()>
+                        <div class="field">
+                            <label for="export_password">"Your password"</label>
+                            <input id="export_password" name="current_password" type="password" autocomplete="current-password" required />
+                        </div>
+                        <button type="submit" class="button-secondary">"Confirm and prepare the download"</button>
+                    </form>
+                }
+                    .into_any(),
+            }}
+            <h3>"Delete your account"</h3>
+            <p class="hint">"Deletes your account with every profile, your support contact, your sessions and this log. It cannot be undone."</p>
+            <p><a href=DELETE_PATH>"Delete my account…"</a></p>
+        </section>
+    }
+}
+
+/// `/profile/security/delete`: what deleting the account does, and the form that does it.
+#[component]
+pub fn DeleteAccountPage() -> impl IntoView {
+    let error = returned::<DeleteAccount>();
+    let typed = error
+        .as_ref()
+        .and_then(|error| error.kept_value("email"))
+        .unwrap_or_default();
+    view! {
+        <RequireMember>
+            {
+                let (error, typed) = (error.clone(), typed.clone());
+                move || {
+                    let (error, typed) = (error.clone(), typed.clone());
+                    view! {
+                        <Title text="Delete your account" />
+                        <h1>"Delete your account"</h1>
+                        <section class="card security-panel" aria-labelledby="delete-title">
+                            <h2 id="delete-title">"What is deleted"</h2>
+                            <ul>
+                                <li>"Your account and every one of your profiles, with their notification settings"</li>
+                                <li>"Your support contact profile and the record of its changes"</li>
+                                <li>"Every session: each device is signed out"</li>
+                                <li>"Your security log, mailed links and unsent messages to your address"</li>
+                            </ul>
+                            <p class="hint">"Changes you made to other members' profiles stay in their records, without your name. A last message tells your address the account is gone; the address can then sign up again."</p>
+                            <Returned error=error />
+                            <form method="post" action=DeleteAccount::url()>
+                                <div class="field">
+                                    <label for="delete_email">"Type your sign-in e-mail address"</label>
+                                    <input id="delete_email" name="email" type="email" autocomplete="off" required value=typed />
+                                </div>
+                                <div class="field">
+                                    <label for="delete_password">"Your password"</label>
+                                    <input id="delete_password" name="current_password" type="password" autocomplete="current-password" required />
+                                </div>
+                                <button type="submit" class="button-danger">"Delete my account permanently"</button>
+                            </form>
+                            <p><a href=SECURITY_PATH>"Keep my account"</a></p>
+                        </section>
+                    }
+                }
+            }
+        </RequireMember>
     }
 }

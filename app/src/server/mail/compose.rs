@@ -242,6 +242,23 @@ pub fn email_change_undone(recipient: &str, forgot_url: String) -> NewMail {
     )
 }
 
+pub fn account_deleted(recipient: &str, sign_up_url: String) -> NewMail {
+    message(
+        "account_deleted",
+        recipient,
+        "Your account was deleted",
+        vec![
+            paragraph(format!(
+                "The account that signed in as {recipient} was deleted, as asked, with its \
+                 profiles, support contact, sessions and security log. Every device was \
+                 signed out."
+            )),
+            paragraph("You are welcome back at any time: the address can sign up again."),
+            link("Create a new account", sign_up_url),
+        ],
+    )
+}
+
 /// `client`: the address the sign-in came from; `when`: its time in UTC.
 pub fn new_sign_in(recipient: &str, client: &str, when: &str, forgot_url: String) -> NewMail {
     message(

@@ -9,6 +9,7 @@
 //! dialects differ (transactions that take SQLite's write lock, pragmas, the catalog), the
 //! methods say so in their own match arms.
 
+pub mod account_data;
 pub mod accounts;
 pub mod catalog;
 pub mod copy;
