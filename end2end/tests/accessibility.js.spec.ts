@@ -10,6 +10,7 @@ const pages = [
   "/profile/password",
   "/profile/support",
   "/profile/security",
+  "/profile/security/delete",
   "/directory",
 ];
 

@@ -1,6 +1,7 @@
 // The security page as a member uses it, with and without JavaScript: two browsers signed in,
 // one ends the other's session, and the other is signed out on its next page.
-import { test, expect, signUpViaApi } from "./fixtures";
+import * as fs from "node:fs";
+import { test, expect, signUpViaApi, patchProfile, mailTo, waitForHydration } from "./fixtures";
 
 test("ending another browser's session signs it out on its next page", async ({ page, browser, baseURL }) => {
   const member = await signUpViaApi(page);
@@ -12,6 +13,7 @@ test("ending another browser's session signs it out on its next page", async ({ 
   });
   const phone = await other.newPage();
   await phone.goto("/login");
+  if (test.info().project.use.javaScriptEnabled) await waitForHydration(phone);
   await phone.getByLabel("E-mail address").fill(member.email);
   await phone.getByLabel("Password", { exact: true }).fill(member.password);
   await phone.getByRole("button", { name: "Sign in" }).click();
@@ -61,4 +63,59 @@ test("the security log lists sign-ins, a failed one, and profile changes by fiel
   await expect(page.locator(".security-log")).not.toContainText("a guess that is wrong");
   // "Sign out every other device" with none other: nothing to press.
   await expect(page.getByRole("button", { name: "Sign out every other device" })).toHaveCount(0);
+});
+
+test("the data export, after the password is confirmed, holds a value that was saved", async ({ page }) => {
+  await signUpViaApi(page);
+  const city = `Porto ${Date.now()}`;
+  await patchProfile(page, { CityName: city });
+  await page.goto("/profile/security");
+  await expect(page.getByRole("link", { name: "Download my data (JSON)" })).toHaveCount(0);
+  await page.getByLabel("Your password").fill("a quiet harbour at dusk");
+  await page.getByRole("button", { name: "Confirm and prepare the download" }).click();
+  await expect(page.getByRole("status")).toContainText("Password confirmed");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download my data (JSON)" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^member-data-\d{4}-\d{2}-\d{2}\.json$/);
+  const data = JSON.parse(fs.readFileSync(await download.path(), "utf8"));
+  expect(data.Format).toBe("member-portal-data-export/1");
+  expect(data.Profiles[0].Fields.CityName).toBe(city);
+  expect(JSON.stringify(data)).not.toContain("argon2");
+});
+
+test("a deleted account cannot sign in, and its address can sign up again", async ({ page, javaScriptEnabled, browserErrors }) => {
+  // The refused sign-in answers 401, which the browser logs.
+  browserErrors.allowFor(/\/api\/fn\/sign_in/);
+  const member = await signUpViaApi(page);
+  await page.goto("/profile/security");
+  await page.getByRole("link", { name: "Delete my account…" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Delete your account");
+  // A typo in the address: refused, nothing deleted.
+  await page.getByLabel("Type your sign-in e-mail address").fill(`x${member.email}`);
+  await page.getByLabel("Your password").fill(member.password);
+  await page.getByRole("button", { name: "Delete my account permanently" }).click();
+  await expect(page.getByRole("alert")).toContainText("must be the address you sign in with");
+  await page.getByLabel("Type your sign-in e-mail address").fill(member.email);
+  await page.getByLabel("Your password").fill(member.password);
+  await page.getByRole("button", { name: "Delete my account permanently" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=account-deleted/);
+  await expect(page.getByRole("status")).toContainText("Your account is deleted");
+  await mailTo(member.email, "Your account was deleted");
+
+  if (javaScriptEnabled) await waitForHydration(page);
+  await page.getByLabel("E-mail address").fill(member.email);
+  await page.getByLabel("Password", { exact: true }).fill(member.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("not correct");
+
+  await page.goto("/signup");
+  if (javaScriptEnabled) await waitForHydration(page);
+  await page.getByLabel("Full name").fill("Jane Again");
+  await page.getByLabel("E-mail address").fill(member.email);
+  await page.getByLabel("Password", { exact: true }).fill(member.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.locator(".member-name")).toHaveText("Jane Again");
 });
