@@ -660,11 +660,35 @@ async fn a_sign_in_from_a_new_browser_is_told_unless_the_member_turned_it_off() 
             .count()
     };
 
-    // A browser without the device cookie: told.
-    let first = app.log_in("jane@example.com", PASSWORD).await;
+    // A browser without the device cookie: told, with the browser it was.
+    let first = app
+        .send(
+            http::Request::post("/api/auth/login")
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(
+                    http::header::USER_AGENT,
+                    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                )
+                .body(axum::body::Body::from(
+                    json!({"Email": "jane@example.com", "Password": PASSWORD}).to_string(),
+                ))
+                .expect("request"),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::OK);
     smtp.deliver(&app.store).await;
     assert_eq!(notices(&smtp), 1);
+    let notice = smtp
+        .messages_to("jane@example.com")
+        .into_iter()
+        .find(|mail| mail["subject"] == "New sign-in to your account")
+        .expect("the notice");
+    assert!(
+        notice["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("Firefox 133 on Linux")),
+        "{notice}"
+    );
 
     // The same browser again (it presents the device cookie the first sign-in set): not told.
     let again = app

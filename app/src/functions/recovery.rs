@@ -118,7 +118,7 @@ pub async fn resend_verification() -> Result<(), PortalError> {
     use crate::server::email_address;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    email_address::resend_verification(
+    let sent = email_address::resend_verification(
         &state.store,
         &state.security,
         &state.mail,
@@ -126,7 +126,12 @@ pub async fn resend_verification() -> Result<(), PortalError> {
         ssr::caller().requester(),
     )
     .await?;
-    leptos_axum::redirect("/profile/password?notice=verification-sent");
+    // Verified meanwhile (in another tab, say): nothing went out, and the page says so.
+    leptos_axum::redirect(if sent {
+        "/profile/password?notice=verification-sent"
+    } else {
+        "/profile/password?notice=verified-already"
+    });
     Ok(())
 }
 

@@ -238,6 +238,7 @@ pub async fn sign_in(
         let email = store.user_summary(user_id).await?.email;
         notices.push(compose::new_sign_in(
             &email,
+            &security_log::device(requester.user_agent).description(),
             requester.client,
             &chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string(),
             mail.page("/password/forgot"),

@@ -149,4 +149,31 @@ mod tests {
         assert_eq!(final_round.sessions, 1);
         assert_eq!(count(&store, "sign_ups").await, 0);
     }
+
+    #[tokio::test]
+    async fn security_log_entries_go_after_the_retention_period() {
+        let (_dir, store, session) = member().await;
+        let limits = security().limits;
+        // Jane's sign-up is in her log; an entry from long ago beside it.
+        store
+            .execute_sql(&format!(
+                "INSERT INTO security_events (user_id, at, kind) VALUES ({}, 1000, 'signed_in')",
+                session.user_id
+            ))
+            .await
+            .expect("old entry");
+        assert_eq!(count(&store, "security_events").await, 2);
+        let now = clock::now();
+        let removed = remove_expired(&store, &limits, now).await.expect("runs");
+        assert_eq!(removed.log_entries, 1, "the old one");
+        let kept: Vec<String> = store
+            .scalars_sql("SELECT kind FROM security_events")
+            .await
+            .expect("kinds");
+        assert_eq!(kept, ["signed_up"]);
+        let far = remove_expired(&store, &limits, now + limits.security_log_kept_secs + 1)
+            .await
+            .expect("runs");
+        assert_eq!(far.log_entries, 1, "and the sign-up, 180 days on");
+    }
 }

@@ -127,6 +127,7 @@ pub async fn end_other_sessions(
 
 /// Which page of the log.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// 1 (the default) is the newest page.
     #[param(minimum = 1)]

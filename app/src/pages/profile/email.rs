@@ -18,6 +18,7 @@ pub fn SignInAddress() -> impl IntoView {
         .get("notice")
         .and_then(|notice| match notice.as_str() {
             "verification-sent" => Some("A new verification link is on its way to your address."),
+            "verified-already" => Some("Your address is verified already; no new link was sent."),
             "email-change-sent" => Some(
                 "A confirmation link is on its way to the new address. Until it is followed, you sign in with your current address.",
             ),

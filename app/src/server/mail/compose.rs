@@ -259,8 +259,15 @@ pub fn account_deleted(recipient: &str, sign_up_url: String) -> NewMail {
     )
 }
 
-/// `client`: the address the sign-in came from; `when`: its time in UTC.
-pub fn new_sign_in(recipient: &str, client: &str, when: &str, forgot_url: String) -> NewMail {
+/// `device`: the browser and system (from its User-Agent); `client`: the address the sign-in
+/// came from; `when`: its time in UTC.
+pub fn new_sign_in(
+    recipient: &str,
+    device: &str,
+    client: &str,
+    when: &str,
+    forgot_url: String,
+) -> NewMail {
     message(
         "new_sign_in",
         recipient,
@@ -268,7 +275,7 @@ pub fn new_sign_in(recipient: &str, client: &str, when: &str, forgot_url: String
         vec![
             paragraph(format!(
                 "Your account was just signed in to from a browser it had not been used in \
-                 before, from address {client}, at {when} UTC."
+                 before: {device}, from address {client}, at {when} UTC."
             )),
             paragraph(
                 "If this was you, there is nothing to do. If it was not, reset your password \
