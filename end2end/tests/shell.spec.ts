@@ -8,6 +8,7 @@ const sections = [
   ["Notifications", "/profile/notifications"],
   ["Password", "/profile/password"],
   ["Support contact", "/profile/support"],
+  ["Security and privacy", "/profile/security"],
 ] as const;
 
 test("the shell shows navigation to the profile pages", async ({ page }) => {

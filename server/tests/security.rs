@@ -81,6 +81,47 @@ fn kinds(page: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Saves `body` to the active profile of `token`'s member; it must succeed.
+async fn patch_profile(app: &TestApp, token: &str, body: Value) {
+    let patched = app
+        .call(
+            Method::PATCH,
+            "/api/public/coworker/profile",
+            Some(token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+}
+
+/// Replaces the support profile of `token`'s member with just an e-mail address.
+async fn replace_support(app: &TestApp, token: &str, email: &str) {
+    let replaced = app
+        .call(
+            Method::PUT,
+            "/v1/profiles/support",
+            Some(token),
+            Some(json!({ "email": email })),
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+}
+
+/// Gives the only member a second customer profile, id 77, at a second location.
+async fn second_profile(app: &TestApp) {
+    app.store
+        .execute_sql("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
+        .await
+        .expect("location");
+    app.store
+        .execute_sql(
+            "INSERT INTO customer_profiles (id, user_id, location_id, full_name, company_name, created_at, updated_at)
+             SELECT 77, id, 2, 'Jane Doe', 'Doe Ltd', 0, 0 FROM users",
+        )
+        .await
+        .expect("second profile");
+}
+
 #[tokio::test]
 async fn sessions_are_listed_with_their_device_and_address_and_the_current_one_marked() {
     let app = test_app().await;
@@ -269,15 +310,7 @@ async fn the_log_shows_what_happened_newest_first_and_never_what_was_typed() {
         )
         .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
-    let replaced = app
-        .call(
-            Method::PUT,
-            "/v1/profiles/support",
-            Some(&laptop),
-            Some(json!({"email": "help@acme.example"})),
-        )
-        .await;
-    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    replace_support(&app, &laptop, "help@acme.example").await;
     let out = app
         .call(Method::POST, "/api/auth/logout", Some(&token), None)
         .await;
@@ -327,17 +360,7 @@ async fn the_log_shows_what_happened_newest_first_and_never_what_was_typed() {
 async fn a_member_with_several_profiles_sees_the_changes_to_each() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
-    app.store
-        .execute_sql("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
-        .await
-        .expect("location");
-    app.store
-        .execute_sql(
-            "INSERT INTO customer_profiles (id, user_id, location_id, full_name, created_at, updated_at)
-             SELECT 77, id, 2, 'Jane Doe', 0, 0 FROM users WHERE email = 'jane@example.com'",
-        )
-        .await
-        .expect("second profile");
+    second_profile(&app).await;
     let patch = |body: Value| {
         app.call(
             Method::PATCH,
@@ -474,35 +497,14 @@ async fn reauthenticate(app: &TestApp, token: &str, password: &str) -> TestRespo
 async fn the_export_needs_a_recent_password_confirmation_and_holds_everything_but_hashes() {
     let app = test_app().await;
     let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
-    app.store
-        .execute_sql("INSERT INTO locations (id, name) VALUES (2, 'Harbour space')")
-        .await
-        .expect("location");
-    app.store
-        .execute_sql(
-            "INSERT INTO customer_profiles (id, user_id, location_id, full_name, company_name, created_at, updated_at)
-             SELECT 77, id, 2, 'Jane Doe', 'Doe Ltd', 0, 0 FROM users",
-        )
-        .await
-        .expect("second profile");
-    let patched = app
-        .call(
-            Method::PATCH,
-            "/api/public/coworker/profile",
-            Some(&token),
-            Some(json!({"CityName": "Lisbon", "NotifyOnBlogComments": true})),
-        )
-        .await;
-    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
-    let replaced = app
-        .call(
-            Method::PUT,
-            "/v1/profiles/support",
-            Some(&token),
-            Some(json!({"email": "help@acme.example"})),
-        )
-        .await;
-    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    second_profile(&app).await;
+    patch_profile(
+        &app,
+        &token,
+        json!({"CityName": "Lisbon", "NotifyOnBlogComments": true}),
+    )
+    .await;
+    replace_support(&app, &token, "help@acme.example").await;
 
     let unconfirmed = app
         .call(Method::GET, "/api/account/export", Some(&token), None)
@@ -602,24 +604,8 @@ async fn deleting_the_account_needs_the_password_and_the_address_and_leaves_noth
     let app = test_app().await;
     let token = app.sign_up("Jane@Example.com", PASSWORD, "Jane Doe").await;
     let john = app.sign_up("john@example.com", PASSWORD, "John Roe").await;
-    let patched = app
-        .call(
-            Method::PATCH,
-            "/api/public/coworker/profile",
-            Some(&token),
-            Some(json!({"CityName": "Lisbon"})),
-        )
-        .await;
-    assert_eq!(patched.status, StatusCode::OK);
-    let replaced = app
-        .call(
-            Method::PUT,
-            "/v1/profiles/support",
-            Some(&token),
-            Some(json!({"email": "help@acme.example"})),
-        )
-        .await;
-    assert_eq!(replaced.status, StatusCode::OK);
+    patch_profile(&app, &token, json!({"CityName": "Lisbon"})).await;
+    replace_support(&app, &token, "help@acme.example").await;
     let failed = log_in_from(
         &app,
         "jane@example.com",
