@@ -13,7 +13,7 @@ use super::{
     sessions::Session,
     settings::SecuritySettings,
     store::{
-        tokens::{AddressChange, NewAddress},
+        tokens::{AddressChange, AddressMove, NewAddress},
         Store,
     },
 };
@@ -140,8 +140,9 @@ pub async fn confirm_change(
         .change_email(
             &token,
             address,
-            Some(&undo.stored(now)),
-            false,
+            AddressMove::Confirmed {
+                undo: &undo.stored(now),
+            },
             now,
             &[notice],
             &security_log::event(token.user_id, EventKind::EmailChanged, origin),
@@ -172,8 +173,7 @@ pub async fn undo_change(
         .change_email(
             &token,
             address,
-            None,
-            true,
+            AddressMove::Undone,
             now,
             &[notice],
             &security_log::event(token.user_id, EventKind::EmailChangeUndone, origin),

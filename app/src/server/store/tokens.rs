@@ -9,6 +9,15 @@ use super::{
 };
 use crate::{model::link::LinkPurpose, server::mail::NewMail};
 
+/// Which move of the sign-in address a link makes.
+#[derive(Clone, Copy, Debug)]
+pub enum AddressMove<'a> {
+    /// To the new address; `undo` is the link sent to the old one, which moves it back.
+    Confirmed { undo: &'a NewToken<'a> },
+    /// Back to the old address; every session of the member ends.
+    Undone,
+}
+
 /// A link as stored (whatever its state).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredToken {
@@ -217,15 +226,14 @@ impl Store {
     }
 
     /// Moves the member of link `token` to `address`, verified (the link reached it): their
-    /// pending reset, verification and change links are dropped, `undo` (the link that moves
-    /// them back) is stored and `mails` are queued. With `end_sessions`, every session of the
-    /// member ends too (an undo). One transaction; nothing changes unless it says `Changed`.
+    /// pending reset, verification and change links are dropped, what `kind` says is done,
+    /// `mails` are queued and `event` is logged. One transaction; nothing changes unless it says
+    /// `Changed`.
     pub async fn change_email(
         &self,
         token: &StoredToken,
         address: NewAddress<'_>,
-        undo: Option<&NewToken<'_>>,
-        end_sessions: bool,
+        kind: AddressMove<'_>,
         now: i64,
         mails: &[NewMail],
         event: &NewEvent<'_>,
@@ -259,15 +267,15 @@ impl Store {
             ] {
                 drop_unused_tokens!(&mut *tx, token.user_id, purpose.as_str())?;
             }
-            if end_sessions {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(token.user_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(undo) = undo {
-                insert_token!(&mut *tx, undo, undo.user_id)?;
-            }
+            match kind {
+                AddressMove::Confirmed { undo } => insert_token!(&mut *tx, undo, undo.user_id)?,
+                AddressMove::Undone => {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(token.user_id)
+                        .execute(&mut *tx)
+                        .await?
+                }
+            };
             for mail in mails {
                 insert_mail!(&mut *tx, mail, now)?;
             }
