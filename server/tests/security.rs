@@ -690,3 +690,55 @@ async fn deleting_the_account_needs_the_password_and_the_address_and_leaves_noth
     app.sign_up("jane@example.com", PASSWORD, "Jane Again")
         .await;
 }
+
+#[tokio::test]
+async fn another_site_cannot_end_sessions_or_delete_the_account_with_the_cookie() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let phone = token_from(&app, "jane@example.com", "198.51.100.7", IPHONE).await;
+    let cross_site = |uri: &str, content_type: &str, body: String| {
+        Request::post(uri)
+            .header(header::HOST, "portal.test:3000")
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::COOKIE, format!("portal_session={token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request")
+    };
+    for request in [
+        cross_site(
+            "/api/account/sessions/end-others",
+            "application/json",
+            String::new(),
+        ),
+        cross_site(
+            "/api/fn/end_other_sessions",
+            "application/x-www-form-urlencoded",
+            String::new(),
+        ),
+        cross_site(
+            "/api/account/delete",
+            "application/json",
+            json!({"CurrentPassword": PASSWORD, "Email": "jane@example.com"}).to_string(),
+        ),
+        cross_site(
+            "/api/fn/delete_account",
+            "application/x-www-form-urlencoded",
+            format!(
+                "current_password={}&email=jane%40example.com",
+                PASSWORD.replace(' ', "+")
+            ),
+        ),
+    ] {
+        let uri = request.uri().to_string();
+        let refused = app.send(request).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{uri}: {}",
+            refused.text
+        );
+    }
+    assert!(signed_in(&app, &phone).await, "no session ended");
+    assert!(signed_in(&app, &token).await, "the account is there");
+}
