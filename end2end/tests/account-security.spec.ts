@@ -48,6 +48,10 @@ test("the security log lists sign-ins, a failed one, and profile changes by fiel
   });
   expect(refused.status()).toBe(401);
   await stranger.close();
+  // The refusal is logged just after its answer, by a task of its own.
+  await expect
+    .poll(async () => JSON.stringify(await (await page.request.get("/api/account/security-log")).json()))
+    .toContain("sign_in_failed");
   const patched = await page.request.patch("/api/public/coworker/profile", {
     data: { CityName: "Lisbon" },
     headers: { Origin: baseURL ?? "" },

@@ -191,16 +191,13 @@ pub async fn sign_in(
         Err(refused @ ServiceError::TooManyRequests { .. }) => {
             // The account's member sees it in their log, once a window however often it is
             // repeated.
-            if let Some((user_id, _)) = store.credentials(&normalized).await? {
-                security_log::record_once(
-                    store,
-                    user_id,
-                    EventKind::SignInThrottled,
-                    &requester.origin(),
-                    security.limits.sign_in_window_secs,
-                )
-                .await?;
-            }
+            log_refused_sign_in(
+                store,
+                &normalized,
+                EventKind::SignInThrottled,
+                requester.origin(),
+                Some(security.limits.sign_in_window_secs),
+            );
             return Err(refused);
         }
         Err(other) => return Err(other),
@@ -213,16 +210,13 @@ pub async fn sign_in(
     let matches = passwords::verify(form.password.clone(), hash.clone()).await?;
     // A failed attempt stays recorded; a successful one clears the account's record.
     let Some(user_id) = user_id.filter(|_| matches) else {
-        if let Some(user_id) = user_id {
-            security_log::record(
-                store,
-                user_id,
-                EventKind::SignInFailed,
-                "",
-                &requester.origin(),
-            )
-            .await?;
-        }
+        log_refused_sign_in(
+            store,
+            &normalized,
+            EventKind::SignInFailed,
+            requester.origin(),
+            None,
+        );
         return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS.to_owned()));
     };
     throttle::succeeded(store, attempt).await?;
@@ -263,6 +257,36 @@ pub async fn sign_in(
         session,
         device_cookie: security.device_key.issue(&normalized)?,
     })
+}
+
+/// Logs a refused sign-in (`kind`) to the account of `normalized`, if there is one; with
+/// `once_in`, only when the log has no such entry in that many seconds. It runs in a task of its
+/// own after the answer, so the answer takes the same time whether or not an account uses the
+/// address (a write only for real accounts would tell them apart).
+fn log_refused_sign_in(
+    store: &Store,
+    normalized: &str,
+    kind: EventKind,
+    origin: Origin,
+    once_in: Option<i64>,
+) {
+    let (store, normalized) = (store.clone(), normalized.to_owned());
+    tokio::spawn(async move {
+        let logged = async {
+            let Some((user_id, _)) = store.credentials(&normalized).await? else {
+                return Ok(());
+            };
+            match once_in {
+                Some(window_secs) => {
+                    security_log::record_once(&store, user_id, kind, &origin, window_secs).await
+                }
+                None => security_log::record(&store, user_id, kind, "", &origin).await,
+            }
+        };
+        if let Err(error) = logged.await {
+            tracing::warn!(%error, "a refused sign-in could not be logged");
+        }
+    });
 }
 
 /// Replaces a hash made with older, weaker parameters by one made with today's, now that the
