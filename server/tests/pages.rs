@@ -430,3 +430,30 @@ async fn the_directory_lists_public_profiles_only_with_inert_bios() {
     let signed_out = page(&app, "/directory", None).await;
     assert_eq!(signed_out.status, StatusCode::FOUND);
 }
+
+#[tokio::test]
+async fn the_security_page_lists_the_session_and_shows_only_a_number_from_its_address() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let response = page(
+        &app,
+        "/profile/security?notice=others-ended&ended=2",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    assert!(response.text.contains("<h1>Security and privacy"));
+    assert!(response.text.contains("This device"));
+    assert!(response.text.contains("2 other sessions ended."));
+    assert!(response.text.contains("Account created"), "the log");
+    // Someone else's words in a link to the page are not shown as the portal's.
+    let crafted = page(
+        &app,
+        "/profile/security?notice=others-ended&ended=Call+0800+to+keep+your+account",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(crafted.status, StatusCode::OK);
+    assert!(!crafted.text.contains("Call 0800"), "{}", crafted.text);
+    assert!(crafted.text.contains("Every other session ended."));
+}

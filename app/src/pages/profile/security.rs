@@ -58,12 +58,19 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                 "Password confirmed: you can download your data for the next 10 minutes."
                     .to_owned(),
             ),
-            "others-ended" => Some(match query.read_untracked().get("ended").as_deref() {
-                Some("0") => "There were no other sessions to end.".to_owned(),
-                Some("1") => "1 other session ended.".to_owned(),
-                Some(count) => format!("{count} other sessions ended."),
-                None => "Every other session ended.".to_owned(),
-            }),
+            // Only a number is shown: the address is anyone's to write.
+            "others-ended" => Some(
+                match query
+                    .read_untracked()
+                    .get("ended")
+                    .and_then(|count| count.parse::<u32>().ok())
+                {
+                    Some(0) => "There were no other sessions to end.".to_owned(),
+                    Some(1) => "1 other session ended.".to_owned(),
+                    Some(count) => format!("{count} other sessions ended."),
+                    None => "Every other session ended.".to_owned(),
+                },
+            ),
             _ => None,
         });
     let notice = StoredValue::new(notice);
