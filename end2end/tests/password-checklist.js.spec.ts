@@ -1,5 +1,5 @@
 // The password rules are checked as the member types, by the same policy code as the server.
-import { test, expect, waitForHydration } from "./fixtures";
+import { test, expect, waitForHydration, signUpViaApi, mailTo, linkIn } from "./fixtures";
 
 test("the checklist ticks rules off as the password grows", async ({ page }) => {
   await page.goto("/signup");
@@ -33,4 +33,24 @@ test("a common password is refused by the server with a message on the field", a
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.locator("#password-error")).toContainText("commonly used");
   await expect(page).toHaveURL(/\/signup/);
+});
+
+test("a reset link's page ticks the rules off too, with the account's address", async ({ page, context }) => {
+  const member = await signUpViaApi(page);
+  await context.clearCookies();
+  await page.request.post("/api/auth/password/forgot", { data: { Email: member.email } });
+  await page.goto(linkIn(await mailTo(member.email, "Reset your password"), "/password/reset"));
+  await waitForHydration(page);
+  const length = page.locator(".checklist li", { hasText: "At least 8 characters" });
+  const notEmail = page.locator(".checklist li", { hasText: "Not your e-mail address" });
+  await expect(length).toHaveAttribute("data-met", "false");
+
+  await page.getByLabel("New password").fill(member.email);
+  await expect(length).toHaveAttribute("data-met", "true");
+  await expect(notEmail).toHaveAttribute("data-met", "false");
+
+  await page.getByLabel("New password").fill("a brighter harbour at dawn");
+  await expect(notEmail).toHaveAttribute("data-met", "true");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=password-reset/);
 });

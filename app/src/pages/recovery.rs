@@ -1,13 +1,13 @@
 //! The pages links in messages open, and the forgot-password form. Plain server-rendered forms
-//! that post to server functions: they work the same with and without JavaScript, and none of
-//! them is an island.
+//! that post to server functions: they work the same with and without JavaScript. The one island
+//! is the reset form's password field, whose rules tick off as it is typed.
 
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::TextField,
+    components::form::{PasswordChecklist, TextField},
     functions::{
         error::PortalError,
         recovery::{
@@ -16,7 +16,7 @@ use crate::{
     },
     model::{
         link::LinkPurpose,
-        password_policy::{PasswordCandidate, PasswordPolicy},
+        password_policy::PasswordPolicy,
     },
 };
 
@@ -160,34 +160,26 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
-/// The new password's field and the rules it must meet, all server-rendered: the form posts
-/// without JavaScript, and the page adds nothing to the browser bundle. (A live checklist, as on
-/// the sign-up page, would be an island of its own: about 1.9 KB more gzipped wasm, and the
-/// bundle's budget had 1.1 KB left.)
-#[component]
+/// The new password's field with the location's rules ticked off as it is typed: the page's
+/// only island (the form around it posts without JavaScript, and then the rules are listed).
+#[island]
 fn NewPasswordField(policy: PasswordPolicy, email: String, messages: Vec<String>) -> impl IntoView {
-    let rules = policy.checklist(&PasswordCandidate {
-        password: "",
-        email: Some(&email),
-        ..PasswordCandidate::default()
-    });
+    let password = RwSignal::new(String::new());
     view! {
         <TextField
             name="new_password"
             label="New password"
             kind="password"
             autocomplete="new-password"
-            value=RwSignal::new(String::new())
+            value=password
             messages=Signal::stored(messages)
         />
-        <p class="hint">"Rules for the new password:"</p>
-        <ul class="rules">
-            {rules
-                .into_iter()
-                .map(|(rule, _)| view! { <li>{rule.description()}</li> })
-                .collect_view()}
-            <li>"Not a commonly used password"</li>
-        </ul>
+        <PasswordChecklist
+            policy
+            password
+            email=Signal::stored(Some(email))
+            note="Not a commonly used password (checked when you submit)"
+        />
     }
 }
 
