@@ -43,6 +43,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::health::health))
         .routes(routes!(api::auth::sign_up))
         .routes(routes!(api::auth::log_in))
+        .routes(routes!(api::auth::log_in_second_factor))
         .routes(routes!(api::auth::log_out))
         .routes(routes!(api::auth::me))
         .routes(routes!(api::profile::read))
@@ -67,6 +68,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::security::reauthenticate))
         .routes(routes!(api::security::export_data))
         .routes(routes!(api::security::delete_account))
+        .routes(routes!(api::two_factor::status))
+        .routes(routes!(api::two_factor::begin_totp))
+        .routes(routes!(api::two_factor::confirm_totp))
+        .routes(routes!(api::two_factor::disable_totp))
+        .routes(routes!(api::two_factor::regenerate_recovery_codes))
 }
 
 /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.

@@ -25,7 +25,12 @@ pub async fn sign_in(
 ) -> Result<(), PortalError> {
     use crate::{
         model::account::SignIn,
-        server::{accounts, redirect::safe_next},
+        server::{
+            accounts::{self, SignInStep},
+            redirect::safe_next,
+            session_cookie::challenge_cookie,
+            two_factor::CHALLENGE_SECS,
+        },
     };
     let state = ssr::state()?;
     let caller = ssr::caller();
@@ -33,7 +38,7 @@ pub async fn sign_in(
         email: email.clone(),
         password,
     };
-    let signed_in = accounts::sign_in(
+    let step = accounts::sign_in(
         &state.store,
         &state.security,
         &state.mail,
@@ -43,6 +48,58 @@ pub async fn sign_in(
     )
     .await
     .map_err(|error| PortalError::from(error).keeping("email", &email))?;
+    let next = safe_next(next.as_deref());
+    match step {
+        SignInStep::SignedIn(signed_in) => {
+            ssr::start_session(&signed_in, &state);
+            leptos_axum::redirect(&next);
+        }
+        SignInStep::SecondFactor(challenge) => {
+            ssr::set_cookie(challenge_cookie(
+                &challenge.token,
+                CHALLENGE_SECS,
+                caller.https,
+            ));
+            leptos_axum::redirect(&format!(
+                "{SECOND_STEP_PATH}?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The page of a sign-in's second step (the code).
+pub const SECOND_STEP_PATH: &str = "/login/code";
+
+/// The second step of a sign-in: a code from the authenticator app, or a recovery code, with
+/// the challenge cookie the first step set.
+#[server(prefix = "/api/fn", endpoint = "sign_in_code")]
+pub async fn sign_in_code(code: String, next: Option<String>) -> Result<(), PortalError> {
+    use crate::{
+        model::two_factor::SecondFactor,
+        server::{
+            accounts,
+            redirect::safe_next,
+            session_cookie::{challenge_cookie, CHALLENGE_COOKIE},
+            two_factor,
+        },
+    };
+    let state = ssr::state()?;
+    let caller = ssr::caller();
+    let Some(challenge) = ssr::request_cookie(CHALLENGE_COOKIE) else {
+        return Err(two_factor::challenge_expired().into());
+    };
+    let signed_in = accounts::sign_in_second_step(
+        &state.store,
+        &state.security,
+        &state.mail,
+        &SecondFactor { challenge, code },
+        caller.requester(),
+        state.session_ttl_secs,
+    )
+    .await?;
+    ssr::set_cookie(challenge_cookie("", 0, caller.https));
     ssr::start_session(&signed_in, &state);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())

@@ -67,6 +67,11 @@ pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
     .await?)
 }
 
+/// The value of the request's cookie `name`, if it sent one.
+pub fn request_cookie(name: &str) -> Option<String> {
+    parts().and_then(|parts| crate::server::session_cookie::cookie_value(&parts.headers, name))
+}
+
 pub fn set_cookie(value: http::HeaderValue) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.append_header(header::SET_COOKIE, value);

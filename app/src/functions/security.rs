@@ -68,7 +68,10 @@ pub async fn end_other_sessions() -> Result<(), PortalError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "confirm_password")]
-pub async fn confirm_password(current_password: String) -> Result<(), PortalError> {
+pub async fn confirm_password(
+    current_password: String,
+    #[server(default)] code: String,
+) -> Result<(), PortalError> {
     use crate::{model::account, server::account_data};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
@@ -76,7 +79,10 @@ pub async fn confirm_password(current_password: String) -> Result<(), PortalErro
         &state.store,
         &state.security.limits,
         &session,
-        &account::ConfirmPassword { current_password },
+        &account::ConfirmPassword {
+            current_password,
+            code,
+        },
         &ssr::caller().client,
     )
     .await?;
@@ -85,7 +91,11 @@ pub async fn confirm_password(current_password: String) -> Result<(), PortalErro
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_account")]
-pub async fn delete_account(current_password: String, email: String) -> Result<(), PortalError> {
+pub async fn delete_account(
+    current_password: String,
+    email: String,
+    #[server(default)] code: String,
+) -> Result<(), PortalError> {
     use crate::{
         model::account,
         server::{account_data, session_cookie::expired_session_cookie},
@@ -101,6 +111,7 @@ pub async fn delete_account(current_password: String, email: String) -> Result<(
         &account::DeleteAccount {
             current_password,
             email: email.clone(),
+            code,
         },
         &caller.client,
     )

@@ -60,6 +60,10 @@ pub struct FollowLink {
 #[serde(rename_all = "PascalCase")]
 pub struct ConfirmPassword {
     pub current_password: String,
+    /// A code from the authenticator app, or a recovery code: needed when two-factor sign-in
+    /// is on.
+    #[serde(default)]
+    pub code: String,
 }
 
 /// `POST /api/account/delete`: the current password and the sign-in address, typed out.
@@ -69,6 +73,9 @@ pub struct ConfirmPassword {
 pub struct DeleteAccount {
     pub current_password: String,
     pub email: String,
+    /// Needed when two-factor sign-in is on, as for [`ConfirmPassword`].
+    #[serde(default)]
+    pub code: String,
 }
 
 impl DeleteAccount {

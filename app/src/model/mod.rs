@@ -10,3 +10,4 @@ pub mod password_policy;
 pub mod profile;
 pub mod security;
 pub mod support;
+pub mod two_factor;

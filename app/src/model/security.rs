@@ -25,9 +25,15 @@ pub enum EventKind {
     ProfileChanged,
     /// An audit row of a support-profile replacement; the detail is the changed fields' names.
     SupportProfileReplaced,
+    /// Sign-in now asks for an authenticator-app code.
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodesRegenerated,
+    /// A wrong or reused second-factor code after a right password.
+    SecondFactorFailed,
 }
 
-const KINDS: [EventKind; 13] = [
+const KINDS: [EventKind; 17] = [
     EventKind::SignedUp,
     EventKind::SignedIn,
     EventKind::SignInFailed,
@@ -41,6 +47,10 @@ const KINDS: [EventKind; 13] = [
     EventKind::EmailChangeUndone,
     EventKind::ProfileChanged,
     EventKind::SupportProfileReplaced,
+    EventKind::TotpEnabled,
+    EventKind::TotpDisabled,
+    EventKind::RecoveryCodesRegenerated,
+    EventKind::SecondFactorFailed,
 ];
 
 impl EventKind {
@@ -60,6 +70,10 @@ impl EventKind {
             EventKind::EmailChangeUndone => "email_change_undone",
             EventKind::ProfileChanged => "profile_changed",
             EventKind::SupportProfileReplaced => "support_profile_replaced",
+            EventKind::TotpEnabled => "totp_enabled",
+            EventKind::TotpDisabled => "totp_disabled",
+            EventKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            EventKind::SecondFactorFailed => "second_factor_failed",
         }
     }
 
@@ -72,7 +86,11 @@ impl EventKind {
         let fields = || detail.split(',').collect::<Vec<_>>().join(", ");
         match self {
             EventKind::SignedUp => "Account created".to_owned(),
-            EventKind::SignedIn => "Signed in".to_owned(),
+            EventKind::SignedIn => match detail {
+                "totp" => "Signed in with an authenticator code".to_owned(),
+                "recovery_code" => "Signed in with a recovery code".to_owned(),
+                _ => "Signed in".to_owned(),
+            },
             EventKind::SignInFailed => "Sign-in failed: wrong password".to_owned(),
             EventKind::SignInThrottled => "Sign-in refused: too many failed attempts".to_owned(),
             EventKind::SignedOut => "Signed out".to_owned(),
@@ -105,6 +123,16 @@ impl EventKind {
             }
             EventKind::SupportProfileReplaced => {
                 format!("Support profile replaced: {}", fields())
+            }
+            EventKind::TotpEnabled => {
+                "Two-factor sign-in turned on (authenticator app)".to_owned()
+            }
+            EventKind::TotpDisabled => "Two-factor sign-in turned off".to_owned(),
+            EventKind::RecoveryCodesRegenerated => {
+                "New recovery codes made; the old ones no longer work".to_owned()
+            }
+            EventKind::SecondFactorFailed => {
+                "Sign-in stopped at the second step: wrong or reused code".to_owned()
             }
         }
     }
@@ -160,7 +188,8 @@ pub struct LogEntry {
     pub at: i64,
     /// `signed_up`, `signed_in`, `sign_in_failed`, `sign_in_throttled`, `signed_out`,
     /// `session_ended`, `other_sessions_ended`, `password_reset`, `email_verified`,
-    /// `email_changed`, `email_change_undone`, `profile_changed`, `support_profile_replaced`.
+    /// `email_changed`, `email_change_undone`, `profile_changed`, `support_profile_replaced`,
+    /// `totp_enabled`, `totp_disabled`, `recovery_codes_regenerated`, `second_factor_failed`.
     pub kind: String,
     /// What happened, as the security page says it.
     pub description: String,

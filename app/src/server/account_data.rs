@@ -12,7 +12,7 @@ use super::{
     sessions::Session,
     settings::Limits,
     store::{account_data::AuditRecord, profiles::stored_fields, Store},
-    support,
+    support, two_factor,
     throttle::{self, Attempt},
 };
 use crate::model::{
@@ -57,7 +57,8 @@ pub async fn confirm_current_password(
     Ok(())
 }
 
-/// Confirms the member's password in this session; until when it lets the session export.
+/// Confirms the member's password (and a code, with two-factor sign-in on) in this session;
+/// until when it lets the session export.
 pub async fn reauthenticate(
     store: &Store,
     limits: &Limits,
@@ -65,11 +66,12 @@ pub async fn reauthenticate(
     form: &ConfirmPassword,
     client: &str,
 ) -> Result<i64, ServiceError> {
-    confirm_current_password(
+    two_factor::confirm_identity(
         store,
         limits,
         session.user_id,
         &form.current_password,
+        &form.code,
         client,
     )
     .await?;
@@ -148,6 +150,8 @@ pub struct DataExport {
     /// Every customer profile of the member, the default one first.
     pub profiles: Vec<ExportedProfile>,
     pub support_profile: ExportedSupportProfile,
+    /// Whether sign-in asks for a second factor (never the secret or the recovery codes).
+    pub two_factor: crate::model::two_factor::TwoFactorStatus,
     /// The live sessions.
     pub sessions: Vec<SessionInfo>,
     /// The whole security log, newest first.
@@ -225,6 +229,7 @@ pub async fn export(store: &Store, session: &Session) -> Result<DataExport, Serv
             website: support.profile.website,
             version: support.version,
         },
+        two_factor: two_factor::status(store, user_id).await?,
         sessions: security_log::sessions(store, session).await?,
         security_log: security_log::whole_log(store, user_id).await?,
         profile_audit: audits(profile_audit),
@@ -247,11 +252,12 @@ pub async fn delete(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    confirm_current_password(
+    two_factor::confirm_identity(
         store,
         limits,
         session.user_id,
         &form.current_password,
+        &form.code,
         client,
     )
     .await?;

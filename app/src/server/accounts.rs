@@ -13,11 +13,12 @@ use super::{
     security_log::{self, EventKind},
     sessions::{self, IssuedToken, Session, Start},
     settings::SecuritySettings,
-    store::{accounts::NewMember, Store},
-    throttle,
+    store::{accounts::NewMember, two_factor::Challenge, Store},
+    throttle, two_factor,
 };
 use crate::model::{
     account::{normalize_email, SignIn, SignUp},
+    two_factor::SecondFactor,
     field_error::FieldError,
     link::LinkPurpose,
     password_policy::PasswordPolicy,
@@ -76,6 +77,15 @@ impl Requester<'_> {
 pub struct SignedIn {
     pub session: IssuedToken,
     pub device_cookie: String,
+}
+
+/// Where a right password leads: a session, or the second step when the member turned
+/// two-factor sign-in on.
+#[derive(Clone, Debug)]
+pub enum SignInStep {
+    SignedIn(SignedIn),
+    /// The challenge the code must come with, and until when it waits.
+    SecondFactor(IssuedToken),
 }
 
 /// Creates the account and its default profile at the default location, then signs it in.
@@ -156,6 +166,7 @@ pub async fn sign_up(
                 ttl_secs: session_ttl_secs,
                 origin: &requester.origin(),
                 kind: EventKind::SignedUp,
+                detail: "",
             },
         )
         .await?,
@@ -164,8 +175,9 @@ pub async fn sign_up(
 }
 
 /// Checks the credentials (after the throttle, see `throttle`) and starts a session on the
-/// default profile. An unknown address and a wrong password get the same answer in the same
-/// time.
+/// default profile, or, with two-factor sign-in on, a challenge for the second step (see
+/// [`sign_in_second_step`]). An unknown address and a wrong password get the same answer in
+/// the same time.
 pub async fn sign_in(
     store: &Store,
     security: &SecuritySettings,
@@ -173,7 +185,7 @@ pub async fn sign_in(
     form: SignIn,
     requester: Requester<'_>,
     session_ttl_secs: i64,
-) -> Result<SignedIn, ServiceError> {
+) -> Result<SignInStep, ServiceError> {
     let normalized = normalize_email(&form.email);
     let device = requester
         .device_cookie
@@ -223,12 +235,84 @@ pub async fn sign_in(
     if let Some(old) = hash.filter(|old| passwords::needs_rehash(old)) {
         upgrade_hash(store, user_id, &old, form.password).await?;
     }
+    let known_device = device.is_some();
+    if two_factor::enabled(store, user_id).await? {
+        let challenge = Challenge {
+            user_id,
+            known_device,
+        };
+        return Ok(SignInStep::SecondFactor(
+            two_factor::start_challenge(store, challenge).await?,
+        ));
+    }
+    let started = Started {
+        user_id,
+        normalized: &normalized,
+        known_device,
+        detail: "",
+    };
+    Ok(SignInStep::SignedIn(
+        start_session(store, security, mail, started, requester, session_ttl_secs).await?,
+    ))
+}
 
+/// The second step of a sign-in: a code from the authenticator app or a recovery code, with
+/// the challenge the first step answered with.
+pub async fn sign_in_second_step(
+    store: &Store,
+    security: &SecuritySettings,
+    mail: &MailQueue,
+    form: &SecondFactor,
+    requester: Requester<'_>,
+    session_ttl_secs: i64,
+) -> Result<SignedIn, ServiceError> {
+    let (challenge, passed) = two_factor::pass_challenge(
+        store,
+        &security.limits,
+        &form.challenge,
+        &form.code,
+        &requester.origin(),
+    )
+    .await?;
+    let email = store.user_summary(challenge.user_id).await?.email;
+    let started = Started {
+        user_id: challenge.user_id,
+        normalized: &normalize_email(&email),
+        known_device: challenge.known_device,
+        detail: passed.detail(),
+    };
+    start_session(store, security, mail, started, requester, session_ttl_secs).await
+}
+
+/// A sign-in that passed every step.
+struct Started<'a> {
+    user_id: i64,
+    normalized: &'a str,
+    /// The browser had the account's device cookie.
+    known_device: bool,
+    /// The log entry's detail: how a second step was passed.
+    detail: &'static str,
+}
+
+async fn start_session(
+    store: &Store,
+    security: &SecuritySettings,
+    mail: &MailQueue,
+    started: Started<'_>,
+    requester: Requester<'_>,
+    session_ttl_secs: i64,
+) -> Result<SignedIn, ServiceError> {
+    let Started {
+        user_id,
+        normalized,
+        known_device,
+        detail,
+    } = started;
     let profile_id = store.first_profile_of(user_id).await?;
     // A browser without the account's device cookie has not signed in to it before (or was
     // cleared): the member hears of it, unless they turned that off.
     let mut notices = Vec::new();
-    if device.is_none() && store.wants_new_sign_in_notice(profile_id).await? {
+    if !known_device && store.wants_new_sign_in_notice(profile_id).await? {
         let email = store.user_summary(user_id).await?.email;
         notices.push(compose::new_sign_in(
             &email,
@@ -246,6 +330,7 @@ pub async fn sign_in(
             ttl_secs: session_ttl_secs,
             origin: &requester.origin(),
             kind: EventKind::SignedIn,
+            detail,
         },
         &notices,
     )
@@ -255,7 +340,7 @@ pub async fn sign_in(
     }
     Ok(SignedIn {
         session,
-        device_cookie: security.device_key.issue(&normalized)?,
+        device_cookie: security.device_key.issue(normalized)?,
     })
 }
 

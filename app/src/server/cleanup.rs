@@ -19,6 +19,7 @@ pub const INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// What one clean-up deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Removed {
+    /// Expired sessions and sign-in challenges (a right password that waited for its code).
     pub sessions: u64,
     pub throttle_rows: u64,
     pub links: u64,
@@ -33,7 +34,8 @@ pub async fn remove_expired(
     limits: &Limits,
     now: i64,
 ) -> Result<Removed, ServiceError> {
-    let sessions = store.delete_expired_sessions(now).await?;
+    let sessions = store.delete_expired_sessions(now).await?
+        + store.delete_expired_challenges(now).await?;
     let mut throttle_rows = 0;
     for (table, window_secs) in [
         (throttle::TABLE, limits.sign_in_window_secs),
@@ -108,6 +110,7 @@ mod tests {
                 ttl_secs: 1,
                 origin: &Origin::default(),
                 kind: EventKind::SignedIn,
+                detail: "",
             },
         )
         .await

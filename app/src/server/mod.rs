@@ -31,3 +31,4 @@ pub mod support;
 #[cfg(test)]
 mod testing;
 pub mod throttle;
+pub mod two_factor;

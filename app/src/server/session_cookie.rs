@@ -83,6 +83,15 @@ pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
     )
 }
 
+/// The browser's copy of a sign-in challenge: a right password waiting for its code.
+pub const CHALLENGE_COOKIE: &str = "portal_sign_in";
+
+/// The `Set-Cookie` value of a sign-in challenge (Strict: only this site's own code form sends
+/// it back); `max_age_secs` 0 removes it.
+pub fn challenge_cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    cookie(CHALLENGE_COOKIE, token, max_age_secs, "Strict", secure)
+}
+
 /// The device cookie the request presented, if any.
 pub fn presented_device_cookie(headers: &HeaderMap) -> Option<String> {
     cookie_value(headers, DEVICE_COOKIE)

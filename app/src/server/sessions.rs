@@ -65,6 +65,8 @@ pub struct Start<'a> {
     pub ttl_secs: i64,
     pub origin: &'a Origin,
     pub kind: EventKind,
+    /// The log entry's detail (see `NewSession::event_detail`).
+    pub detail: &'static str,
 }
 
 /// Starts a session for `user_id` acting as `profile_id`, valid for `ttl_secs`.
@@ -91,6 +93,7 @@ pub async fn create_with(
             mails,
             origin: start.origin,
             event_kind: start.kind.as_str(),
+            event_detail: start.detail,
         })
         .await?;
     Ok(IssuedToken { token, expires_at })

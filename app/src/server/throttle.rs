@@ -32,6 +32,9 @@ pub enum Attempt<'a> {
     KnownDevice { device: &'a str },
     /// The current password of `user_id`, checked through one of their sessions.
     CurrentPassword { user_id: i64, client: &'a str },
+    /// A second-factor code of `user_id` (after a right password, or through a session): the
+    /// same budgets as their current password.
+    SecondFactor { user_id: i64, client: &'a str },
 }
 
 fn failures(limits: &Limits) -> Events {
@@ -67,7 +70,8 @@ pub async fn begin(
             key: Key::Text(device),
             limit: limits.sign_in_per_device,
         }],
-        Attempt::CurrentPassword { user_id, client } => vec![
+        Attempt::CurrentPassword { user_id, client }
+        | Attempt::SecondFactor { user_id, client } => vec![
             Limit {
                 column: "user_id",
                 key: Key::Id(user_id),
@@ -86,7 +90,9 @@ pub async fn succeeded(store: &Store, attempt: Attempt<'_>) -> Result<(), Servic
     let key = match attempt {
         Attempt::Untrusted { account, .. } => ("account", Key::Text(account)),
         Attempt::KnownDevice { device } => ("device", Key::Text(device)),
-        Attempt::CurrentPassword { user_id, .. } => ("user_id", Key::Id(user_id)),
+        Attempt::CurrentPassword { user_id, .. } | Attempt::SecondFactor { user_id, .. } => {
+            ("user_id", Key::Id(user_id))
+        }
     };
     Ok(store.delete_events_of(TABLE, key).await?)
 }

@@ -4,9 +4,10 @@ use app::{
     model::{
         account::{SignIn, SignUp},
         field_error::FieldError,
+        two_factor::SecondFactor,
     },
     server::{
-        accounts::{self, CurrentSession, LinkedProfiles, SignedIn},
+        accounts::{self, CurrentSession, LinkedProfiles, SignInStep, SignedIn},
         client::Caller,
         error::ServiceError,
         security_log,
@@ -93,6 +94,18 @@ pub async fn sign_up(
     Ok(signed_in(StatusCode::CREATED, done, &state, caller.https))
 }
 
+/// The answer to a right password when the member turned two-factor sign-in on: no token yet.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecondFactorRequired {
+    /// Send it with a code to `POST /api/auth/login/second-factor`.
+    challenge: String,
+    /// RFC 3339; at most 5 codes are taken before then.
+    expires_at: String,
+    /// What the code may be: `totp` (the authenticator app's 6 digits) or `recovery_code`.
+    methods: Vec<&'static str>,
+}
+
 /// `POST /api/auth/login`: a session for an e-mail and password.
 #[utoipa::path(
     post,
@@ -105,6 +118,7 @@ pub async fn sign_up(
     })),
     responses(
         (status = 200, description = "Signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
+        (status = 202, description = "The password is right and the member signs in with two factors: no token yet; send a code with the challenge to `/api/auth/login/second-factor`.", body = ActionConfirmation<SecondFactorRequired>),
         (status = 400, description = "The body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
         (status = 401, description = "Wrong e-mail or password (the same answer for both).", body = ActionConfirmation<NoValue>),
         (status = 403, response = CrossSite),
@@ -120,11 +134,60 @@ pub async fn log_in(
     caller: Caller,
     JsonBody(form): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    let done = accounts::sign_in(
+    let step = accounts::sign_in(
         &state.store,
         &state.security,
         &state.mail,
         form,
+        caller.requester(),
+        state.session_ttl_secs,
+    )
+    .await?;
+    Ok(match step {
+        SignInStep::SignedIn(done) => signed_in(StatusCode::OK, done, &state, caller.https),
+        SignInStep::SecondFactor(challenge) => success(
+            StatusCode::ACCEPTED,
+            SecondFactorRequired {
+                challenge: challenge.token,
+                expires_at: app::server::clock::to_rfc3339(challenge.expires_at),
+                methods: vec!["totp", "recovery_code"],
+            },
+        ),
+    })
+}
+
+/// `POST /api/auth/login/second-factor`: the second step of a sign-in with two factors.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login/second-factor",
+    operation_id = "log_in_second_factor",
+    tag = "session",
+    request_body(content = SecondFactor, example = json!({
+        "Challenge": "the Challenge from /api/auth/login",
+        "Code": "123456",
+    })),
+    responses(
+        (status = 200, description = "Signed in: the token, also set as the session cookie. The challenge is used up.", body = ActionConfirmation<AccessToken>),
+        (status = 400, description = "The code is not a code, not right, or was used already (an error on Code); the challenge takes another until it has taken 5.", body = ActionConfirmation<NoValue>),
+        (status = 401, description = "The challenge is unknown, expired (5 minutes), used up or took 5 codes: sign in with the password again.", body = ActionConfirmation<NoValue>),
+        (status = 403, response = CrossSite),
+        (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
+        (status = 415, response = NotJson),
+        (status = 429, description = "Too many wrong codes or passwords for this member or from this address lately.", body = ActionConfirmation<NoValue>,
+            headers(("Retry-After" = u64, description = "Seconds until a code can be tried again."))),
+        (status = 500, response = ServerError),
+    ),
+)]
+pub async fn log_in_second_factor(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(form): JsonBody<SecondFactor>,
+) -> Result<Response, ApiError> {
+    let done = accounts::sign_in_second_step(
+        &state.store,
+        &state.security,
+        &state.mail,
+        &form,
         caller.requester(),
         state.session_ttl_secs,
     )

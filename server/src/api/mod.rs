@@ -12,3 +12,4 @@ pub mod profile;
 pub mod security;
 pub mod session_auth;
 pub mod support;
+pub mod two_factor;

@@ -189,7 +189,7 @@ pub struct Reauthenticated {
     request_body(content = ConfirmPassword, example = json!({ "CurrentPassword": "a quiet harbour at dusk" })),
     responses(
         (status = 200, description = "Confirmed: this session may export the member's data for the next 10 minutes.", body = ActionConfirmation<Reauthenticated>),
-        (status = 400, description = "The password is missing or not correct (an error on CurrentPassword).", body = ActionConfirmation<NoValue>),
+        (status = 400, description = "The password is missing or not correct (an error on CurrentPassword), or, with two-factor sign-in on, Code is missing, wrong or used.", body = ActionConfirmation<NoValue>),
         (status = 401, response = Unauthorized),
         (status = 403, response = CrossSite),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
@@ -255,7 +255,7 @@ pub async fn export_data(
     request_body(content = DeleteAccount, example = json!({ "CurrentPassword": "a quiet harbour at dusk", "Email": "jane@example.com" })),
     responses(
         (status = 200, description = "Deleted: the account, its profiles, support profile, sessions, links, drafts, security log and the throttles' rows keyed by it; the address can sign up again and was told. Audit rows of other members' profiles this member changed keep the change with no actor.", body = ActionConfirmation<Done>),
-        (status = 400, description = "The password is missing or not correct (CurrentPassword), or Email is not the account's address typed out.", body = ActionConfirmation<NoValue>),
+        (status = 400, description = "The password is missing or not correct (CurrentPassword), Email is not the account's address typed out, or, with two-factor sign-in on, Code is missing, wrong or used.", body = ActionConfirmation<NoValue>),
         (status = 401, response = Unauthorized),
         (status = 403, response = CrossSite),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),

@@ -28,6 +28,9 @@ pub const TABLES: &[&str] = &[
     "outgoing_mail",
     "mail_requests",
     "security_events",
+    "totp_factors",
+    "recovery_codes",
+    "sign_in_challenges",
 ];
 
 /// Rows per insert statement: below SQLite's and PostgreSQL's limits on parameters.

@@ -24,6 +24,7 @@ pub mod security_log;
 pub mod sessions;
 pub mod support;
 pub mod tokens;
+pub mod two_factor;
 
 pub use open::DatabaseError;
 

@@ -33,6 +33,8 @@ pub struct NewSession<'a> {
     pub origin: &'a Origin,
     /// The security log's entry for it (`signed_in`, `signed_up`), written with the session.
     pub event_kind: &'static str,
+    /// Its detail: how the second step was passed (`totp`, `recovery_code`), if there was one.
+    pub event_detail: &'static str,
 }
 
 /// A live session of a member, as their security page lists it.
@@ -85,7 +87,7 @@ impl Store {
                 &NewEvent {
                     user_id: session.user_id,
                     kind: session.event_kind,
-                    detail: "",
+                    detail: session.event_detail,
                     origin: session.origin,
                     at: session.now,
                 }
