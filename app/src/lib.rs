@@ -23,12 +23,15 @@ use pages::{
     directory::DirectoryPage,
     home::HomePage,
     not_found::NotFound,
-    profile::{DeleteAccountPage, ProfileSectionPage, SecurityPrivacyPage},
+    profile::{
+        AuthenticatorSetupPage, DeleteAccountPage, ProfileSectionPage, RecoveryCodesPage,
+        SecurityPrivacyPage,
+    },
     recovery::{
         ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, UndoEmailChangePage,
         VerifyEmailPage,
     },
-    sign_in::{LoginPage, SignupPage},
+    sign_in::{LoginPage, SignInCodePage, SignupPage},
 };
 
 /// The name of the wasm, js and css bundles (`/pkg/portal.*`); cargo-leptos `name` in Cargo.toml.
@@ -69,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/login/code") view=SignInCodePage />
                     // Async: the password policy is in the first HTML, so the form is there
                     // without JavaScript too.
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
@@ -108,6 +112,16 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/profile/security/delete")
                         view=DeleteAccountPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profile/security/authenticator")
+                        view=AuthenticatorSetupPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/profile/security/recovery-codes")
+                        view=RecoveryCodesPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/directory") view=DirectoryPage ssr=SsrMode::Async />

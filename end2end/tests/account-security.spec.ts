@@ -30,7 +30,7 @@ test("ending another browser's session signs it out on its next page", async ({ 
   await page.screenshot({ path: test.info().outputPath("security.png"), fullPage: true });
   const iphone = sessions.filter({ hasText: "Safari 17 on iPhone" });
   await expect(iphone).toHaveCount(1);
-  await iphone.getByRole("button", { name: "Sign out Safari 17 on iPhone" }).click();
+  await iphone.getByRole("button", { name: "Sign out this device: Safari 17 on iPhone" }).click();
   await expect(page.getByRole("status")).toContainText("The session ended");
   await expect(page.getByTestId("session")).toHaveCount(1);
   await expect(page.locator(".security-log li").first()).toContainText("Ended the session of Safari 17 on iPhone");

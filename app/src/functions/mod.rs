@@ -7,3 +7,4 @@ pub mod error;
 pub mod profile;
 pub mod recovery;
 pub mod security;
+pub mod two_factor;

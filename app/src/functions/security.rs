@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::context as ssr;
 use super::error::PortalError;
-use crate::model::security::{LogPage, SessionInfo};
+use crate::model::{
+    security::{LogPage, SessionInfo},
+    two_factor::TwoFactorStatus,
+};
 
 /// Where the page is, and its query parameter saying what a form did.
 pub const SECURITY_PATH: &str = "/profile/security";
@@ -21,6 +24,7 @@ pub struct SecurityOverview {
     /// Until when (Unix seconds) this session may download the member's data, if it confirmed
     /// the password in the last 10 minutes.
     pub export_until: Option<i64>,
+    pub two_factor: TwoFactorStatus,
 }
 
 /// Where the account's deletion is confirmed.
@@ -28,13 +32,14 @@ pub const DELETE_PATH: &str = "/profile/security/delete";
 
 #[server(prefix = "/api/fn", endpoint = "security_page")]
 pub async fn security_page(page: i64) -> Result<SecurityOverview, PortalError> {
-    use crate::server::{account_data, security_log};
+    use crate::server::{account_data, security_log, two_factor};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     Ok(SecurityOverview {
         sessions: security_log::sessions(&state.store, &session).await?,
         log: security_log::log_page(&state.store, session.user_id, page).await?,
         export_until: account_data::reauthenticated_until(&state.store, &session).await?,
+        two_factor: two_factor::status(&state.store, session.user_id).await?,
     })
 }
 

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     components::form::{keep_focus, sync_from_form, FormAlert, PasswordChecklist, TextField},
     functions::{
-        auth::{sign_in, sign_up, sign_up_policy, SignIn, SignUp},
+        auth::{sign_in, sign_up, sign_up_policy, SignIn, SignInCode, SignUp},
         error::PortalError,
     },
     model::{
@@ -161,6 +161,28 @@ fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+    }
+}
+
+/// `/login/code`: the second step of a sign-in with two factors. The right password left a
+/// short-lived cookie naming the waiting sign-in; this form adds the code.
+#[component]
+pub fn SignInCodePage() -> impl IntoView {
+    let next = next_param().get_untracked();
+    let error = crate::pages::recovery::returned::<SignInCode>();
+    view! {
+        <Title text="Enter your code" />
+        <section class="auth-card card">
+            <h1>"Enter your code"</h1>
+            <p>"Your password is right. Now type the 6-digit code your authenticator app shows, or one of your recovery codes."</p>
+            <crate::pages::recovery::Returned error=error />
+            <form method="post" action=SignInCode::url()>
+                <input type="hidden" name="next" value=next.clone() />
+                <crate::pages::profile::CodeField id="code" label="Code" />
+                <button type="submit" class="button-primary">"Sign in"</button>
+            </form>
+            <p class="auth-switch">"The code expired, or you have neither? " <a href=format!("/login?next={next}")>"Start again"</a></p>
+        </section>
     }
 }
 

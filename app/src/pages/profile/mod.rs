@@ -6,6 +6,7 @@ mod draft;
 mod email;
 mod form;
 mod security;
+mod two_factor;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,6 +20,7 @@ use crate::{
 use email::SignInAddress;
 use form::ProfileForm;
 pub use security::{DeleteAccountPage, SecurityPrivacyPage};
+pub use two_factor::{AuthenticatorSetupPage, CodeField, RecoveryCodesPage};
 
 /// Renders whichever section the current address names, for signed-in members only.
 #[component]

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::session::RequireMember,
-    functions::error::PortalError,
+    functions::{error::PortalError, two_factor::load_two_factor},
     functions::security::{
         security_page, ConfirmPassword, DeleteAccount, EndOtherSessions, EndSession, DELETE_PATH,
         SECURITY_PATH,
@@ -17,6 +17,8 @@ use crate::{
     model::security::{LogEntry, SessionInfo},
     pages::recovery::{returned, Returned},
 };
+
+use super::two_factor::{CodeField, TwoFactorPanel};
 
 /// `2026-12-01 21:30 UTC`, and the same time for a `<time datetime>`.
 fn when(unix: i64) -> (String, String) {
@@ -58,6 +60,9 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                 "Password confirmed: you can download your data for the next 10 minutes."
                     .to_owned(),
             ),
+            "totp-off" => Some(
+                "Two-factor sign-in is off: signing in needs only your password.".to_owned(),
+            ),
             // Only a number is shown: the address is anyone's to write.
             "others-ended" => Some(
                 match query
@@ -91,8 +96,9 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                                 match data.await {
                                     Ok(data) => view! {
                                         <Sessions sessions=data.sessions />
+                                        <TwoFactorPanel status=data.two_factor.clone() />
                                         <Log entries=data.log.entries page=data.log.page has_older=data.log.has_older />
-                                        <YourData export_until=data.export_until confirm_error=confirm_error.get_value() />
+                                        <YourData export_until=data.export_until confirm_error=confirm_error.get_value() needs_code=data.two_factor.totp_enabled />
                                     }
                                         .into_any(),
                                     Err(error) => view! { <p class="form-alert" role="alert">{error.message()}</p> }
@@ -116,7 +122,8 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
                 {sessions
                     .into_iter()
                     .map(|session| {
-                        let label = format!("Sign out {}", session.device.description());
+                        // Starts with the visible text, so speech input finds it (WCAG 2.5.3).
+                        let label = format!("Sign out this device: {}", session.device.description());
                         view! {
                             <li class="session" data-testid="session">
                                 <p class="session-device">
@@ -186,7 +193,12 @@ fn Log(entries: Vec<LogEntry>, page: i64, has_older: bool) -> impl IntoView {
 
 /// The export (after a password confirmation) and the way to the account's deletion.
 #[component]
-fn YourData(export_until: Option<i64>, confirm_error: Option<PortalError>) -> impl IntoView {
+fn YourData(
+    export_until: Option<i64>,
+    confirm_error: Option<PortalError>,
+    /// Two-factor sign-in is on: the confirmation takes a code too.
+    needs_code: bool,
+) -> impl IntoView {
     view! {
         <section class="card security-panel" id="your-data" aria-labelledby="data-title">
             <h2 id="data-title">"Your data"</h2>
@@ -207,6 +219,7 @@ fn YourData(export_until: Option<i64>, confirm_error: Option<PortalError>) -> im
                             <label for="export_password">"Your password"</label>
                             <input id="export_password" name="current_password" type="password" autocomplete="current-password" required />
                         </div>
+                        {needs_code.then(|| view! { <CodeField id="export_code" label="Code from your app, or a recovery code" /> })}
                         <button type="submit" class="button-secondary">"Confirm and prepare the download"</button>
                     </form>
                 }
@@ -223,6 +236,7 @@ fn YourData(export_until: Option<i64>, confirm_error: Option<PortalError>) -> im
 #[component]
 pub fn DeleteAccountPage() -> impl IntoView {
     let error = returned::<DeleteAccount>();
+    let status = Resource::new(|| (), |_| load_two_factor());
     let typed = error
         .as_ref()
         .and_then(|error| error.kept_value("email"))
@@ -255,6 +269,13 @@ pub fn DeleteAccountPage() -> impl IntoView {
                                     <label for="delete_password">"Your password"</label>
                                     <input id="delete_password" name="current_password" type="password" autocomplete="current-password" required />
                                 </div>
+                                <Suspense>
+                                    {move || Suspend::new(async move {
+                                        status.await.ok().filter(|status| status.totp_enabled).map(|_| view! {
+                                            <CodeField id="delete_code" label="Code from your app, or a recovery code" />
+                                        })
+                                    })}
+                                </Suspense>
                                 <button type="submit" class="button-danger">"Delete my account permanently"</button>
                             </form>
                             <p><a href=SECURITY_PATH>"Keep my account"</a></p>
