@@ -1,6 +1,6 @@
 // axe-core on every page, at phone and desktop widths, also with field errors showing.
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, waitForHydration, signUpViaApi, patchProfile, mailTo, linkIn } from "./fixtures";
+import { test, expect, waitForHydration, signUpViaApi, patchProfile, mailTo, linkIn, totpCode } from "./fixtures";
 
 const pages = [
   "/profile",
@@ -20,7 +20,7 @@ for (const width of [360, 1280]) {
     // 2-core machine.
     test.slow();
     await page.setViewportSize({ width, height: 900 });
-    for (const path of ["/", "/login", "/signup", "/password/forgot", "/password/reset?token=unknown"]) {
+    for (const path of ["/", "/login", "/login/code", "/signup", "/password/forgot", "/password/reset?token=unknown"]) {
       await page.goto(path);
       await waitForHydration(page);
       const results = await new AxeBuilder({ page }).analyze();
@@ -48,6 +48,26 @@ for (const width of [360, 1280]) {
       await waitForHydration(page);
       const results = await new AxeBuilder({ page }).analyze();
       expect(results.violations, `${path}`).toEqual([]);
+    }
+    // Two-factor sign-in: the set-up page, then the pages and forms it adds once it is on.
+    const headers = { Origin: baseURL ?? "" };
+    const begun = await page.request.post("/api/account/two-factor/totp", { headers });
+    expect(begun.status(), await begun.text()).toBe(200);
+    const secret = (await begun.json()).Value.Secret as string;
+    await page.goto("/profile/security/authenticator");
+    await waitForHydration(page);
+    const setup = await new AxeBuilder({ page }).analyze();
+    expect(setup.violations, "/profile/security/authenticator").toEqual([]);
+    const confirmed = await page.request.post("/api/account/two-factor/totp/confirm", {
+      headers,
+      data: { Code: totpCode(secret) },
+    });
+    expect(confirmed.status(), await confirmed.text()).toBe(200);
+    for (const path of ["/profile/security", "/profile/security/recovery-codes", "/profile/security/delete"]) {
+      await page.goto(path);
+      await waitForHydration(page);
+      const results = await new AxeBuilder({ page }).analyze();
+      expect(results.violations, `${path} with two-factor sign-in on`).toEqual([]);
     }
     await page.goto("/profile");
     await waitForHydration(page);

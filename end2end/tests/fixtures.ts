@@ -3,6 +3,7 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as crypto from "node:crypto";
 
 type BrowserErrors = {
   /** Accept console errors about `url` (a test that visits a page expected to answer 404). */
@@ -107,4 +108,24 @@ export function linkIn(mail: Mail, page: string): string {
   const match = mail.text.match(new RegExp(`https?://[^/\\s]+(${page}\\?token=[A-Za-z0-9_-]+)`));
   if (!match) throw new Error(`no link to ${page} in: ${mail.text}`);
   return match[1];
+}
+
+/**
+ * The code an authenticator app shows for `secret` (base32, spaces allowed) `offsetSteps`
+ * 30-second steps from now: RFC 6238 with HMAC-SHA-1 and 6 digits, computed here with Node's
+ * crypto, independently of the server.
+ */
+export function totpCode(secret: string, offsetSteps = 0): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of secret.replace(/[\s=]/g, "").toUpperCase()) {
+    bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
+  const mac = crypto.createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, "0");
 }
