@@ -21,7 +21,10 @@ const PASSWORD: &str = "a quiet harbour at dusk";
 fn code(secret: &str, offset_steps: i64) -> String {
     let bytes = Secret::try_from_base32(secret).expect("base32 secret");
     let totp = Builder::new().with_secret(bytes).build().expect("totp");
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
     totp.generate((now + offset_steps * 30) as u64).to_string()
 }
 
@@ -29,7 +32,12 @@ fn code(secret: &str, offset_steps: i64) -> String {
 async fn enrolled(app: &TestApp) -> (String, String, Vec<String>) {
     let token = app.sign_up(EMAIL, PASSWORD, "Jane Doe").await;
     let begun = app
-        .call(Method::POST, "/api/account/two-factor/totp", Some(&token), None)
+        .call(
+            Method::POST,
+            "/api/account/two-factor/totp",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(begun.status, StatusCode::OK, "{}", begun.text);
     let enrolment = begun.json()["Value"].clone();
@@ -62,7 +70,10 @@ async fn enrolled(app: &TestApp) -> (String, String, Vec<String>) {
 async fn challenge(app: &TestApp) -> String {
     let login = app.log_in(EMAIL, PASSWORD).await;
     assert_eq!(login.status, StatusCode::ACCEPTED, "{}", login.text);
-    assert!(login.header("set-cookie").is_none(), "no session before the code");
+    assert!(
+        login.header("set-cookie").is_none(),
+        "no session before the code"
+    );
     let value = &login.json()["Value"];
     assert!(value.get("AccessToken").is_none());
     assert_eq!(value["Methods"], json!(["totp", "recovery_code"]));
@@ -133,16 +144,30 @@ async fn with_the_app_on_a_token_comes_only_after_the_code_and_the_log_says_how(
         .as_str()
         .expect("token")
         .to_owned();
-    let me = app.call(Method::GET, "/login/me", Some(&new_token), None).await;
+    let me = app
+        .call(Method::GET, "/login/me", Some(&new_token), None)
+        .await;
     assert_eq!(me.status, StatusCode::OK);
     // The challenge is used up.
     let again = second_step(&app, &challenge, &code(&secret, 1)).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.text);
 
     let log = kinds(&app, &new_token).await;
-    assert_eq!(log[0], ("signed_in".into(), "Signed in with an authenticator code".into()));
-    assert!(log.iter().any(|(kind, _)| kind == "second_factor_failed"), "{log:?}");
-    assert!(log.iter().any(|(kind, _)| kind == "totp_enabled"), "{log:?}");
+    assert_eq!(
+        log[0],
+        (
+            "signed_in".into(),
+            "Signed in with an authenticator code".into()
+        )
+    );
+    assert!(
+        log.iter().any(|(kind, _)| kind == "second_factor_failed"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|(kind, _)| kind == "totp_enabled"),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]
@@ -151,11 +176,19 @@ async fn an_app_code_works_once_and_so_does_each_recovery_code() {
     let (token, secret, recovery) = enrolled(&app).await;
     let used = code(&secret, 1);
     let first = challenge(&app).await;
-    assert_eq!(second_step(&app, &first, &used).await.status, StatusCode::OK);
+    assert_eq!(
+        second_step(&app, &first, &used).await.status,
+        StatusCode::OK
+    );
 
     let replay = challenge(&app).await;
     let replayed = second_step(&app, &replay, &used).await;
-    assert_eq!(replayed.status, StatusCode::BAD_REQUEST, "{}", replayed.text);
+    assert_eq!(
+        replayed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        replayed.text
+    );
     assert!(replayed.text.contains("used already"), "{}", replayed.text);
     // An older step's code is refused as well: it would be a replay too.
     let older = second_step(&app, &replay, &code(&secret, 0)).await;
@@ -163,7 +196,10 @@ async fn an_app_code_works_once_and_so_does_each_recovery_code() {
 
     // A recovery code, typed in capitals and without its dash, works once.
     let typed = recovery[3].replace('-', "").to_uppercase();
-    assert_eq!(second_step(&app, &replay, &typed).await.status, StatusCode::OK);
+    assert_eq!(
+        second_step(&app, &replay, &typed).await.status,
+        StatusCode::OK
+    );
     let third = challenge(&app).await;
     assert_eq!(
         second_step(&app, &third, &recovery[3]).await.status,
@@ -253,7 +289,10 @@ async fn export_deletion_and_turning_it_off_ask_for_a_code() {
         .await;
     assert_eq!(export.status, StatusCode::OK);
     assert_eq!(export.json()["TwoFactor"]["TotpEnabled"], json!(true));
-    assert!(!export.text.contains(&secret), "the secret is never exported");
+    assert!(
+        !export.text.contains(&secret),
+        "the secret is never exported"
+    );
 
     let delete = app
         .call(
@@ -285,9 +324,17 @@ async fn export_deletion_and_turning_it_off_ask_for_a_code() {
         .await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.text);
     let login = app.log_in(EMAIL, PASSWORD).await;
-    assert_eq!(login.status, StatusCode::OK, "one step again: {}", login.text);
+    assert_eq!(
+        login.status,
+        StatusCode::OK,
+        "one step again: {}",
+        login.text
+    );
     let log = kinds(&app, &token).await;
-    assert!(log.iter().any(|(kind, _)| kind == "totp_disabled"), "{log:?}");
+    assert!(
+        log.iter().any(|(kind, _)| kind == "totp_disabled"),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]
@@ -303,8 +350,8 @@ async fn new_recovery_codes_replace_the_old_ones() {
         )
         .await;
     assert_eq!(regenerated.status, StatusCode::OK, "{}", regenerated.text);
-    let new: Vec<String> = serde_json::from_value(regenerated.json()["Value"]["Codes"].clone())
-        .expect("codes");
+    let new: Vec<String> =
+        serde_json::from_value(regenerated.json()["Value"]["Codes"].clone()).expect("codes");
     assert_eq!(new.len(), 10);
     let challenge_a = challenge(&app).await;
     assert_eq!(
@@ -331,8 +378,13 @@ async fn setting_up_needs_a_right_code_and_cannot_replace_a_factor_that_is_on() 
         .await;
     assert_eq!(confirm_first.status, StatusCode::BAD_REQUEST);
     assert!(confirm_first.text.contains("start setting up"));
-    app.call(Method::POST, "/api/account/two-factor/totp", Some(&token), None)
-        .await;
+    app.call(
+        Method::POST,
+        "/api/account/two-factor/totp",
+        Some(&token),
+        None,
+    )
+    .await;
     let wrong = app
         .call(
             Method::POST,
@@ -348,7 +400,12 @@ async fn setting_up_needs_a_right_code_and_cannot_replace_a_factor_that_is_on() 
     let other = test_app().await;
     let (token, _, _) = enrolled(&other).await;
     let again = other
-        .call(Method::POST, "/api/account/two-factor/totp", Some(&token), None)
+        .call(
+            Method::POST,
+            "/api/account/two-factor/totp",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.text);
     assert!(again.text.contains("on already"));
@@ -385,9 +442,15 @@ async fn the_sign_in_form_asks_for_the_code_on_its_own_page_with_a_short_lived_c
         first.header("location"),
         Some("/login/code?next=%2Fprofile%2Fbilling")
     );
-    let cookie = first.header("set-cookie").expect("challenge cookie").to_owned();
+    let cookie = first
+        .header("set-cookie")
+        .expect("challenge cookie")
+        .to_owned();
     assert!(cookie.starts_with("portal_sign_in="), "{cookie}");
-    assert!(cookie.contains("Max-Age=300") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("Max-Age=300") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let challenge = cookie
         .split(';')
         .next()
@@ -405,12 +468,19 @@ async fn the_sign_in_form_asks_for_the_code_on_its_own_page_with_a_short_lived_c
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("action=\"/api/fn/sign_in_code\""), "{}", page.text);
+    assert!(
+        page.text.contains("action=\"/api/fn/sign_in_code\""),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("autocomplete=\"one-time-code\""));
 
     let without_cookie = form_post(&app, "/api/fn/sign_in_code", None, "code=123456&next=").await;
     assert_eq!(without_cookie.status, StatusCode::FOUND);
-    assert!(without_cookie.header("location").expect("back").contains("__err="));
+    assert!(without_cookie
+        .header("location")
+        .expect("back")
+        .contains("__err="));
 
     let done = form_post(
         &app,
@@ -427,6 +497,14 @@ async fn the_sign_in_form_asks_for_the_code_on_its_own_page_with_a_short_lived_c
         .iter()
         .filter_map(|value| value.to_str().ok())
         .collect();
-    assert!(cookies.iter().any(|c| c.starts_with("portal_session=") && !c.starts_with("portal_session=;")), "{cookies:?}");
-    assert!(cookies.iter().any(|c| c.starts_with("portal_sign_in=;")), "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("portal_session=") && !c.starts_with("portal_session=;")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies.iter().any(|c| c.starts_with("portal_sign_in=;")),
+        "{cookies:?}"
+    );
 }

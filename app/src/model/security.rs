@@ -124,9 +124,7 @@ impl EventKind {
             EventKind::SupportProfileReplaced => {
                 format!("Support profile replaced: {}", fields())
             }
-            EventKind::TotpEnabled => {
-                "Two-factor sign-in turned on (authenticator app)".to_owned()
-            }
+            EventKind::TotpEnabled => "Two-factor sign-in turned on (authenticator app)".to_owned(),
             EventKind::TotpDisabled => "Two-factor sign-in turned off".to_owned(),
             EventKind::RecoveryCodesRegenerated => {
                 "New recovery codes made; the old ones no longer work".to_owned()

@@ -33,8 +33,7 @@ pub fn parse_code(property: &str, code: &str) -> Result<Code, FieldError> {
     if cleaned.len() == TOTP_DIGITS && cleaned.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(Code::Totp(cleaned));
     }
-    if cleaned.len() == RECOVERY_CODE_LEN
-        && cleaned.bytes().all(|b| RECOVERY_ALPHABET.contains(&b))
+    if cleaned.len() == RECOVERY_CODE_LEN && cleaned.bytes().all(|b| RECOVERY_ALPHABET.contains(&b))
     {
         return Ok(Code::Recovery(cleaned));
     }
@@ -82,7 +81,10 @@ mod tests {
 
     #[test]
     fn codes_are_read_as_typed_and_anything_else_is_refused_naming_the_field() {
-        assert_eq!(parse_code("Code", " 123 456 "), Ok(Code::Totp("123456".into())));
+        assert_eq!(
+            parse_code("Code", " 123 456 "),
+            Ok(Code::Totp("123456".into()))
+        );
         assert_eq!(
             parse_code("Code", "ABCDE-FGHJK"),
             Ok(Code::Recovery("abcdefghjk".into()))

@@ -14,10 +14,7 @@ use crate::{
             link_state, FollowLink, FollowedLink, ForgotPassword, ResetPassword, DONE_QUERY,
         },
     },
-    model::{
-        link::LinkPurpose,
-        password_policy::PasswordPolicy,
-    },
+    model::{link::LinkPurpose, password_policy::PasswordPolicy},
 };
 
 fn query(name: &'static str) -> String {

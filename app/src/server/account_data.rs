@@ -12,8 +12,9 @@ use super::{
     sessions::Session,
     settings::Limits,
     store::{account_data::AuditRecord, profiles::stored_fields, Store},
-    support, two_factor,
+    support,
     throttle::{self, Attempt},
+    two_factor,
 };
 use crate::model::{
     account::{normalize_email, ConfirmPassword, DeleteAccount},

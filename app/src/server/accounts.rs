@@ -18,10 +18,10 @@ use super::{
 };
 use crate::model::{
     account::{normalize_email, SignIn, SignUp},
-    two_factor::SecondFactor,
     field_error::FieldError,
     link::LinkPurpose,
     password_policy::PasswordPolicy,
+    two_factor::SecondFactor,
 };
 
 const WRONG_CREDENTIALS: &str = "The e-mail address or password is not correct.";

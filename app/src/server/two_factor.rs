@@ -171,7 +171,9 @@ fn new_recovery_codes() -> Result<(Vec<String>, Vec<Vec<u8>>), ServiceError> {
                 if code.len() == RECOVERY_CODE_LEN / 2 {
                     code.push('-');
                 }
-                code.push(RECOVERY_ALPHABET[usize::from(byte[0]) % RECOVERY_ALPHABET.len()] as char);
+                code.push(
+                    RECOVERY_ALPHABET[usize::from(byte[0]) % RECOVERY_ALPHABET.len()] as char,
+                );
             }
         }
         codes.push(code);
@@ -540,13 +542,21 @@ mod tests {
         let enrolment = enrolment(RFC_SECRET, "jane@example.com").expect("enrolment");
         assert_eq!(enrolment.secret, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
         assert!(
-            enrolment.uri.starts_with("otpauth://totp/Member%20portal:jane%40example.com?"),
+            enrolment
+                .uri
+                .starts_with("otpauth://totp/Member%20portal:jane%40example.com?"),
             "{}",
             enrolment.uri
         );
-        assert!(enrolment.uri.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+        assert!(enrolment
+            .uri
+            .contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
         let svg = STANDARD
-            .decode(enrolment.qr_code.trim_start_matches("data:image/svg+xml;base64,"))
+            .decode(
+                enrolment
+                    .qr_code
+                    .trim_start_matches("data:image/svg+xml;base64,"),
+            )
             .expect("base64");
         let svg = String::from_utf8(svg).expect("utf-8");
         assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");

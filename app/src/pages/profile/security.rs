@@ -9,11 +9,11 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     components::session::RequireMember,
-    functions::{error::PortalError, two_factor::load_two_factor},
     functions::security::{
         security_page, ConfirmPassword, DeleteAccount, EndOtherSessions, EndSession, DELETE_PATH,
         SECURITY_PATH,
     },
+    functions::{error::PortalError, two_factor::load_two_factor},
     model::security::{LogEntry, SessionInfo},
     pages::recovery::{returned, Returned},
 };
@@ -60,9 +60,9 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                 "Password confirmed: you can download your data for the next 10 minutes."
                     .to_owned(),
             ),
-            "totp-off" => Some(
-                "Two-factor sign-in is off: signing in needs only your password.".to_owned(),
-            ),
+            "totp-off" => {
+                Some("Two-factor sign-in is off: signing in needs only your password.".to_owned())
+            }
             // Only a number is shown: the address is anyone's to write.
             "others-ended" => Some(
                 match query

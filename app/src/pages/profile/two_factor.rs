@@ -139,7 +139,10 @@ pub fn AuthenticatorSetupPage() -> impl IntoView {
 }
 
 #[component]
-fn SetupSteps(key: crate::functions::two_factor::SetupKey, error: Option<PortalError>) -> impl IntoView {
+fn SetupSteps(
+    key: crate::functions::two_factor::SetupKey,
+    error: Option<PortalError>,
+) -> impl IntoView {
     view! {
         <section class="card security-panel" aria-labelledby="scan-title">
             <h2 id="scan-title">"1. Add the account to your app"</h2>

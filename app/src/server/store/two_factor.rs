@@ -146,12 +146,11 @@ impl Store {
     pub async fn take_pending_codes(&self, user_id: i64) -> Result<Option<String>, sqlx::Error> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let codes: Option<Option<String>> = sqlx::query_scalar(
-                "SELECT pending_codes FROM totp_factors WHERE user_id = $1",
-            )
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let codes: Option<Option<String>> =
+                sqlx::query_scalar("SELECT pending_codes FROM totp_factors WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let codes = codes.flatten();
             if codes.is_some() {
                 sqlx::query("UPDATE totp_factors SET pending_codes = NULL WHERE user_id = $1")
