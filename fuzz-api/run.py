@@ -77,6 +77,10 @@ def main() -> int:
             # The hooks sign up a new member whenever a fuzzed logout ends theirs, all from
             # 127.0.0.1; the per-address sign-up limit is for strangers, not for this run.
             SIGN_UP_CLIENT_LIMIT="100000",
+            # Every fuzzed wrong password or code (reauthentication, deletion, two-factor set-up
+            # and removal) counts on 127.0.0.1's budget, and once it is spent the hooks' own
+            # password confirmation for a new member is refused too.
+            SIGN_IN_CLIENT_LIMIT="100000",
             MAIL_OUTBOX=os.path.join(scratch, "outbox"),
             MAIL_REQUEST_CLIENT_LIMIT="100000",
         )

@@ -22,6 +22,24 @@ pub struct Challenge {
     pub known_device: bool,
 }
 
+/// Replaces the recovery codes of `$user_id` by `$codes` (hashes) in transaction `$tx`.
+macro_rules! replace_codes {
+    ($tx:expr, $user_id:expr, $codes:expr) => {{
+        let tx = $tx;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind($user_id)
+            .execute(&mut **tx)
+            .await?;
+        for code in $codes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind($user_id)
+                .bind(code)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }};
+}
+
 impl Store {
     pub async fn totp_factor(&self, user_id: i64) -> Result<Option<TotpFactor>, sqlx::Error> {
         let row: Option<(Vec<u8>, Option<i64>)> = on_pool!(self, |pool| sqlx::query_as(
@@ -84,17 +102,7 @@ impl Store {
             if !enabled {
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            for code in codes {
-                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                    .bind(user_id)
-                    .bind(code)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            replace_codes!(&mut tx, user_id, codes);
             insert_event!(&mut *tx, event)?;
             tx.commit().await?;
             Ok(true)
@@ -124,17 +132,7 @@ impl Store {
             if !on {
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            for code in codes {
-                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                    .bind(user_id)
-                    .bind(code)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            replace_codes!(&mut tx, user_id, codes);
             insert_event!(&mut *tx, event)?;
             tx.commit().await?;
             Ok(true)
