@@ -73,6 +73,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api::two_factor::confirm_totp))
         .routes(routes!(api::two_factor::disable_totp))
         .routes(routes!(api::two_factor::regenerate_recovery_codes))
+        .routes(routes!(api::passkeys::list))
+        .routes(routes!(api::passkeys::start_registration))
+        .routes(routes!(api::passkeys::finish_registration))
+        .routes(routes!(api::passkeys::remove))
+        .routes(routes!(api::passkeys::start_sign_in))
+        .routes(routes!(api::passkeys::sign_in))
+        .routes(routes!(api::passkeys::start_second_step))
+        .routes(routes!(api::passkeys::second_step))
 }
 
 /// The OpenAPI document of the JSON API, as `/api/openapi.json` serves it.

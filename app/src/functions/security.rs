@@ -10,7 +10,7 @@ use super::context as ssr;
 use super::error::PortalError;
 use crate::model::{
     security::{LogPage, SessionInfo},
-    two_factor::TwoFactorStatus,
+    two_factor::{PasskeySummary, TwoFactorStatus},
 };
 
 /// Where the page is, and its query parameter saying what a form did.
@@ -25,6 +25,7 @@ pub struct SecurityOverview {
     /// the password in the last 10 minutes.
     pub export_until: Option<i64>,
     pub two_factor: TwoFactorStatus,
+    pub passkeys: Vec<PasskeySummary>,
 }
 
 /// Where the account's deletion is confirmed.
@@ -40,6 +41,7 @@ pub async fn security_page(page: i64) -> Result<SecurityOverview, PortalError> {
         log: security_log::log_page(&state.store, session.user_id, page).await?,
         export_until: account_data::reauthenticated_until(&state.store, &session).await?,
         two_factor: two_factor::status(&state.store, session.user_id).await?,
+        passkeys: crate::server::passkeys::list(&state.store, session.user_id).await?,
     })
 }
 

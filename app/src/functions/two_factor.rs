@@ -128,3 +128,17 @@ pub async fn regenerate_recovery_codes(
     leptos_axum::redirect(CODES_PATH);
     Ok(())
 }
+
+/// Removes one of the member's passkeys (a plain form post; adding one needs the browser's
+/// WebAuthn and goes through the JSON API, see `public/passkeys.js`).
+#[server(prefix = "/api/fn", endpoint = "remove_passkey")]
+pub async fn remove_passkey(id: i64) -> Result<(), PortalError> {
+    let state = ssr::state()?;
+    let session = ssr::require_session(&state).await?;
+    crate::server::passkeys::remove(&state.store, &session, id, &ssr::caller().origin()).await?;
+    leptos_axum::redirect(&format!(
+        "{}?notice=passkey-removed#passkeys",
+        super::security::SECURITY_PATH
+    ));
+    Ok(())
+}

@@ -31,9 +31,13 @@ pub enum EventKind {
     RecoveryCodesRegenerated,
     /// A wrong or reused second-factor code after a right password.
     SecondFactorFailed,
+    /// A passkey was registered; the detail is its name.
+    PasskeyAdded,
+    /// A passkey was removed; the detail is its name.
+    PasskeyRemoved,
 }
 
-const KINDS: [EventKind; 17] = [
+const KINDS: [EventKind; 19] = [
     EventKind::SignedUp,
     EventKind::SignedIn,
     EventKind::SignInFailed,
@@ -51,6 +55,8 @@ const KINDS: [EventKind; 17] = [
     EventKind::TotpDisabled,
     EventKind::RecoveryCodesRegenerated,
     EventKind::SecondFactorFailed,
+    EventKind::PasskeyAdded,
+    EventKind::PasskeyRemoved,
 ];
 
 impl EventKind {
@@ -74,6 +80,8 @@ impl EventKind {
             EventKind::TotpDisabled => "totp_disabled",
             EventKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             EventKind::SecondFactorFailed => "second_factor_failed",
+            EventKind::PasskeyAdded => "passkey_added",
+            EventKind::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -89,6 +97,8 @@ impl EventKind {
             EventKind::SignedIn => match detail {
                 "totp" => "Signed in with an authenticator code".to_owned(),
                 "recovery_code" => "Signed in with a recovery code".to_owned(),
+                "passkey" => "Signed in with a passkey".to_owned(),
+                "passkey_second_step" => "Signed in with password and passkey".to_owned(),
                 _ => "Signed in".to_owned(),
             },
             EventKind::SignInFailed => "Sign-in failed: wrong password".to_owned(),
@@ -132,6 +142,8 @@ impl EventKind {
             EventKind::SecondFactorFailed => {
                 "Sign-in stopped at the second step: wrong or reused code".to_owned()
             }
+            EventKind::PasskeyAdded => format!("Passkey added: {detail}"),
+            EventKind::PasskeyRemoved => format!("Passkey removed: {detail}"),
         }
     }
 }

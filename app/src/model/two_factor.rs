@@ -75,6 +75,19 @@ pub struct TwoFactorStatus {
     pub recovery_codes_left: i64,
 }
 
+/// A registered passkey, as the security page and the API list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct PasskeySummary {
+    pub id: i64,
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; `null` until it is first used.
+    pub last_used_at: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,12 +47,35 @@ pub fn LoginPage() -> impl IntoView {
         <section class="auth-card card">
             <h1>"Sign in"</h1>
             {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-            <LoginForm next returned />
+            <LoginForm next=next.clone() returned />
+            <PasskeyButton purpose="sign-in" label="Sign in with a passkey" next=next.clone() />
             <p class="auth-switch">
                 <a href="/password/forgot">"Forgot your password?"</a>
             </p>
             <p class="auth-switch">"New here? " <a href=signup>"Create an account"</a></p>
         </section>
+    }
+}
+
+/// Where a sign-in goes once done: `next` if it is a page of this site (decided on the server,
+/// which renders this page).
+fn safe_target(next: &str) -> String {
+    #[cfg(feature = "ssr")]
+    return crate::server::redirect::safe_next(Some(next));
+    #[cfg(not(feature = "ssr"))]
+    return next.to_owned();
+}
+
+/// A passkey button for `/passkeys.js` (hidden until the script finds WebAuthn in the browser):
+/// `purpose` is `sign-in` (a passkey alone) or `second-step` (in place of a code).
+#[component]
+fn PasskeyButton(purpose: &'static str, label: &'static str, next: String) -> impl IntoView {
+    view! {
+        <div class="passkey-option" data-passkey=purpose data-next=safe_target(&next) hidden>
+            <p class="form-alert" role="alert" data-passkey-message hidden></p>
+            <button type="button" class="button-secondary">{label}</button>
+        </div>
+        <script src="/passkeys.js" defer></script>
     }
 }
 
@@ -181,6 +204,7 @@ pub fn SignInCodePage() -> impl IntoView {
                 <crate::pages::profile::CodeField id="code" label="Code" />
                 <button type="submit" class="button-primary">"Sign in"</button>
             </form>
+            <PasskeyButton purpose="second-step" label="Use a passkey instead" next=next.clone() />
             <p class="auth-switch">"The code expired, or you have neither? " <a href=format!("/login?next={next}")>"Start again"</a></p>
         </section>
     }

@@ -274,12 +274,58 @@ pub async fn sign_in_second_step(
         &requester.origin(),
     )
     .await?;
+    second_step_passed(
+        store,
+        security,
+        mail,
+        challenge,
+        passed.detail(),
+        requester,
+        session_ttl_secs,
+    )
+    .await
+}
+
+/// The session of a sign-in whose second step (`detail` says how) just passed.
+pub async fn second_step_passed(
+    store: &Store,
+    security: &SecuritySettings,
+    mail: &MailQueue,
+    challenge: Challenge,
+    detail: &'static str,
+    requester: Requester<'_>,
+    session_ttl_secs: i64,
+) -> Result<SignedIn, ServiceError> {
     let email = store.user_summary(challenge.user_id).await?.email;
     let started = Started {
         user_id: challenge.user_id,
         normalized: &normalize_email(&email),
         known_device: challenge.known_device,
-        detail: passed.detail(),
+        detail,
+    };
+    start_session(store, security, mail, started, requester, session_ttl_secs).await
+}
+
+/// The session of member `user_id`, who signed in with a passkey alone (`detail` for the log).
+pub async fn passkey_signed_in(
+    store: &Store,
+    security: &SecuritySettings,
+    mail: &MailQueue,
+    user_id: i64,
+    detail: &'static str,
+    requester: Requester<'_>,
+    session_ttl_secs: i64,
+) -> Result<SignedIn, ServiceError> {
+    let normalized = normalize_email(&store.user_summary(user_id).await?.email);
+    let known_device = requester
+        .device_cookie
+        .and_then(|cookie| security.device_key.verify(&normalized, cookie))
+        .is_some();
+    let started = Started {
+        user_id,
+        normalized: &normalized,
+        known_device,
+        detail,
     };
     start_session(store, security, mail, started, requester, session_ttl_secs).await
 }

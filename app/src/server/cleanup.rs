@@ -34,8 +34,9 @@ pub async fn remove_expired(
     limits: &Limits,
     now: i64,
 ) -> Result<Removed, ServiceError> {
-    let sessions =
-        store.delete_expired_sessions(now).await? + store.delete_expired_challenges(now).await?;
+    let sessions = store.delete_expired_sessions(now).await?
+        + store.delete_expired_challenges(now).await?
+        + store.delete_expired_ceremonies(now).await?;
     let mut throttle_rows = 0;
     for (table, window_secs) in [
         (throttle::TABLE, limits.sign_in_window_secs),

@@ -37,7 +37,12 @@ pub struct AccessToken {
     expires_at: String,
 }
 
-fn signed_in(status: StatusCode, signed_in: SignedIn, state: &AppState, secure: bool) -> Response {
+pub(crate) fn signed_in(
+    status: StatusCode,
+    signed_in: SignedIn,
+    state: &AppState,
+    secure: bool,
+) -> Response {
     let cookie = session_cookie(&signed_in.session.token, state.session_ttl_secs, secure);
     let mut response = success(
         status,
@@ -102,7 +107,9 @@ pub struct SecondFactorRequired {
     challenge: String,
     /// RFC 3339; at most 5 codes are taken before then.
     expires_at: String,
-    /// What the code may be: `totp` (the authenticator app's 6 digits) or `recovery_code`.
+    /// What the second step may be: `totp` (the authenticator app's 6 digits), `recovery_code`
+    /// (both to `/second-factor`), or `passkey` (one the member registered, through
+    /// `/second-factor/passkey/start`).
     methods: Vec<&'static str>,
 }
 
@@ -150,7 +157,7 @@ pub async fn log_in(
             SecondFactorRequired {
                 challenge: challenge.token,
                 expires_at: app::server::clock::to_rfc3339(challenge.expires_at),
-                methods: vec!["totp", "recovery_code"],
+                methods: vec!["totp", "recovery_code", "passkey"],
             },
         ),
     })

@@ -8,6 +8,7 @@ pub mod health;
 pub mod json_body;
 pub mod openapi;
 pub mod partner;
+pub mod passkeys;
 pub mod profile;
 pub mod security;
 pub mod session_auth;

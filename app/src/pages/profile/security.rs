@@ -18,7 +18,7 @@ use crate::{
     pages::recovery::{returned, Returned},
 };
 
-use super::two_factor::{CodeField, TwoFactorPanel};
+use super::two_factor::{CodeField, PasskeysPanel, TwoFactorPanel};
 
 /// `2026-12-01 21:30 UTC`, and the same time for a `<time datetime>`.
 fn when(unix: i64) -> (String, String) {
@@ -34,7 +34,7 @@ fn when(unix: i64) -> (String, String) {
 }
 
 #[component]
-fn Time(unix: i64) -> impl IntoView {
+pub(super) fn Time(unix: i64) -> impl IntoView {
     let (text, machine) = when(unix);
     view! { <time datetime=machine>{text}</time> }
 }
@@ -60,6 +60,11 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                 "Password confirmed: you can download your data for the next 10 minutes."
                     .to_owned(),
             ),
+            "passkey-added" => Some(
+                "Passkey added: use it to sign in from the sign-in page, or in place of a code."
+                    .to_owned(),
+            ),
+            "passkey-removed" => Some("Passkey removed: it no longer signs you in.".to_owned()),
             "totp-off" => {
                 Some("Two-factor sign-in is off: signing in needs only your password.".to_owned())
             }
@@ -97,6 +102,7 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
                                     Ok(data) => view! {
                                         <Sessions sessions=data.sessions />
                                         <TwoFactorPanel status=data.two_factor.clone() />
+                                        <PasskeysPanel passkeys=data.passkeys.clone() needs_code=data.two_factor.totp_enabled />
                                         <Log entries=data.log.entries page=data.log.page has_older=data.log.has_older />
                                         <YourData export_until=data.export_until confirm_error=confirm_error.get_value() needs_code=data.two_factor.totp_enabled />
                                     }

@@ -12,14 +12,16 @@ use crate::{
         security::SECURITY_PATH,
         two_factor::{
             take_recovery_codes, totp_setup, ConfirmTotp, DisableTotp, RegenerateRecoveryCodes,
-            StartTotp,
+            RemovePasskey, StartTotp,
         },
     },
-    model::two_factor::TwoFactorStatus,
+    model::two_factor::{PasskeySummary, TwoFactorStatus},
     pages::recovery::{returned, Returned},
 };
 
-/// A field for a code from the app (or, where `recovery` says so, a recovery code).
+use super::security::Time;
+
+/// A field for a code from the app or a recovery code (`label` says which it takes).
 #[component]
 pub fn CodeField(id: &'static str, label: &'static str) -> impl IntoView {
     view! {
@@ -94,6 +96,66 @@ pub fn TwoFactorPanel(status: TwoFactorStatus) -> impl IntoView {
                 }
                     .into_any()
             }}
+        </section>
+    }
+}
+
+/// The security page's passkeys: the list with a remove button each (plain forms), and adding
+/// one, which needs the browser's WebAuthn: `/passkeys.js` shows that form and runs it.
+#[component]
+pub fn PasskeysPanel(passkeys: Vec<PasskeySummary>, needs_code: bool) -> impl IntoView {
+    let remove_error = returned::<RemovePasskey>();
+    let count = passkeys.len();
+    view! {
+        <section class="card security-panel" id="passkeys" aria-labelledby="passkeys-title">
+            <h2 id="passkeys-title">"Passkeys"</h2>
+            <p class="hint">"A passkey signs you in with your device's screen lock (fingerprint, face or PIN) instead of your password, and cannot be phished. It can also stand in for the authenticator code."</p>
+            <Returned error=remove_error />
+            {if passkeys.is_empty() {
+                view! { <p data-testid="passkey-count">"You have no passkeys yet."</p> }.into_any()
+            } else {
+                view! {
+                    <p data-testid="passkey-count">{match count { 1 => "1 passkey".to_owned(), n => format!("{n} passkeys") }}</p>
+                    <ul class="passkeys">
+                        {passkeys
+                            .into_iter()
+                            .map(|passkey| {
+                                let label = format!("Remove the passkey {}", passkey.name);
+                                view! {
+                                    <li>
+                                        <strong>{passkey.name.clone()}</strong>
+                                        <span class="hint">
+                                            " added " <Time unix=passkey.created_at />
+                                            {passkey.last_used_at.map(|at| view! { ", last used " <Time unix=at /> })}
+                                        </span>
+                                        <form method="post" action=RemovePasskey::url()>
+                                            <input type="hidden" name="id" value=passkey.id.to_string() />
+                                            <button type="submit" class="button-secondary" aria-label=label>"Remove"</button>
+                                        </form>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            <h3>"Add a passkey"</h3>
+            <noscript><p class="hint">"Adding a passkey needs JavaScript: your browser asks your device to make one."</p></noscript>
+            <p class="form-alert" role="alert" data-passkey-message hidden></p>
+            <form data-passkey="register" hidden>
+                <div class="field">
+                    <label for="passkey_name">"Name it"</label>
+                    <input id="passkey_name" name="name" type="text" maxlength="60" placeholder="Laptop, Phone…" required />
+                </div>
+                <div class="field">
+                    <label for="passkey_password">"Your password"</label>
+                    <input id="passkey_password" name="current_password" type="password" autocomplete="current-password" required />
+                </div>
+                {needs_code.then(|| view! { <CodeField id="passkey_code" label="Code from your app, or a recovery code" /> })}
+                <button type="submit" class="button-primary">"Add a passkey"</button>
+            </form>
+            <script src="/passkeys.js" defer></script>
         </section>
     }
 }

@@ -31,6 +31,8 @@ pub const TABLES: &[&str] = &[
     "totp_factors",
     "recovery_codes",
     "sign_in_challenges",
+    "passkeys",
+    "passkey_ceremonies",
 ];
 
 /// Rows per insert statement: below SQLite's and PostgreSQL's limits on parameters.

@@ -277,6 +277,27 @@ impl Store {
         }))
     }
 
+    /// The live challenge with this token hash, without counting an attempt (`None` when it is
+    /// unknown or expired).
+    pub async fn peek_challenge(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<Challenge>, sqlx::Error> {
+        let row: Option<(i64, bool)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT user_id, known_device FROM sign_in_challenges
+             WHERE token_hash = $1 AND expires_at > $2"
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.map(|(user_id, known_device)| Challenge {
+            user_id,
+            known_device,
+        }))
+    }
+
     /// Ends a challenge (its sign-in finished); whether it was still there.
     pub async fn delete_challenge(&self, token_hash: &[u8]) -> Result<bool, sqlx::Error> {
         let done = on_pool!(self, |pool| sqlx::query(
