@@ -287,6 +287,25 @@ async fn a_registered_passkey_signs_in_alone_and_each_answer_works_once() {
         ("signed_in".into(), "Signed in with a passkey".into())
     );
     assert!(log.contains(&("passkey_added".into(), "Passkey added: Laptop".into())));
+
+    // The data export lists it by name, without its key.
+    let confirmed = app
+        .call(
+            Method::POST,
+            "/api/account/reauthenticate",
+            Some(&token),
+            Some(json!({"CurrentPassword": PASSWORD})),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
+    let export = app
+        .call(Method::GET, "/api/account/export", Some(&token), None)
+        .await;
+    assert_eq!(export.json()["Passkeys"][0]["Name"], json!("Laptop"));
+    assert!(
+        !export.text.contains(&b64(&passkey.credential_id)),
+        "no credential material in the export"
+    );
 }
 
 #[tokio::test]
@@ -465,7 +484,10 @@ async fn with_the_app_on_a_passkey_stands_in_for_the_code_from_the_api_and_the_p
         .as_str()
         .expect("challenge")
         .to_owned();
-    assert!(login.text.contains("passkey"), "{}", login.text);
+    assert_eq!(
+        value(&login)["Methods"],
+        json!(["totp", "recovery_code", "passkey"])
+    );
     let started = app
         .call(
             Method::POST,

@@ -508,3 +508,63 @@ async fn the_sign_in_form_asks_for_the_code_on_its_own_page_with_a_short_lived_c
         "{cookies:?}"
     );
 }
+
+#[tokio::test]
+async fn a_password_change_asks_for_a_code_too_and_spends_it_only_when_everything_else_is_right() {
+    let app = test_app().await;
+    let (token, _, recovery) = enrolled(&app).await;
+    let patch = |body: serde_json::Value| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            app.call(
+                Method::PATCH,
+                "/api/public/coworker/profile",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let new = "a brighter harbour at dawn";
+    let without =
+        patch(json!({"CurrentPassword": PASSWORD, "NewPassword": new, "ConfirmPassword": new}))
+            .await;
+    assert_eq!(without.status, StatusCode::BAD_REQUEST, "{}", without.text);
+    assert_eq!(field_errors(&without), ["TwoFactorCode"]);
+    // A wrong confirmation: refused before the code is looked at, so the code is not spent.
+    let mismatch = patch(json!({"CurrentPassword": PASSWORD, "NewPassword": new,
+        "ConfirmPassword": "something else", "TwoFactorCode": recovery[0]}))
+    .await;
+    assert_eq!(field_errors(&mismatch), ["ConfirmPassword"]);
+    let wrong = patch(json!({"CurrentPassword": PASSWORD, "NewPassword": new,
+        "ConfirmPassword": new, "TwoFactorCode": "000000"}))
+    .await;
+    assert_eq!(field_errors(&wrong), ["TwoFactorCode"]);
+    let alone = patch(json!({"TwoFactorCode": recovery[0]})).await;
+    assert_eq!(field_errors(&alone), ["TwoFactorCode"]);
+    let changed = patch(json!({"CurrentPassword": PASSWORD, "NewPassword": new,
+        "ConfirmPassword": new, "TwoFactorCode": recovery[0]}))
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(
+        app.log_in(EMAIL, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = app.log_in(EMAIL, new).await;
+    assert_eq!(
+        login.status,
+        StatusCode::ACCEPTED,
+        "still two steps: {}",
+        login.text
+    );
+    let challenge = login.json()["Value"]["Challenge"]
+        .as_str()
+        .expect("challenge")
+        .to_owned();
+    let reused = second_step(&app, &challenge, &recovery[0]).await;
+    assert_eq!(
+        reused.status,
+        StatusCode::BAD_REQUEST,
+        "the code was spent once"
+    );
+}

@@ -54,7 +54,7 @@ pub async fn sign_in(
             ssr::start_session(&signed_in, &state);
             leptos_axum::redirect(&next);
         }
-        SignInStep::SecondFactor(challenge) => {
+        SignInStep::SecondFactor(challenge, _) => {
             ssr::set_cookie(challenge_cookie(
                 &challenge.token,
                 CHALLENGE_SECS,

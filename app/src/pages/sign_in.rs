@@ -48,7 +48,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
             <LoginForm next=next.clone() returned />
-            <PasskeyButton purpose="sign-in" label="Sign in with a passkey" next=next.clone() />
+            <PasskeyButton purpose="sign-in" label="Use a passkey" next=next.clone() />
             <p class="auth-switch">
                 <a href="/password/forgot">"Forgot your password?"</a>
             </p>

@@ -153,6 +153,8 @@ pub struct DataExport {
     pub support_profile: ExportedSupportProfile,
     /// Whether sign-in asks for a second factor (never the secret or the recovery codes).
     pub two_factor: crate::model::two_factor::TwoFactorStatus,
+    /// The member's passkeys: names and dates (never their keys).
+    pub passkeys: Vec<crate::model::two_factor::PasskeySummary>,
     /// The live sessions.
     pub sessions: Vec<SessionInfo>,
     /// The whole security log, newest first.
@@ -231,6 +233,7 @@ pub async fn export(store: &Store, session: &Session) -> Result<DataExport, Serv
             version: support.version,
         },
         two_factor: two_factor::status(store, user_id).await?,
+        passkeys: super::passkeys::list(store, user_id).await?,
         sessions: security_log::sessions(store, session).await?,
         security_log: security_log::whole_log(store, user_id).await?,
         profile_audit: audits(profile_audit),

@@ -85,7 +85,8 @@ pub struct SignedIn {
 pub enum SignInStep {
     SignedIn(SignedIn),
     /// The challenge the code must come with, and until when it waits.
-    SecondFactor(IssuedToken),
+    /// Whether the member has a passkey that may stand in for the code.
+    SecondFactor(IssuedToken, bool),
 }
 
 /// Creates the account and its default profile at the default location, then signs it in.
@@ -241,9 +242,9 @@ pub async fn sign_in(
             user_id,
             known_device,
         };
-        return Ok(SignInStep::SecondFactor(
-            two_factor::start_challenge(store, challenge).await?,
-        ));
+        let token = two_factor::start_challenge(store, challenge).await?;
+        let passkey = !store.passkeys_of(user_id).await?.is_empty();
+        return Ok(SignInStep::SecondFactor(token, passkey));
     }
     let started = Started {
         user_id,

@@ -344,11 +344,57 @@ async fn validate(
                 ProfileField::NewPassword.label(),
                 &violations,
             ));
+            // Last, so a code (a recovery code is used up) is spent only on a change that
+            // would otherwise go through.
+            if errors.is_empty() {
+                if let Some(error) =
+                    second_factor_error(store, limits, session, change, origin).await?
+                {
+                    errors.push(error);
+                }
+            }
         }
     }
     match validated {
         Some(validated) if errors.is_empty() => Ok(validated),
         _ => Err(ServiceError::Validation(errors)),
+    }
+}
+
+/// With two-factor sign-in on, a password change needs a code too: what is wrong with the one
+/// sent, if anything (a throttle refusal is an error of its own).
+async fn second_factor_error(
+    store: &Store,
+    limits: &Limits,
+    session: &Session,
+    change: &crate::model::profile::patch::PasswordChange,
+    origin: &Origin,
+) -> Result<Option<FieldError>, ServiceError> {
+    if !super::two_factor::enabled(store, session.user_id).await? {
+        return Ok(None);
+    }
+    let field = ProfileField::TwoFactorCode;
+    let Some(code) = change
+        .code
+        .as_deref()
+        .filter(|code| !code.trim().is_empty())
+    else {
+        return Ok(Some(FieldError::secret(
+            field.wire_name(),
+            field.label(),
+            "is required to change your password: two-factor sign-in is on",
+        )));
+    };
+    match super::two_factor::verify_code(store, limits, session.user_id, code, &origin.client_addr)
+        .await
+    {
+        Ok(_) => Ok(None),
+        Err(ServiceError::Validation(_)) => Ok(Some(FieldError::secret(
+            field.wire_name(),
+            field.label(),
+            "is not correct, or was used already",
+        ))),
+        Err(other) => Err(other),
     }
 }
 

@@ -108,7 +108,7 @@ pub struct SecondFactorRequired {
     /// RFC 3339; at most 5 codes are taken before then.
     expires_at: String,
     /// What the second step may be: `totp` (the authenticator app's 6 digits), `recovery_code`
-    /// (both to `/second-factor`), or `passkey` (one the member registered, through
+    /// (both to `/second-factor`), and `passkey` when the member registered one (through
     /// `/second-factor/passkey/start`).
     methods: Vec<&'static str>,
 }
@@ -152,12 +152,16 @@ pub async fn log_in(
     .await?;
     Ok(match step {
         SignInStep::SignedIn(done) => signed_in(StatusCode::OK, done, &state, caller.https),
-        SignInStep::SecondFactor(challenge) => success(
+        SignInStep::SecondFactor(challenge, passkey) => success(
             StatusCode::ACCEPTED,
             SecondFactorRequired {
                 challenge: challenge.token,
                 expires_at: app::server::clock::to_rfc3339(challenge.expires_at),
-                methods: vec!["totp", "recovery_code", "passkey"],
+                methods: if passkey {
+                    vec!["totp", "recovery_code", "passkey"]
+                } else {
+                    vec!["totp", "recovery_code"]
+                },
             },
         ),
     })

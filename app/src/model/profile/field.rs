@@ -121,6 +121,8 @@ profile_fields! {
     CurrentPassword => "CurrentPassword", "Current password", FieldKind::Secret;
     NewPassword => "NewPassword", "New password", FieldKind::Secret;
     ConfirmPassword => "ConfirmPassword", "Password confirmation", FieldKind::Secret;
+    // Asked with a password change when two-factor sign-in is on: the app's or a recovery code.
+    TwoFactorCode => "TwoFactorCode", "Two-factor code", FieldKind::Secret;
 }
 
 impl ProfileField {

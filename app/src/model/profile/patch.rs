@@ -83,6 +83,8 @@ pub struct ValidationContext {
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+    /// With two-factor sign-in on, the app's code or a recovery code (checked on the server).
+    pub code: Option<String>,
 }
 
 /// A patch whose every value passed its rule.
@@ -242,8 +244,16 @@ impl ProfilePatch {
         let current = self.secret(ProfileField::CurrentPassword);
         let new = self.secret(ProfileField::NewPassword);
         let confirm = self.secret(ProfileField::ConfirmPassword);
+        let code = self.secret(ProfileField::TwoFactorCode);
         if current.is_none() && new.is_none() && confirm.is_none() {
-            return Ok(None);
+            return match code {
+                None => Ok(None),
+                Some(_) => Err(vec![FieldError::secret(
+                    ProfileField::TwoFactorCode.wire_name(),
+                    ProfileField::TwoFactorCode.label(),
+                    "is only asked with a password change",
+                )]),
+            };
         }
         let mut errors = Vec::new();
         let mut fail = |field: ProfileField, rule: &str| {
@@ -271,6 +281,7 @@ impl ProfilePatch {
             (Some(current), Some(new)) if errors.is_empty() => Ok(Some(PasswordChange {
                 current_password: current.to_owned(),
                 new_password: new.to_owned(),
+                code: code.map(str::to_owned),
             })),
             _ => Err(errors),
         }

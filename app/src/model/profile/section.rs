@@ -123,9 +123,12 @@ impl ProfileSection {
                 P(SignUpToNewsletter),
                 P(NotifyOnNewSignIn),
             ],
-            ProfileSection::Credentials => {
-                &[P(CurrentPassword), P(NewPassword), P(ConfirmPassword)]
-            }
+            ProfileSection::Credentials => &[
+                P(CurrentPassword),
+                P(NewPassword),
+                P(ConfirmPassword),
+                P(TwoFactorCode),
+            ],
             ProfileSection::Support => &[
                 FormField::Support(SupportField::Email),
                 FormField::Support(SupportField::Telephone),

@@ -168,6 +168,7 @@ fn a_password_change_needs_the_current_password_and_a_matching_confirmation() {
         Some(PasswordChange {
             current_password: "old secret words".to_owned(),
             new_password: "new secret words".to_owned(),
+            code: None,
         })
     );
     assert!(

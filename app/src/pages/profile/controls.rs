@@ -62,6 +62,7 @@ fn input_kind(field: FormField) -> (&'static str, &'static str) {
         BillingState => ("text", "billing address-level1"),
         CurrentPassword => ("password", "current-password"),
         NewPassword | ConfirmPassword => ("password", "new-password"),
+        TwoFactorCode => ("text", "one-time-code"),
         _ => ("text", "off"),
     }
 }
@@ -92,6 +93,7 @@ fn hint(field: FormField) -> Option<&'static str> {
         NotifyOnEventComments => "Comments on events you attend.",
         ReceiveActivityDigest => "A weekly summary of what happened in the community.",
         SignUpToNewsletter => "The monthly newsletter.",
+        TwoFactorCode => "Only if two-factor sign-in is on: the code your app shows, or a recovery code.",
         NotifyOnNewSignIn => "A security notice when your account is signed in to from a browser it was not used in before.",
         _ => return None,
     })

@@ -149,7 +149,7 @@ pub fn PasskeysPanel(passkeys: Vec<PasskeySummary>, needs_code: bool) -> impl In
                     <input id="passkey_name" name="name" type="text" maxlength="60" placeholder="Laptop, Phone…" required />
                 </div>
                 <div class="field">
-                    <label for="passkey_password">"Your password"</label>
+                    <label for="passkey_password">"Current password"</label>
                     <input id="passkey_password" name="current_password" type="password" autocomplete="current-password" required />
                 </div>
                 {needs_code.then(|| view! { <CodeField id="passkey_code" label="Code from your app, or a recovery code" /> })}

@@ -58,7 +58,7 @@ pub fn column(field: ProfileField) -> Option<&'static str> {
         SignUpToNewsletter => "sign_up_to_newsletter",
         NotifyOnNewSignIn => "notify_on_new_sign_in",
         // Checked and hashed, never stored as sent.
-        CurrentPassword | NewPassword | ConfirmPassword => return None,
+        CurrentPassword | NewPassword | ConfirmPassword | TwoFactorCode => return None,
     })
 }
 
