@@ -249,9 +249,7 @@ async fn a_registered_passkey_signs_in_alone_and_each_answer_works_once() {
     assert!(
         started["Options"]["publicKey"]
             .get("allowCredentials")
-            .map_or(true, |allowed| allowed
-                .as_array()
-                .is_some_and(Vec::is_empty)),
+            .is_none_or(|allowed| allowed.as_array().is_some_and(Vec::is_empty)),
         "a discoverable sign-in names no credential: {}",
         started["Options"]
     );
