@@ -75,7 +75,7 @@ fn PasskeyButton(purpose: &'static str, label: &'static str, next: String) -> im
             <p class="form-alert" role="alert" data-passkey-message hidden></p>
             <button type="button" class="button-secondary">{label}</button>
         </div>
-        <script src="/passkeys.js" defer></script>
+        <script src="/passkeys.js" defer nonce=leptos::nonce::use_nonce()></script>
     }
 }
 

@@ -262,6 +262,7 @@ fn challenge_of(given: &str, headers: &HeaderMap) -> String {
     request_body(content = ChallengeOnly, example = json!({ "Challenge": "the Challenge from /api/auth/login" })),
     responses(
         (status = 200, description = "Pass `Options` to `navigator.credentials.get()` and send its answer with `Ceremony` and the challenge to `POST /api/auth/login/second-factor/passkey`.", body = ActionConfirmation<CeremonyStart>),
+        (status = 400, description = "The body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
         (status = 401, description = "The challenge is unknown or expired: sign in with the password again.", body = ActionConfirmation<NoValue>),
         (status = 403, description = "The request did not come from this site, or the site is reached by an IP address.", body = ActionConfirmation<NoValue>),
         (status = 404, description = "The member has no passkey: use a code.", body = ActionConfirmation<NoValue>),

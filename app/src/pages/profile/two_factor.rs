@@ -155,7 +155,7 @@ pub fn PasskeysPanel(passkeys: Vec<PasskeySummary>, needs_code: bool) -> impl In
                 {needs_code.then(|| view! { <CodeField id="passkey_code" label="Code from your app, or a recovery code" /> })}
                 <button type="submit" class="button-primary">"Add a passkey"</button>
             </form>
-            <script src="/passkeys.js" defer></script>
+            <script src="/passkeys.js" defer nonce=leptos::nonce::use_nonce()></script>
         </section>
     }
 }
