@@ -568,3 +568,31 @@ async fn a_password_change_asks_for_a_code_too_and_spends_it_only_when_everythin
         "the code was spent once"
     );
 }
+
+#[tokio::test]
+async fn changing_the_sign_in_address_asks_for_a_code_too() {
+    let app = test_app().await;
+    let (token, _, recovery) = enrolled(&app).await;
+    let change = |body: serde_json::Value| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            app.call(
+                Method::POST,
+                "/api/auth/email/change",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let without =
+        change(json!({"NewEmail": "jane@example.org", "CurrentPassword": PASSWORD})).await;
+    assert_eq!(without.status, StatusCode::BAD_REQUEST, "{}", without.text);
+    assert_eq!(field_errors(&without), ["Code"]);
+    let with = change(
+        json!({"NewEmail": "jane@example.org", "CurrentPassword": PASSWORD,
+        "Code": recovery[5]}),
+    )
+    .await;
+    assert_eq!(with.status, StatusCode::ACCEPTED, "{}", with.text);
+}

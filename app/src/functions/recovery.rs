@@ -136,7 +136,11 @@ pub async fn resend_verification() -> Result<(), PortalError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "change_email")]
-pub async fn change_email(new_email: String, current_password: String) -> Result<(), PortalError> {
+pub async fn change_email(
+    new_email: String,
+    current_password: String,
+    code: Option<String>,
+) -> Result<(), PortalError> {
     use crate::{model::account, server::email_address};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
@@ -148,6 +152,7 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
         &account::ChangeEmail {
             new_email: new_email.clone(),
             current_password,
+            code: code.unwrap_or_default(),
         },
         ssr::caller().requester(),
     )

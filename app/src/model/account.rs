@@ -102,13 +102,16 @@ impl DeleteAccount {
     }
 }
 
-/// `POST /api/auth/email/change`: the new sign-in address, confirmed by the current password.
+/// `POST /api/auth/email/change`: the new sign-in address, confirmed by the current password
+/// (and, with two-factor sign-in on, a code from the app or a recovery code).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct ChangeEmail {
     pub new_email: String,
     pub current_password: String,
+    #[serde(default)]
+    pub code: String,
 }
 
 impl ChangeEmail {

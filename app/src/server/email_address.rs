@@ -2,7 +2,6 @@
 //! that the old address can undo.
 
 use super::{
-    account_data::confirm_current_password,
     accounts::Requester,
     client::Origin,
     clock,
@@ -83,11 +82,12 @@ pub async fn request_change(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    confirm_current_password(
+    super::two_factor::confirm_identity(
         store,
         &security.limits,
         session.user_id,
         &form.current_password,
+        &form.code,
         requester.client,
     )
     .await?;

@@ -178,7 +178,7 @@ pub async fn resend_verification(
     })),
     responses(
         (status = 202, description = "A confirmation link is on its way to the new address; until it is followed, the member signs in with the old one.", body = ActionConfirmation<Done>),
-        (status = 400, description = "The new address is malformed or the current one, or the current password is missing or wrong (errors on NewEmail and CurrentPassword).", body = ActionConfirmation<NoValue>),
+        (status = 400, description = "The new address is malformed or the current one, the current password is missing or wrong, or, with two-factor sign-in on, the code is (errors on NewEmail, CurrentPassword and Code).", body = ActionConfirmation<NoValue>),
         (status = 401, response = Unauthorized),
         (status = 403, response = CrossSite),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),

@@ -77,6 +77,11 @@ pub fn SignInAddress() -> impl IntoView {
                     <label for="change_email_password">"Your password"</label>
                     <input id="change_email_password" name="current_password" type="password" autocomplete="current-password" required />
                 </div>
+                <div class="field">
+                    <label for="change_email_code">"Code from your app"</label>
+                    <p class="hint" id="change_email_code-hint">"Only if two-factor sign-in is on: the code your app shows, or a recovery code."</p>
+                    <input id="change_email_code" name="code" type="text" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" aria-describedby="change_email_code-hint" />
+                </div>
                 <button type="submit" class="button-primary">"Send a confirmation link"</button>
             </form>
         </section>
