@@ -216,20 +216,7 @@ async fn finish_sign_in(app: &TestApp, ceremony: &Value, credential: Value) -> T
 }
 
 async fn log_kinds(app: &TestApp, token: &str) -> Vec<(String, String)> {
-    let log = app
-        .call(Method::GET, "/api/account/security-log", Some(token), None)
-        .await;
-    log.json()["Value"]["Entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|entry| {
-            (
-                entry["Kind"].as_str().unwrap_or_default().to_owned(),
-                entry["Description"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
+    app.security_log(token).await
 }
 
 #[tokio::test]

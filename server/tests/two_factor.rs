@@ -103,20 +103,7 @@ fn field_errors(response: &TestResponse) -> Vec<String> {
 }
 
 async fn kinds(app: &TestApp, token: &str) -> Vec<(String, String)> {
-    let log = app
-        .call(Method::GET, "/api/account/security-log", Some(token), None)
-        .await;
-    log.json()["Value"]["Entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|entry| {
-            (
-                entry["Kind"].as_str().unwrap_or("").to_owned(),
-                entry["Description"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
+    app.security_log(token).await
 }
 
 #[tokio::test]

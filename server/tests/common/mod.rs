@@ -177,6 +177,23 @@ impl TestApp {
             .await
     }
 
+    /// The security log of the member of `token`, newest first: `(Kind, Description)` pairs.
+    #[allow(dead_code)]
+    pub async fn security_log(&self, token: &str) -> Vec<(String, String)> {
+        let log = self
+            .call(Method::GET, "/api/account/security-log", Some(token), None)
+            .await;
+        log.json()["Value"]["Entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|entry| {
+                let text = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
+                (text("Kind"), text("Description"))
+            })
+            .collect()
+    }
+
     /// A request with an optional bearer token and an optional JSON body.
     pub async fn call(
         &self,
