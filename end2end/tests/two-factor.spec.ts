@@ -22,6 +22,8 @@ test("turn on an authenticator app, then sign in with its code or a recovery cod
   await expect(page.getByTestId("two-factor-status")).toContainText("Off");
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   await expect(page).toHaveURL(/\/profile\/security\/authenticator$/);
+  // The section's sub-page keeps it marked in the navigation.
+  await expect(page.getByRole("link", { name: "Security and privacy" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByRole("img", { name: /QR code/ })).toBeVisible();
   await page.screenshot({ path: test.info().outputPath("setup.png"), fullPage: true });
   const secret = (await page.getByTestId("totp-secret").textContent()) ?? "";

@@ -48,7 +48,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                         })
                         .collect_view()}
                     <li>
-                        <A href=SECURITY_PATH exact=true>
+                        // Not exact: its sub-pages (the authenticator set-up, recovery codes,
+                        // deletion) are part of it.
+                        <A href=SECURITY_PATH>
                             "Security and privacy"
                         </A>
                     </li>

@@ -159,21 +159,26 @@ pub async fn enabled(store: &Store, user_id: i64) -> Result<bool, ServiceError> 
 
 /// Ten new recovery codes (`abcde-fghjk`), and their hashes to store.
 fn new_recovery_codes() -> Result<(Vec<String>, Vec<Vec<u8>>), ServiceError> {
+    // Rejection sampling keeps every letter equally likely: bytes at or above `limit` are
+    // skipped. Random bytes are drawn a buffer at a time.
+    let limit = 256 - 256 % RECOVERY_ALPHABET.len();
+    let mut buffer = [0u8; 64];
+    let mut next = buffer.len();
     let mut codes = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
         let mut code = String::with_capacity(RECOVERY_CODE_LEN + 1);
         while code.len() < RECOVERY_CODE_LEN + 1 {
-            let mut byte = [0u8; 1];
-            getrandom::fill(&mut byte).map_err(internal)?;
-            // Rejection sampling keeps every letter equally likely.
-            let limit = 256 - 256 % RECOVERY_ALPHABET.len();
-            if usize::from(byte[0]) < limit {
+            if next == buffer.len() {
+                getrandom::fill(&mut buffer).map_err(internal)?;
+                next = 0;
+            }
+            let byte = usize::from(buffer[next]);
+            next += 1;
+            if byte < limit {
                 if code.len() == RECOVERY_CODE_LEN / 2 {
                     code.push('-');
                 }
-                code.push(
-                    RECOVERY_ALPHABET[usize::from(byte[0]) % RECOVERY_ALPHABET.len()] as char,
-                );
+                code.push(RECOVERY_ALPHABET[byte % RECOVERY_ALPHABET.len()] as char);
             }
         }
         codes.push(code);
