@@ -75,6 +75,26 @@ pub struct TwoFactorStatus {
     pub recovery_codes_left: i64,
 }
 
+/// The longest name of a passkey, in characters.
+pub const PASSKEY_NAME_MAX: usize = 60;
+/// Passkeys one member may register.
+pub const MAX_PASSKEYS: i64 = 10;
+
+/// A passkey's name as stored (trimmed), or the rule it breaks.
+pub fn passkey_name(name: &str) -> Result<String, FieldError> {
+    let name = name.trim();
+    let rule = if name.is_empty() {
+        "is required, such as \"Laptop\" or \"Phone\"".to_owned()
+    } else if name.chars().count() > PASSKEY_NAME_MAX {
+        format!("must be at most {PASSKEY_NAME_MAX} characters")
+    } else if name.chars().any(char::is_control) {
+        "must not contain control characters".to_owned()
+    } else {
+        return Ok(name.to_owned());
+    };
+    Err(FieldError::new("Name", "Name", &rule, name))
+}
+
 /// A registered passkey, as the security page and the API list it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -112,5 +132,23 @@ mod tests {
             parse_code("Code", " - ").expect_err("empty").message,
             "Code is required."
         );
+    }
+
+    #[test]
+    fn a_passkey_name_is_trimmed_and_short_and_printable() {
+        assert_eq!(passkey_name("  Laptop ").as_deref(), Ok("Laptop"));
+        assert_eq!(
+            passkey_name(&"é".repeat(60)).map(|name| name.chars().count()),
+            Ok(60)
+        );
+        for bad in ["", "   ", "Lap\ntop"] {
+            assert_eq!(
+                passkey_name(bad).map_err(|error| error.property_name),
+                Err("Name".to_owned()),
+                "{bad:?}"
+            );
+        }
+        let long = passkey_name(&"x".repeat(61)).expect_err("too long");
+        assert!(long.message.contains("60 characters"), "{}", long.message);
     }
 }

@@ -243,7 +243,7 @@ pub async fn sign_in(
             known_device,
         };
         let token = two_factor::start_challenge(store, challenge).await?;
-        let passkey = !store.passkeys_of(user_id).await?.is_empty();
+        let passkey = store.has_passkey(user_id).await?;
         return Ok(SignInStep::SecondFactor(token, passkey));
     }
     let started = Started {

@@ -19,8 +19,9 @@
 use serde::{Deserialize, Serialize};
 pub use webauthn_rs::prelude::Webauthn;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, WebauthnBuilder,
+    AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid,
+    WebauthnBuilder,
 };
 
 use super::{
@@ -29,7 +30,6 @@ use super::{
     clock,
     error::ServiceError,
     mail::MailQueue,
-    rate_limit::{Events, Key, Limit},
     security_log::EventKind,
     sessions::{new_token, token_hash, Session},
     settings::{Limits, SecuritySettings},
@@ -40,15 +40,14 @@ use super::{
     },
     two_factor,
 };
-use crate::model::field_error::FieldError;
 pub use crate::model::two_factor::PasskeySummary;
+use crate::model::{
+    field_error::FieldError,
+    two_factor::{passkey_name, MAX_PASSKEYS},
+};
 
 /// How long the browser may take between a ceremony's two requests.
 pub const CEREMONY_SECS: i64 = 5 * 60;
-/// Passkeys one member may register.
-pub const MAX_PASSKEYS: i64 = 10;
-/// The longest name of a passkey, in characters.
-pub const NAME_MAX: usize = 60;
 
 fn internal(error: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(format!("passkeys: {error}"))
@@ -148,23 +147,6 @@ pub async fn list(store: &Store, user_id: i64) -> Result<Vec<PasskeySummary>, Se
         .collect())
 }
 
-/// The trimmed name, or what is wrong with it.
-fn checked_name(name: &str) -> Result<String, ServiceError> {
-    let name = name.trim();
-    let rule = if name.is_empty() {
-        "is required, such as \"Laptop\" or \"Phone\""
-    } else if name.chars().count() > NAME_MAX {
-        "must be at most 60 characters"
-    } else if name.chars().any(char::is_control) {
-        "must not contain control characters"
-    } else {
-        return Ok(name.to_owned());
-    };
-    Err(ServiceError::Validation(vec![FieldError::new(
-        "Name", "Name", rule, name,
-    )]))
-}
-
 fn json<T: Serialize>(value: &T) -> Result<String, ServiceError> {
     serde_json::to_string(value).map_err(internal)
 }
@@ -214,29 +196,6 @@ async fn take_ceremony(
         })
 }
 
-/// A ceremony no one signed in may start counts on the client's own budget (apart from its
-/// password budget), so a flood of them cannot fill the table.
-async fn count_anonymous_start(
-    store: &Store,
-    limits: &Limits,
-    client: &str,
-) -> Result<(), ServiceError> {
-    let key = format!("passkey {client}");
-    Events {
-        table: super::throttle::TABLE,
-        window_secs: limits.sign_in_window_secs,
-    }
-    .record(
-        store,
-        &[Limit {
-            column: "client_addr",
-            key: Key::Text(&key),
-            limit: limits.sign_in_per_client,
-        }],
-    )
-    .await
-}
-
 /// Starts registering a passkey for the signed-in member.
 pub async fn start_registration(
     store: &Store,
@@ -246,7 +205,7 @@ pub async fn start_registration(
     form: &AddPasskey,
     origin: &Origin,
 ) -> Result<CeremonyStart, ServiceError> {
-    let name = checked_name(&form.name)?;
+    let name = passkey_name(&form.name).map_err(|error| ServiceError::Validation(vec![error]))?;
     two_factor::confirm_identity(
         store,
         limits,
@@ -301,7 +260,7 @@ fn too_many() -> ServiceError {
     ServiceError::Validation(vec![FieldError::secret(
         "Name",
         "Passkeys",
-        "are at most 10 per member; remove one first",
+        &format!("are at most {MAX_PASSKEYS} per member; remove one first"),
     )])
 }
 
@@ -348,9 +307,9 @@ pub async fn finish_registration(
         )
         .await?
     else {
-        return Err(refused(
-            "is registered already, or you have 10 passkeys; remove one first",
-        ));
+        return Err(refused(&format!(
+            "is registered already, or you have {MAX_PASSKEYS} passkeys; remove one first"
+        )));
     };
     Ok(PasskeySummary {
         id,
@@ -387,7 +346,7 @@ pub async fn start_sign_in(
     rp: &Webauthn,
     client: &str,
 ) -> Result<CeremonyStart, ServiceError> {
-    count_anonymous_start(store, limits, client).await?;
+    super::throttle::count_passkey_start(store, limits, client).await?;
     let (mut options, state) = rp.start_discoverable_authentication().map_err(internal)?;
     // Asked for by a button, so the browser's own dialog, not the autofill list.
     options.mediation = None;
@@ -398,6 +357,19 @@ pub async fn start_sign_in(
     };
     let options = serde_json::to_value(options).map_err(internal)?;
     open_ceremony(store, Purpose::SignIn, ceremony, options).await
+}
+
+/// Stores the passkey's record after a use (its signature counter, backup state) and when.
+async fn record_use(
+    store: &Store,
+    stored: &StoredPasskey,
+    result: &AuthenticationResult,
+) -> Result<(), ServiceError> {
+    let mut passkey: Passkey = parsed(&stored.credential)?;
+    passkey.update_credential(result);
+    Ok(store
+        .passkey_used(stored.id, &json(&passkey)?, clock::now())
+        .await?)
 }
 
 fn not_accepted() -> ServiceError {
@@ -430,17 +402,14 @@ pub async fn finish_sign_in(
     if stored.user_handle != handle.as_bytes() {
         return Err(not_accepted());
     }
-    let mut passkey: Passkey = parsed(&stored.credential)?;
+    let passkey: Passkey = parsed(&stored.credential)?;
     let result = rp
         .finish_discoverable_authentication_v2(&answer, state, &passkey)
         .map_err(|error| {
             tracing::info!(%error, "a passkey sign-in was refused");
             not_accepted()
         })?;
-    passkey.update_credential(&result);
-    store
-        .passkey_used(stored.id, &json(&passkey)?, clock::now())
-        .await?;
+    record_use(store, &stored, &result).await?;
     accounts::passkey_signed_in(
         store,
         security,
@@ -543,11 +512,7 @@ pub async fn finish_second_step(
         }
     };
     if let Some(stored) = store.passkey_by_credential(result.cred_id()).await? {
-        let mut passkey: Passkey = parsed(&stored.credential)?;
-        passkey.update_credential(&result);
-        store
-            .passkey_used(stored.id, &json(&passkey)?, clock::now())
-            .await?;
+        record_use(store, &stored, &result).await?;
     }
     if !store.delete_challenge(&hash).await? {
         return Err(two_factor::challenge_expired());

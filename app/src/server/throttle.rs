@@ -97,6 +97,27 @@ pub async fn succeeded(store: &Store, attempt: Attempt<'_>) -> Result<(), Servic
     Ok(store.delete_events_of(TABLE, key).await?)
 }
 
+/// Counts a passkey ceremony started by someone not signed in from `client`, on a budget of the
+/// client's own apart from its password budget (the same size), so a flood of them cannot fill
+/// the ceremony table and passkey sign-ins cannot lock out password ones.
+pub async fn count_passkey_start(
+    store: &Store,
+    limits: &Limits,
+    client: &str,
+) -> Result<(), ServiceError> {
+    let key = format!("passkey {client}");
+    failures(limits)
+        .record(
+            store,
+            &[Limit {
+                column: "client_addr",
+                key: Key::Text(&key),
+                limit: limits.sign_in_per_client,
+            }],
+        )
+        .await
+}
+
 /// Begins a sign-in attempt for `account` from `client`, on the device's own budget when the
 /// request presented a valid device cookie (`device`) and that budget is not spent.
 pub async fn begin_sign_in<'a>(

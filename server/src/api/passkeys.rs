@@ -4,17 +4,14 @@
 //! takes the authenticator's answer with that token. The security page's script uses the same
 //! operations with the session cookie.
 
-use app::{
-    model::field_error::FieldError,
-    server::{
-        client::Caller,
-        error::ServiceError,
-        passkeys::{
-            self, AddPasskey, CeremonyFinish, CeremonyStart, PasskeyStep, PasskeySummary, Webauthn,
-        },
-        session_cookie::{challenge_cookie, cookie_value, CHALLENGE_COOKIE},
-        state::AppState,
+use app::server::{
+    client::Caller,
+    error::ServiceError,
+    passkeys::{
+        self, AddPasskey, CeremonyFinish, CeremonyStart, PasskeyStep, PasskeySummary, Webauthn,
     },
+    session_cookie::{challenge_cookie, cookie_value, CHALLENGE_COOKIE},
+    state::AppState,
 };
 use axum::{
     extract::{rejection::PathRejection, Path, State},
@@ -29,6 +26,7 @@ use super::{
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     json_body::JsonBody,
     openapi::{CrossSite, NotJson, ServerError, Unauthorized},
+    security::invalid,
     session_auth::Authenticated,
 };
 
@@ -156,11 +154,10 @@ pub async fn remove(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Ok(Path(id)) = id else {
-        return Err(ServiceError::Validation(vec![FieldError {
-            property_name: "id".to_owned(),
-            message: "The passkey id in the address must be a whole number.".to_owned(),
-            attempted_value: None,
-        }])
+        return Err(invalid(
+            "id",
+            "The passkey id in the address must be a whole number.",
+        )
         .into());
     };
     let name = passkeys::remove(&state.store, &session, id, &caller.origin()).await?;

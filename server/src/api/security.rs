@@ -163,7 +163,8 @@ pub async fn security_log(
     Ok(success(StatusCode::OK, page))
 }
 
-fn invalid(property: &str, message: &str) -> ServiceError {
+/// A field error of the request's own shape (a path parameter, say), with no attempted value.
+pub(crate) fn invalid(property: &str, message: &str) -> ServiceError {
     ServiceError::Validation(vec![FieldError {
         property_name: property.to_owned(),
         message: message.to_owned(),

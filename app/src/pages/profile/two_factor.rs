@@ -15,7 +15,7 @@ use crate::{
             RemovePasskey, StartTotp,
         },
     },
-    model::two_factor::{PasskeySummary, TwoFactorStatus},
+    model::two_factor::{PasskeySummary, TwoFactorStatus, PASSKEY_NAME_MAX},
     pages::recovery::{returned, Returned},
 };
 
@@ -146,7 +146,7 @@ pub fn PasskeysPanel(passkeys: Vec<PasskeySummary>, needs_code: bool) -> impl In
             <form data-passkey="register" hidden>
                 <div class="field">
                     <label for="passkey_name">"Name it"</label>
-                    <input id="passkey_name" name="name" type="text" maxlength="60" placeholder="Laptop, Phone…" required />
+                    <input id="passkey_name" name="name" type="text" maxlength=PASSKEY_NAME_MAX placeholder="Laptop, Phone…" required />
                 </div>
                 <div class="field">
                     <label for="passkey_password">"Current password"</label>

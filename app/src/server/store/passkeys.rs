@@ -78,6 +78,17 @@ impl Store {
         Ok(rows.into_iter().map(passkey).collect())
     }
 
+    /// Whether member `user_id` registered a passkey.
+    pub async fn has_passkey(&self, user_id: i64) -> Result<bool, sqlx::Error> {
+        let count: i64 = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM passkeys WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .fetch_one(pool)
+        .await)?;
+        Ok(count > 0)
+    }
+
     /// The passkey with this credential id, whoever's it is.
     pub async fn passkey_by_credential(
         &self,
