@@ -29,7 +29,7 @@ export PORTAL_TEST_SMTP_PYTHON := $(CURDIR)/$(MAIL_VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test tools browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: tools build-release
@@ -127,8 +127,8 @@ test-e2e: mail-server
 		PORTAL_E2E_SERVER=target/debug/server npx playwright test
 
 ## bundle-check: build the whole release (server and wasm, as `make run` does; the site goes to
-## its own folder, so the debug site used by the end-to-end tests stays intact) and fail if the
-## wasm is over the gzip budget
+## its own folder, so the debug site used by the end-to-end tests stays intact), fail if the
+## wasm is over the gzip budget or the release server does not serve the files its pages link to
 bundle-check:
 	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --precompress
 	@wasm=$$(ls target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).*.wasm); \
@@ -140,19 +140,26 @@ bundle-check:
 	if [ "$$gz" -gt $(WASM_GZIP_BUDGET) ]; then \
 		echo "error: the release wasm is over its budget of $(WASM_GZIP_BUDGET) bytes gzipped" >&2; exit 1; \
 	fi
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo build -p bench
+	PORTAL_SERVER=target/release/server LEPTOS_SITE_ROOT=target/site-release ./target/debug/bench site-check
 
 ## bench: load-test the release server (PATCH, GET /en/profile, the SSR page and sign-in at 1, 8
 ## and 64 clients, then PATCH beside 20 sign-ins/s) and a bare axum baseline; BENCH_SECS per row.
 ## BENCH_DB=postgres (or DATABASE_URL=postgres://...) adds PostgreSQL with one and two instances
-bench: tools haproxy
-	cargo leptos build --release --server-only
+bench: tools build-release haproxy
 	cargo build --release -p bench
 	$(call with_bench_database,./target/release/bench)
 
+## lighthouse: Lighthouse 12.2.3 (pinned in end2end/) with its mobile preset on the release
+## server (throwaway database, a member signed in): /login, /signup, /profile,
+## /profile/professional, /profile/billing and /directory; fails below performance 95,
+## accessibility, best practices or SEO 100 on any page; prints LCP, TBT, CLS and bytes per page
+lighthouse: tools browser build-release
+	CHROME_PATH=$${CHROME_PATH:-$$(command -v chromium)} node end2end/scripts/lighthouse.mjs
+
 ## crash-test: kill -9 the release server under PATCH load 50 times (CRASH_ROUNDS); after each
 ## kill every acknowledged write must be in the database and integrity_check must say ok
-crash-test: tools
-	cargo leptos build --release --server-only
+crash-test: tools build-release
 	cargo build --release -p bench
 	$(call with_bench_database,./target/release/bench crash-test)
 
@@ -173,8 +180,7 @@ endef
 ## fuzz-api: Schemathesis (installed into target/fuzz-venv) against the release server on a
 ## throwaway database, through /api/openapi.json: every phase, FUZZ_EXAMPLES (200) per operation;
 ## then FUZZ_FN_CASES (20,000) generated requests to the pages' server functions under /api/fn/
-fuzz-api: tools $(FUZZ_VENV)/.installed
-	cargo leptos build --release --server-only
+fuzz-api: tools build-release $(FUZZ_VENV)/.installed
 	$(FUZZ_VENV)/bin/python fuzz-api/run.py
 	FUZZ_FN_CASES=$${FUZZ_FN_CASES:-20000} RUSTFLAGS="$(DEBUG_RUSTFLAGS)" \
 		cargo test -p server --features app/ssr --test server_fn_fuzz -- --nocapture

@@ -91,6 +91,7 @@ async fn rounds_on(
             .env("RUST_LOG", "error");
         let mut server = Server::start(command, addr, "/api/health").await?;
         if members.is_empty() {
+            crate::process::check_site(addr).await?;
             members = sign_up(addr, CLIENTS).await?;
         }
 

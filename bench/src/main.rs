@@ -1,14 +1,19 @@
-//! `make bench`: starts the release server on a fresh database, signs members up, and measures
-//! the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the sign-in at 1, 8
-//! and 64 clients; then the same PATCH transaction behind a bare axum handler (the baseline);
-//! then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints a Markdown
-//! table, and fails if any answer was not a 2xx.
+//! `make bench`: starts the release server on a fresh database, signs members up, checks that
+//! it serves the files its pages link to, and measures the pages `/login`, `/profile`,
+//! `/profile/professional` and `/directory` at 50 clients beside the JSON read of the same
+//! profile; then the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the
+//! sign-in at 1, 8 and 64 clients; then the same PATCH transaction behind a bare axum handler
+//! (the baseline); then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints
+//! a Markdown table and each page's ratios to the JSON read, and fails if any answer was not a
+//! 2xx.
 //!
-//! `bench crash-test` is `make crash-test` (see `crash.rs`); `bench cluster-test` is `make
-//! test-cluster` (see `cluster.rs`); `bench baseline-server` is the baseline's own process.
+//! `bench site-check` checks only that the server serves the files its pages link to (`make
+//! bundle-check` runs it on the release build). `bench crash-test` is `make crash-test` (see
+//! `crash.rs`); `bench cluster-test` is `make test-cluster` (see `cluster.rs`); `bench
+//! baseline-server` is the baseline's own process.
 //!
 //! Environment: `BENCH_SECS` (default 20) per measurement, `BENCH_CLIENTS` (default `1,8,64`),
-//! `BENCH_ONLY` (some of `patch,read,page,signin,mixed,baseline`; default all), `PORTAL_SERVER`
+//! `BENCH_ONLY` (some of `pages,patch,read,page,signin,mixed,baseline`; default all), `PORTAL_SERVER`
 //! (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
 
 mod baseline;
@@ -92,6 +97,7 @@ fn main() -> ExitCode {
         .expect("a runtime");
     let checks = match args.get(1).map(String::as_str) {
         Some("crash-test") => Some(runtime.block_on(crash_test())),
+        Some("site-check") => Some(runtime.block_on(site_check())),
         Some("cluster-test") => Some(runtime.block_on(async {
             let settings = settings()?;
             cluster::run(&settings.server, &settings.site_root).await
@@ -139,6 +145,32 @@ struct Row {
     clients: usize,
     stats: Stats,
     peak_rss_mib: Option<f64>,
+}
+
+/// `bench site-check`: starts the server as an operator would (`PORTAL_SERVER`, with its site in
+/// `LEPTOS_SITE_ROOT`) on a throwaway database and checks that it serves the files its pages
+/// link to.
+async fn site_check() -> Result<(usize, usize), String> {
+    let settings = settings()?;
+    let dir = std::env::temp_dir().join(format!("portal-site-check-{}", std::process::id()));
+    let database = Setup::Sqlite.database(&dir, "portal").await?;
+    let addr = free_addr();
+    let server = Server::start(
+        portal(&settings, Setup::Sqlite, &database, addr),
+        addr,
+        "/api/health",
+    )
+    .await;
+    let checked = match server {
+        Ok(_server) => process::check_site(addr).await,
+        Err(error) => Err(error),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let checked = checked?;
+    for path in &checked {
+        println!("ok: {} serves {path}", settings.server);
+    }
+    Ok((checked.len(), 0))
 }
 
 async fn crash_test() -> Result<(usize, usize), String> {
@@ -357,6 +389,12 @@ async fn measure(
         setup.name(),
         settings.server
     );
+    let assets = process::check_site(addr).await?;
+    eprintln!(
+        "{}: /login's {} stylesheet, script and wasm files are served",
+        setup.name(),
+        assets.len()
+    );
     let members = Arc::new(sign_up(addr, MEMBERS).await?);
 
     let patch: MakeRequest = {
@@ -402,6 +440,12 @@ async fn measure(
             json_request("POST", addr, "/api/auth/login", None, body)
         })
     };
+
+    if settings.wants("pages") && setup != Setup::PostgresBatched {
+        rows.append(
+            &mut measure_pages(settings, setup, addr, &members, &portal_pids, &read).await?,
+        );
+    }
 
     let scenarios = [
         ("patch", "PATCH /api/public/coworker/profile", &patch),
@@ -515,6 +559,125 @@ async fn measure(
     Ok(rows)
 }
 
+/// The concurrency of the page rows, each beside the JSON read of the same profile.
+const PAGE_CLIENTS: usize = 50;
+/// The page rows' names start with this, the JSON read's row beside them is named `PAGE_JSON_READ`.
+const PAGE_ROW: &str = "page ";
+const PAGE_JSON_READ: &str = "page yardstick: GET /en/profile (JSON read)";
+/// How many of the members show their profile in the directory.
+const PUBLIC_MEMBERS: usize = 32;
+
+/// The server-rendered pages at `PAGE_CLIENTS` clients, after the JSON read of the same profile
+/// (their yardstick): `/login` signed out, the others with a member's session cookie. Half the
+/// members are made public first, with a position, a company and a summary, so the directory
+/// lists `PUBLIC_MEMBERS` cards.
+async fn measure_pages(
+    settings: &Settings,
+    setup: Setup,
+    addr: SocketAddr,
+    members: &Arc<Vec<(String, String)>>,
+    pids: &[u32],
+    read: &MakeRequest,
+) -> Result<Vec<Row>, String> {
+    let mut connection = Connection::open(addr)
+        .await
+        .map_err(|error| error.to_string())?;
+    for (n, (_, token)) in members.iter().take(PUBLIC_MEMBERS).enumerate() {
+        let body = serde_json::json!({
+            "ProfileIsPublic": true,
+            "Position": "Engineer",
+            "CompanyName": format!("Company {n}"),
+            "ProfileSummary": format!("**Member {n}** builds *reliable* systems and writes about them."),
+        });
+        let (status, answer) = connection
+            .send(json_request(
+                "PATCH",
+                addr,
+                "/api/public/coworker/profile",
+                Some(token),
+                body.to_string(),
+            ))
+            .await
+            .map_err(|error| error.to_string())?;
+        if !status.is_success() {
+            return Err(format!(
+                "making member {n} public answered {status}: {}",
+                String::from_utf8_lossy(&answer)
+            ));
+        }
+    }
+    let page = |path: &'static str, signed_in: bool| -> MakeRequest {
+        let members = members.clone();
+        Arc::new(move |client, _| {
+            let mut request = Request::get(path).header("host", addr.to_string());
+            if signed_in {
+                let token = &members[client % members.len()].1;
+                request = request.header(
+                    "cookie",
+                    format!("{}={token}", app::server::session_cookie::SESSION_COOKIE),
+                );
+            }
+            request.body(Full::default()).expect("a valid request")
+        })
+    };
+    let scenarios = [
+        (PAGE_JSON_READ.to_owned(), read.clone()),
+        (format!("{PAGE_ROW}GET /login"), page("/login", false)),
+        (format!("{PAGE_ROW}GET /profile"), page("/profile", true)),
+        (
+            format!("{PAGE_ROW}GET /profile/professional"),
+            page("/profile/professional", true),
+        ),
+        (
+            format!("{PAGE_ROW}GET /directory ({PUBLIC_MEMBERS} cards)"),
+            page("/directory", true),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (name, make_request) in scenarios {
+        eprintln!("{}: {name}, {PAGE_CLIENTS} clients...", setup.name());
+        let watch = RssWatch::start_all(pids);
+        let stats = load::run(addr, PAGE_CLIENTS, WARM_UP, settings.duration, make_request).await;
+        rows.push(Row {
+            setup,
+            name,
+            clients: PAGE_CLIENTS,
+            stats,
+            peak_rss_mib: Some(watch.peak_mib()),
+        });
+    }
+    Ok(rows)
+}
+
+/// Each page row against the JSON read measured beside it: the targets are at least 40% of its
+/// requests per second and at most 3 times its p99.
+fn print_page_ratios(rows: &[Row]) {
+    for json in rows.iter().filter(|row| row.name == PAGE_JSON_READ) {
+        let (json_rate, json_p99) = (
+            json.stats.requests_per_sec(),
+            json.stats.percentile_ms(0.99),
+        );
+        for row in rows.iter().filter(|row| {
+            row.setup == json.setup && row.name.starts_with(PAGE_ROW) && row.name != PAGE_JSON_READ
+        }) {
+            let rate = row.stats.requests_per_sec() / json_rate;
+            let p99 = row.stats.percentile_ms(0.99) / json_p99;
+            let verdict = if rate >= 0.4 && p99 <= 3.0 {
+                "meets"
+            } else {
+                "misses"
+            };
+            println!(
+                "{}: {} does {:.0}% of the JSON read's req/s, p99 {:.2}x its p99 ({verdict} the 40% / 3x target)",
+                json.setup.name(),
+                row.name.trim_start_matches(PAGE_ROW),
+                rate * 100.0,
+                p99
+            );
+        }
+    }
+}
+
 fn print_table(settings: &Settings, rows: &[Row]) {
     println!(
         "\n{} s per row after 1 s of warm-up, on {} CPU(s).\n",
@@ -542,6 +705,7 @@ fn print_table(settings: &Settings, rows: &[Row]) {
         );
     }
     println!();
+    print_page_ratios(rows);
     for setup in [
         Setup::Sqlite,
         Setup::Postgres,

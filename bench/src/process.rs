@@ -130,3 +130,45 @@ impl RssWatch {
         self.peak_kib.load(Ordering::Relaxed) as f64 / 1024.0
     }
 }
+
+/// Checks that the server at `addr` serves what its pages link to: `/login`'s stylesheet,
+/// script and wasm under `/pkg/` must each answer 200 (a build that replaced the site with an
+/// empty one, or left it from another build, fails here). Returns the paths checked.
+pub async fn check_site(addr: SocketAddr) -> Result<Vec<String>, String> {
+    let mut connection = Connection::open(addr)
+        .await
+        .map_err(|error| format!("cannot connect to {addr}: {error}"))?;
+    let (status, body) = connection
+        .send(get(addr, "/login"))
+        .await
+        .map_err(|error| error.to_string())?;
+    if !status.is_success() {
+        return Err(format!("GET /login answered {status}"));
+    }
+    let page = String::from_utf8_lossy(&body);
+    let mut linked: Vec<String> = page
+        .split(['"', '\''])
+        .filter(|token| token.starts_with("/pkg/"))
+        .map(str::to_owned)
+        .collect();
+    linked.sort();
+    linked.dedup();
+    for kind in [".css", ".js", ".wasm"] {
+        if !linked.iter().any(|path| path.ends_with(kind)) {
+            return Err(format!("/login links no {kind} file under /pkg/"));
+        }
+    }
+    for path in &linked {
+        let (status, _) = connection
+            .send(get(addr, path))
+            .await
+            .map_err(|error| error.to_string())?;
+        if !status.is_success() {
+            return Err(format!(
+                "{path}, linked from /login, answered {status}: the site root does not hold the \
+                 files of this build (build with `make build-release`)"
+            ));
+        }
+    }
+    Ok(linked)
+}

@@ -1,0 +1,161 @@
+// `make lighthouse`: a first visit on a phone, as Lighthouse's mobile preset measures it (a
+// Moto G Power-sized screen, a slow 4G network and a 4x slower CPU, simulated), on the release
+// server. Starts it on a throwaway database, signs a member up (with a public profile, so the
+// directory is not empty), audits each page once with an empty cache, prints the scores and
+// LCP, TBT, CLS and bytes transferred per page, and exits 1 if any page is below a target.
+//
+// Environment: PORTAL_SERVER (default target/release/server), LEPTOS_SITE_ROOT (default
+// target/site), CHROME_PATH (default /usr/bin/chromium), LIGHTHOUSE_REPORTS (a folder to write
+// each page's JSON report to; none by default).
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse from "lighthouse";
+
+const TARGETS = { performance: 95, accessibility: 100, "best-practices": 100, seo: 100 };
+const PAGES = [
+  { path: "/login", signedIn: false },
+  { path: "/signup", signedIn: false },
+  { path: "/profile", signedIn: true },
+  { path: "/profile/professional", signedIn: true },
+  { path: "/profile/billing", signedIn: true },
+  { path: "/directory", signedIn: true },
+];
+const SESSION_COOKIE = "portal_session";
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+async function waitUntilUp(base, server) {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${base}/api/health did not answer within 30 s`);
+}
+
+async function api(base, method, path, body, token) {
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`${base}${path}`, { method, headers, body: JSON.stringify(body) });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+const work = mkdtempSync(join(tmpdir(), "portal-lighthouse-"));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = spawn(process.env.PORTAL_SERVER ?? "target/release/server", [], {
+  env: {
+    ...process.env,
+    DATABASE_URL: `sqlite://${join(work, "portal.db")}`,
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? "target/site",
+    MAIL_OUTBOX: join(work, "mail"),
+    RUST_LOG: "warn",
+  },
+  stdio: ["ignore", "inherit", "inherit"],
+});
+let chrome;
+let failed = false;
+try {
+  await waitUntilUp(base, server);
+  const signUp = await api(base, "POST", "/api/auth/signup", {
+    Email: "lighthouse@example.com",
+    Password: "a quiet harbour at dusk",
+    FullName: "Ada Lovelace",
+  });
+  const token = signUp.Value.AccessToken;
+  await api(
+    base,
+    "PATCH",
+    "/api/public/coworker/profile",
+    {
+      Position: "Analyst",
+      CompanyName: "Analytical Engines",
+      ProfileIsPublic: true,
+      ProfileSummary: "**Ada** writes the first programs for a machine that does not exist yet.",
+    },
+    token,
+  );
+
+  chrome = await chromeLauncher.launch({
+    chromePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
+    chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu"],
+  });
+  const reports = process.env.LIGHTHOUSE_REPORTS;
+  if (reports) mkdirSync(reports, { recursive: true });
+  const rows = [];
+  let version = "";
+  for (const page of PAGES) {
+    const result = await lighthouse(`${base}${page.path}`, {
+      port: chrome.port,
+      output: "json",
+      logLevel: "error",
+      onlyCategories: Object.keys(TARGETS),
+      extraHeaders: page.signedIn ? { Cookie: `${SESSION_COOKIE}=${token}` } : undefined,
+    });
+    const { lhr } = result;
+    version = lhr.lighthouseVersion;
+    if (reports) writeFileSync(join(reports, `${page.path.replaceAll("/", "_").slice(1)}.json`), result.report);
+    if (lhr.runtimeError) throw new Error(`${page.path}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+    const score = (category) => Math.round((lhr.categories[category].score ?? 0) * 100);
+    const audit = (id) => lhr.audits[id]?.numericValue ?? NaN;
+    const misses = Object.entries(TARGETS)
+      .filter(([category, target]) => score(category) < target)
+      .map(([category, target]) => `${category} ${score(category)} < ${target}`);
+    // What made a category lose points: each failed audit that carries weight in it.
+    for (const [category, target] of Object.entries(TARGETS)) {
+      if (score(category) >= target) continue;
+      for (const ref of lhr.categories[category].auditRefs) {
+        const failing = lhr.audits[ref.id];
+        if (ref.weight > 0 && failing.score !== null && failing.score < 1) {
+          console.log(`  ${page.path} ${category}: ${failing.id} (${failing.score}) ${failing.displayValue ?? ""} ${failing.title}`);
+        }
+      }
+    }
+    if (misses.length) failed = true;
+    rows.push({
+      page: page.path,
+      performance: score("performance"),
+      accessibility: score("accessibility"),
+      "best practices": score("best-practices"),
+      seo: score("seo"),
+      "LCP ms": Math.round(audit("largest-contentful-paint")),
+      "TBT ms": Math.round(audit("total-blocking-time")),
+      CLS: Number(audit("cumulative-layout-shift").toFixed(3)),
+      "bytes transferred": audit("total-byte-weight"),
+      result: misses.length ? `below target: ${misses.join(", ")}` : "ok",
+    });
+  }
+  const columns = Object.keys(rows[0]);
+  console.log(`\nLighthouse ${version} (mobile preset), ${base}:\n`);
+  console.log(`| ${columns.join(" | ")} |`);
+  console.log(`|${columns.map(() => "---").join("|")}|`);
+  for (const row of rows) console.log(`| ${columns.map((column) => row[column]).join(" | ")} |`);
+  console.log(`\ntargets: ${Object.entries(TARGETS).map(([k, v]) => `${k} >= ${v}`).join(", ")}`);
+} catch (error) {
+  console.error(`error: ${error.message}`);
+  failed = true;
+} finally {
+  await chrome?.kill();
+  server.kill();
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
