@@ -47,6 +47,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // What a search result shows under the title (Lighthouse's SEO audit asks for it).
+                <meta
+                    name="description"
+                    content="Member Portal: keep your personal details, directory profile, billing, notification choices and sign-in security up to date."
+                />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
                 // /pkg/portal.<hash>.css, from the hashes cargo-leptos wrote beside the binary.
