@@ -143,8 +143,10 @@ bundle-check:
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo build -p bench
 	PORTAL_SERVER=target/release/server LEPTOS_SITE_ROOT=target/site-release ./target/debug/bench site-check
 
-## bench: load-test the release server (PATCH, GET /en/profile, the SSR page and sign-in at 1, 8
-## and 64 clients, then PATCH beside 20 sign-ins/s) and a bare axum baseline; BENCH_SECS per row.
+## bench: load-test the release server (the pages /login, /profile, /profile/professional and
+## /directory at 50 clients beside the JSON read; PATCH, GET /en/profile, the SSR page and
+## sign-in at 1, 8 and 64 clients, then PATCH beside 20 sign-ins/s) and a bare axum baseline;
+## BENCH_SECS per row.
 ## BENCH_DB=postgres (or DATABASE_URL=postgres://...) adds PostgreSQL with one and two instances
 bench: tools build-release haproxy
 	cargo build --release -p bench
