@@ -54,15 +54,38 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                // /pkg/portal.<hash>.css, from the hashes cargo-leptos wrote beside the binary.
-                <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options islands=true />
+                {bundle_tags(options)}
                 <MetaTags />
             </head>
             <body>
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The stylesheet and the islands' scripts: /pkg/portal.<hash>.css, .js and .wasm, from the
+/// hashes cargo-leptos wrote beside the binary. Rendered once at start-up (`PageHead`) when the
+/// application state is there, as it is for every page.
+#[cfg(feature = "ssr")]
+fn bundle_tags(options: LeptosOptions) -> impl IntoView {
+    use leptos::either::Either;
+    match use_context::<server::state::AppState>() {
+        Some(state) => Either::Left(state.page_head.view()),
+        None => Either::Right(leptos_bundle_tags(options)),
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn bundle_tags(options: LeptosOptions) -> impl IntoView {
+    leptos_bundle_tags(options)
+}
+
+/// The tags as Leptos renders them.
+pub(crate) fn leptos_bundle_tags(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <HashedStylesheet options=options.clone() id="leptos" />
+        <HydrationScripts options islands=true />
     }
 }
 

@@ -1,12 +1,14 @@
 //! Per-request context every handler and server function relies on: who the client is (see
 //! `app::server::client`, believing forwarding headers only from `TRUSTED_PROXIES`), and the
-//! slot where authenticating the session leaves a renewed cookie, added to the response here.
+//! slot where authenticating the session leaves a renewed cookie, added to the response here,
+//! and the page's session, looked up once.
 
 use std::net::SocketAddr;
 
 use app::server::{
     client::resolve,
     session_cookie::{CookieRenewal, SESSION_COOKIE},
+    sessions::PageSession,
     state::AppState,
 };
 use axum::{
@@ -37,6 +39,7 @@ pub async fn client_context(
     }
     let renewal = CookieRenewal::default();
     request.extensions_mut().insert(renewal.clone());
+    request.extensions_mut().insert(PageSession::default());
     let mut response = next.run(request).await;
     if let Some(cookie) = renewal.take() {
         // A response that sets the session cookie itself (sign-in, sign-out) has the last word.

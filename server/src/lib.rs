@@ -5,6 +5,7 @@ pub mod client_context;
 pub mod config;
 pub mod copy_database;
 pub mod csrf;
+pub mod page_cache;
 pub mod routes;
 pub mod security_headers;
 pub mod startup;

@@ -8,6 +8,9 @@ use std::{io::IsTerminal, process::ExitCode};
 use server::{config::Config, startup};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {

@@ -11,6 +11,7 @@ use crate::api::{
     self,
     openapi::{self as document, ApiDoc, ServedDocument},
 };
+use crate::page_cache::PageCache;
 
 /// The JSON API. Every route is added by `routes!`, which reads the handler's
 /// `#[utoipa::path]`: the route and its OpenAPI description are registered together, so the
@@ -101,6 +102,11 @@ pub fn router(state: AppState) -> Router {
     // Anything else: a file of the built site (wasm, js, css, assets; precompressed when the
     // release build made .br and .gz copies) or the 404 page (see `static_files`).
     .fallback(crate::static_files::site_file_or_not_found)
+    // Inside the security headers, which make the nonce it fills in.
+    .layer(axum::middleware::from_fn_with_state(
+        PageCache::default(),
+        crate::page_cache::serve_signed_out_pages,
+    ))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         crate::csrf::reject_cross_site_requests,

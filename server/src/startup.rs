@@ -4,6 +4,7 @@ use std::{net::SocketAddr, sync::Arc};
 
 use app::server::{
     cleanup,
+    countries::CountryList,
     device::DeviceKey,
     drafting::{
         openai::{OpenAiDrafter, OpenAiSettings},
@@ -14,6 +15,7 @@ use app::server::{
         worker::{self, RetryPolicy},
         MailQueue,
     },
+    page_head::PageHead,
     profile_writer::{ProfileWriter, WriteMode},
     settings::SecuritySettings,
     state::AppState,
@@ -94,6 +96,8 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let mail = MailQueue::new(&origin);
     let mail_worker = worker::spawn(store.clone(), mailer, &mail, RetryPolicy::default());
     let state = AppState {
+        page_head: Arc::new(PageHead::render(&config.leptos_options)),
+        countries: CountryList::default(),
         leptos_options: config.leptos_options,
         store: store.clone(),
         profile_writer,

@@ -85,6 +85,52 @@ async fn the_sign_in_and_sign_up_pages_render_labelled_forms() {
     );
 }
 
+/// The nonce the response's Content-Security-Policy allows scripts with.
+fn csp_nonce(response: &common::TestResponse) -> String {
+    let policy = response.header("content-security-policy").expect("CSP");
+    let nonce = policy.split("'nonce-").nth(1).expect("a nonce");
+    nonce.split('\'').next().expect("quoted").to_owned()
+}
+
+#[tokio::test]
+async fn signed_out_pages_are_served_again_with_their_own_nonce_and_never_to_a_member() {
+    let app = test_app().await;
+    let first = page(&app, "/login", None).await;
+    let again = page(&app, "/login", None).await;
+    assert_eq!(
+        (first.status, again.status),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let (first_nonce, nonce) = (csp_nonce(&first), csp_nonce(&again));
+    assert_ne!(first_nonce, nonce);
+    // The same page, with every script carrying this response's nonce and none the first's.
+    assert_eq!(
+        first.text.replace(&first_nonce, "NONCE"),
+        again.text.replace(&nonce, "NONCE")
+    );
+    assert!(!again.text.contains(&first_nonce));
+    assert_eq!(
+        again.text.matches(&format!("nonce=\"{nonce}\"")).count(),
+        again.text.matches("<script").count()
+    );
+    assert!(again.text.contains("<label for=\"email\""));
+
+    // Another address is another page.
+    let next = page(&app, "/login?next=/profile/billing", None).await;
+    assert!(next
+        .text
+        .contains("name=\"next\" value=\"/profile/billing\""));
+    assert!(again.text.contains("name=\"next\" value=\"\""));
+
+    // A member who opens the sign-in page gets it rendered for them, signed in.
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let member = page(&app, "/login", Some(&token)).await;
+    assert_eq!(member.status, StatusCode::OK);
+    assert!(member.text.contains("Jane Doe"), "{}", member.text);
+    assert!(!again.text.contains("Jane Doe"));
+    assert!(!page(&app, "/login", None).await.text.contains("Jane Doe"));
+}
+
 #[tokio::test]
 async fn a_form_sign_in_sets_the_cookie_and_redirects_to_next() {
     let app = test_app().await;

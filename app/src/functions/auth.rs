@@ -157,16 +157,19 @@ pub async fn sign_out() -> Result<(), PortalError> {
 /// The signed-in member, or `None`.
 #[server(prefix = "/api/fn", endpoint = "current_member")]
 pub async fn current_member() -> Result<Option<Member>, PortalError> {
-    use crate::server::accounts;
     let state = ssr::state()?;
     let Some(session) = ssr::session(&state).await? else {
         return Ok(None);
     };
-    let current = accounts::current_session(&state.store, &session).await?;
+    let (full_name, email, email_verified) = state
+        .store
+        .member_banner(session.active_profile_id, session.user_id)
+        .await
+        .map_err(crate::server::error::ServiceError::from)?;
     Ok(Some(Member {
-        full_name: current.profile.full_name,
-        email: current.user.email,
-        email_verified: current.user.email_verified,
+        full_name,
+        email,
+        email_verified,
     }))
 }
 

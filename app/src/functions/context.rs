@@ -58,13 +58,7 @@ pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
     let Some(parts) = parts() else {
         return Ok(None);
     };
-    Ok(sessions::authenticate_request(
-        &state.store,
-        &parts.headers,
-        &parts.extensions,
-        state.session_ttl_secs,
-    )
-    .await?)
+    Ok(sessions::PageSession::authenticate(&state.store, &parts, state.session_ttl_secs).await?)
 }
 
 /// The value of the request's cookie `name`, if it sent one.

@@ -50,7 +50,7 @@ pub const SAVED_QUERY: &str = "saved";
 pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, PortalError> {
     use crate::{
         model::profile::field::FieldKind,
-        server::{accounts, countries, profiles},
+        server::{accounts, profiles},
     };
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
@@ -72,7 +72,7 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
     Ok(ProfilePage {
         values: section.form_values(&profile.values),
         countries: if has_country {
-            countries::all(&state.store).await?
+            state.countries.all(&state.store).await?.to_vec()
         } else {
             Vec::new()
         },

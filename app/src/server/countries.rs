@@ -1,10 +1,27 @@
 //! The ISO 3166-1 countries that `CountryId` and `BillingCountryId` refer to.
 
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
 use super::{error::ServiceError, store::Store};
 pub use crate::model::country::Country;
 
-pub async fn all(store: &Store) -> Result<Vec<Country>, ServiceError> {
-    Ok(store.countries().await?)
+/// The country list, read from the database on first use and kept: the migrations write it and
+/// nothing changes it while the server runs. (Read per page, it was a 249-row query and 500
+/// strings for every page with a country select.)
+#[derive(Clone, Debug, Default)]
+pub struct CountryList(Arc<OnceCell<Arc<[Country]>>>);
+
+impl CountryList {
+    /// Every country, by name.
+    pub async fn all(&self, store: &Store) -> Result<Arc<[Country]>, ServiceError> {
+        Ok(self
+            .0
+            .get_or_try_init(|| async { store.countries().await.map(Arc::from) })
+            .await?
+            .clone())
+    }
 }
 
 /// The two-letter code of country `id`, or `None` if there is no such country.

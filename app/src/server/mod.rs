@@ -14,6 +14,7 @@ pub mod error;
 pub mod links;
 pub mod mail;
 pub mod markdown;
+pub mod page_head;
 pub mod passkeys;
 pub mod passwords;
 pub mod profile_writer;

@@ -3,7 +3,10 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
 
+use std::sync::Arc;
+
 use http::{Extensions, HeaderMap};
+use tokio::sync::OnceCell;
 
 use super::{
     client::{is_https, Origin},
@@ -179,6 +182,28 @@ pub async fn authenticate_request(
     Ok(session)
 }
 
+/// The session of a page request, looked up once: the layout (who is signed in) and the page's
+/// own data both ask for it. The server's middleware puts one in every request's extensions;
+/// only reads (GET, HEAD) use it, since a request that changes sessions must see its changes.
+#[derive(Clone, Debug, Default)]
+pub struct PageSession(Arc<OnceCell<Option<Session>>>);
+
+impl PageSession {
+    /// `authenticate_request`, once per request for reads.
+    pub async fn authenticate(
+        store: &Store,
+        parts: &http::request::Parts,
+        ttl_secs: i64,
+    ) -> Result<Option<Session>, ServiceError> {
+        let lookup = || authenticate_request(store, &parts.headers, &parts.extensions, ttl_secs);
+        let read = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
+        match parts.extensions.get::<PageSession>() {
+            Some(PageSession(memo)) if read => memo.get_or_try_init(lookup).await.cloned(),
+            _ => lookup().await,
+        }
+    }
+}
+
 /// Makes `profile_id` the session's active profile, if it is one of the session user's.
 /// Returns whether it was.
 pub async fn switch_profile(
@@ -189,4 +214,73 @@ pub async fn switch_profile(
     Ok(store
         .switch_session_profile(session.id, session.user_id, profile_id)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{header, Method, Request};
+
+    use super::*;
+    use crate::server::{client::Origin, security_log, store::scratch, testing};
+
+    #[tokio::test]
+    async fn a_page_read_looks_its_session_up_once_and_a_write_every_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = scratch::open(dir.path()).await.expect("opens");
+        let token = testing::signed_up_token(&store, "jane@example.com", "Jane Doe").await;
+        let request = |method: Method, memo: &PageSession| {
+            let (mut parts, ()) = Request::builder()
+                .method(method)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(())
+                .expect("request")
+                .into_parts();
+            parts.extensions.insert(memo.clone());
+            parts
+        };
+        let (page, form) = (PageSession::default(), PageSession::default());
+        let read = request(Method::GET, &page);
+        let write = request(Method::POST, &form);
+        let session = PageSession::authenticate(&store, &read, 3600)
+            .await
+            .expect("query")
+            .expect("live");
+        assert!(PageSession::authenticate(&store, &write, 3600)
+            .await
+            .expect("query")
+            .is_some());
+
+        let origin = Origin {
+            client_addr: String::new(),
+            user_agent: String::new(),
+        };
+        security_log::end_session(&store, &session, session.id, &origin)
+            .await
+            .expect("signs out");
+        // The page being rendered keeps the session it started with; a post sees it ended.
+        assert_eq!(
+            PageSession::authenticate(&store, &read, 3600)
+                .await
+                .expect("query"),
+            Some(session)
+        );
+        assert_eq!(
+            PageSession::authenticate(&store, &write, 3600)
+                .await
+                .expect("query"),
+            None
+        );
+        // Without the middleware's memo, every call looks the session up.
+        let (bare, ()) = Request::builder()
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(())
+            .expect("request")
+            .into_parts();
+        assert_eq!(
+            PageSession::authenticate(&store, &bare, 3600)
+                .await
+                .expect("query"),
+            None
+        );
+    }
 }

@@ -6,8 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use super::{
-    drafting::SummaryDrafter, mail::MailQueue, profile_writer::ProfileWriter,
-    settings::SecuritySettings, store::Store,
+    countries::CountryList, drafting::SummaryDrafter, mail::MailQueue, page_head::PageHead,
+    profile_writer::ProfileWriter, settings::SecuritySettings, store::Store,
 };
 
 #[derive(Clone, Debug, FromRef)]
@@ -25,4 +25,8 @@ pub struct AppState {
     pub security: Arc<SecuritySettings>,
     /// Where messages are queued, and the origin of the links in them.
     pub mail: MailQueue,
+    /// The head tags that load the bundle, rendered once.
+    pub page_head: Arc<PageHead>,
+    /// The countries, read once.
+    pub countries: CountryList,
 }

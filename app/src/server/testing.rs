@@ -25,7 +25,16 @@ pub fn mail_queue() -> MailQueue {
 
 /// Signs a member up and returns their session.
 pub async fn signed_up(store: &Store, email: &str, full_name: &str) -> Session {
-    let signed_in = accounts::sign_up(
+    let token = signed_up_token(store, email, full_name).await;
+    super::sessions::authenticate(store, &token, 3600, false)
+        .await
+        .expect("query")
+        .expect("session")
+}
+
+/// Signs a member up and returns their session's token.
+pub async fn signed_up_token(store: &Store, email: &str, full_name: &str) -> String {
+    accounts::sign_up(
         store,
         &security(),
         &mail_queue(),
@@ -42,11 +51,9 @@ pub async fn signed_up(store: &Store, email: &str, full_name: &str) -> Session {
         3600,
     )
     .await
-    .expect("signs up");
-    super::sessions::authenticate(store, &signed_in.session.token, 3600, false)
-        .await
-        .expect("query")
-        .expect("session")
+    .expect("signs up")
+    .session
+    .token
 }
 
 /// A fresh database (SQLite's file kept while the `TempDir` lives) with Jane signed up, and her

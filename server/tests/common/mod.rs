@@ -7,8 +7,10 @@ pub mod smtp;
 use std::sync::Arc;
 
 use app::server::{
+    countries::CountryList,
     device::DeviceKey,
     drafting::{BuiltInComposer, SummaryDrafter},
+    page_head::PageHead,
     profile_writer::ProfileWriter,
     settings::SecuritySettings,
     state::AppState,
@@ -131,6 +133,8 @@ async fn serving(
         .build();
     TestApp {
         router: router(AppState {
+            page_head: Arc::new(PageHead::render(&leptos_options)),
+            countries: CountryList::default(),
             leptos_options,
             profile_writer: ProfileWriter::start(&store).await.expect("writer starts"),
             store: store.clone(),

@@ -226,6 +226,24 @@ impl Store {
         })
     }
 
+    /// Who a page's header names: the profile's name, the sign-in address and whether it is
+    /// verified (one query, for every page a member opens).
+    pub async fn member_banner(
+        &self,
+        profile_id: i64,
+        user_id: i64,
+    ) -> Result<(String, String, bool), sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query_as(
+            "SELECT p.full_name, u.email, u.email_verified_at IS NOT NULL
+             FROM customer_profiles p JOIN users u ON u.id = p.user_id
+             WHERE p.id = $1 AND p.user_id = $2"
+        )
+        .bind(profile_id)
+        .bind(user_id)
+        .fetch_one(pool)
+        .await)
+    }
+
     /// The active profile `profile_id` of `user_id`, its location and its notifications.
     pub async fn current_session_row(
         &self,
