@@ -32,7 +32,7 @@ use super::{
     store::{
         profiles::{
             change_alone_postgres, change_by_session_postgres, postgres, sqlite, ChangeOutcome,
-            ProfileChange, ProfileWrite,
+            ProfileChange, ProfileWrite, StoredProfile,
         },
         sessions::StoredSession,
         Backend, Store,
@@ -188,16 +188,56 @@ impl ProfileWriter {
                 })
             }
             ProfileWriter::Batched { store, jobs } => {
-                let write = match compared(store, &change).await? {
-                    Ok(write) => write,
-                    Err(outcome) => return saved(outcome),
-                };
-                let changed = write.fields();
-                let version = hand_over(jobs, write).await?;
-                Ok(Saved { version, changed })
+                let fields = change.values.iter().map(|(field, _)| *field);
+                let current = store
+                    .profile(change.profile_id, change.user_id, fields)
+                    .await?;
+                batched(jobs, &change, current).await
             }
         }
     }
+
+    /// Whether `write_read` can write: the batched writer, which needs only the stored values
+    /// of what changes, read already (with the session, by `Store::session_with_profile`).
+    pub fn takes_what_was_read(&self) -> bool {
+        matches!(self, ProfileWriter::Batched { .. })
+    }
+
+    /// As `write`, with `current` (the profile's id, version and the stored values of the
+    /// fields `change` sends; `None`: the profile is gone) read by the caller. Only when
+    /// `takes_what_was_read`.
+    pub async fn write_read(
+        &self,
+        change: ProfileChange,
+        current: Option<StoredProfile>,
+    ) -> Result<Saved, ServiceError> {
+        match self {
+            ProfileWriter::Batched { jobs, .. } => batched(jobs, &change, current).await,
+            _ => Err(ServiceError::Internal(
+                "this writer reads what it compares itself".to_owned(),
+            )),
+        }
+    }
+}
+
+/// `change` compared with `current` (read outside the write's transaction: the write itself
+/// still checks the version when `If-Match` came), and what differs handed to the writer task.
+async fn batched(
+    jobs: &mpsc::Sender<Job>,
+    change: &ProfileChange,
+    current: Option<StoredProfile>,
+) -> Result<Saved, ServiceError> {
+    let compared = match current {
+        Some(current) => change.against(&current),
+        None => Err(ChangeOutcome::Missing),
+    };
+    let write = match compared {
+        Ok(write) => write,
+        Err(outcome) => return saved(outcome),
+    };
+    let changed = write.fields();
+    let version = hand_over(jobs, write).await?;
+    Ok(Saved { version, changed })
 }
 
 impl ProfileWriter {
