@@ -103,14 +103,22 @@ try {
   if (reports) mkdirSync(reports, { recursive: true });
   const rows = [];
   let version = "";
-  for (const page of PAGES) {
-    const result = await lighthouse(`${base}${page.path}`, {
+  const audit_page = (page) =>
+    lighthouse(`${base}${page.path}`, {
       port: chrome.port,
       output: "json",
       logLevel: "error",
       onlyCategories: Object.keys(TARGETS),
       extraHeaders: page.signedIn ? { Cookie: `${SESSION_COOKIE}=${token}` } : undefined,
     });
+  for (const page of PAGES) {
+    let result = await audit_page(page);
+    // Lighthouse itself sometimes loses the trace ("NO_NAVSTART: please run Lighthouse
+    // again"); that says nothing about the page, so it gets up to two more runs.
+    for (let retry = 1; retry <= 2 && result.lhr.runtimeError; retry++) {
+      console.log(`  ${page.path}: Lighthouse ${result.lhr.runtimeError.code}, running it again (${retry}/2)`);
+      result = await audit_page(page);
+    }
     const { lhr } = result;
     version = lhr.lighthouseVersion;
     if (reports) writeFileSync(join(reports, `${page.path.replaceAll("/", "_").slice(1)}.json`), result.report);
