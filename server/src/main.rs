@@ -1,43 +1,61 @@
 //! Starts the member portal: reads the environment, opens the database, serves HTTP.
 //! `server openapi` prints the OpenAPI document of the JSON API instead (for linters);
 //! `server copy-database FROM TO` copies every row of one database into a new, empty one (from
-//! SQLite to PostgreSQL, say), migrating both first.
+//! SQLite to PostgreSQL, say), migrating both first; `server --help` lists them.
 
 use std::{io::IsTerminal, process::ExitCode};
 
+use clap::{Parser, Subcommand};
 use server::{config::Config, startup};
 use tracing_subscriber::EnvFilter;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The member portal: server-rendered pages, their server functions and the JSON API.
+///
+/// Without a command it serves HTTP, configured by the environment (DATABASE_URL,
+/// LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, PUBLIC_URL, TRUSTED_PROXIES, SMTP_URL and the others
+/// the README lists).
+#[derive(Debug, Parser)]
+#[command(name = "server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the OpenAPI document of the JSON API (for linters and client generators).
+    Openapi,
+    /// Copy every row of one database into a new, empty one (SQLite to PostgreSQL, say),
+    /// migrating both first.
+    CopyDatabase {
+        /// The database to copy, e.g. sqlite://portal.db
+        from: String,
+        /// The new, empty database, e.g. postgres://portal@db.internal/portal
+        to: String,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
+    // --help and --version print and exit 0; a wrong argument prints the usage, exits 2.
+    let cli = Cli::parse();
+    match cli.command {
         None => {}
-        Some("openapi") => {
+        Some(Command::Openapi) => {
             println!("{:#}", server::routes::api_document());
             return ExitCode::SUCCESS;
         }
-        Some("copy-database") => {
-            let args: Vec<String> = std::env::args().skip(2).collect();
-            let [from, to] = args.as_slice() else {
-                eprintln!("usage: server copy-database FROM_DATABASE_URL TO_DATABASE_URL");
-                return ExitCode::from(2);
-            };
-            return match server::copy_database::run(from, to).await {
+        Some(Command::CopyDatabase { from, to }) => {
+            return match server::copy_database::run(&from, &to).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("error: {error}");
                     ExitCode::FAILURE
                 }
             };
-        }
-        Some(other) => {
-            eprintln!(
-                "error: unknown argument {other:?}; usage: server [openapi | copy-database FROM TO]"
-            );
-            return ExitCode::from(2);
         }
     }
     tracing_subscriber::fmt()

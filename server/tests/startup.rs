@@ -183,3 +183,52 @@ fn a_malformed_site_address_ends_with_a_one_line_error() {
     ));
     assert_one_line_error(&output, "LEPTOS_SITE_ADDR");
 }
+
+fn cli(args: &[&str]) -> Output {
+    let mut command = Command::new(SERVER);
+    command
+        .args(args)
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    run_to_exit(command)
+}
+
+#[test]
+fn help_and_version_answer_and_exit_without_serving() {
+    let help = cli(&["--help"]);
+    assert!(help.status.success(), "{help:?}");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for needle in [
+        "Usage: server [COMMAND]",
+        "openapi",
+        "copy-database",
+        "DATABASE_URL",
+        "--version",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from: {text}");
+    }
+    let copy_help = cli(&["copy-database", "--help"]);
+    assert!(String::from_utf8_lossy(&copy_help.stdout).contains("<FROM> <TO>"));
+
+    let version = cli(&["--version"]);
+    assert!(version.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("server {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_wrong_argument_names_itself_and_exits_2() {
+    let wrong = cli(&["--bogus"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.starts_with("error: unexpected argument '--bogus'"),
+        "{stderr}"
+    );
+    let missing = cli(&["copy-database", "sqlite://only-one.db"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("<TO>"));
+}
