@@ -193,7 +193,9 @@ pub struct Presented<'a> {
 /// session: 401, ahead of any rule the patch breaks). When the writer can (PostgreSQL, each
 /// update alone) and the patch needs nothing stored to be checked (no password, country or tax
 /// number), the session is checked by the statement that writes: one round trip to the
-/// database a PATCH. Any other patch is `sessions::authenticate`, then `update`.
+/// database a PATCH. On the batched writer (SQLite) such a patch reads the session and the
+/// stored values it changes in one query (`update_read_with_session`). Any other patch is
+/// `sessions::authenticate`, then `update`.
 pub async fn update_presented(
     Services {
         store,
