@@ -138,3 +138,82 @@ fn page(mut headers: HeaderMap, html: String) -> Response {
     *response.headers_mut() = headers;
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::{http::Request as HttpRequest, middleware, Router};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// The cache in front of a page that counts its renders and shows its nonce and address.
+    fn app(renders: Arc<AtomicUsize>) -> Router {
+        let render = move |request: Request| {
+            let renders = renders.clone();
+            async move {
+                renders.fetch_add(1, Ordering::SeqCst);
+                let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    format!(
+                        "<script nonce=\"{}\"></script>{}",
+                        nonce.unwrap_or_default(),
+                        request.uri()
+                    ),
+                )
+            }
+        };
+        Router::new()
+            .fallback(render)
+            .layer(middleware::from_fn_with_state(
+                PageCache::default(),
+                serve_signed_out_pages,
+            ))
+    }
+
+    async fn get(app: &Router, method: Method, uri: &str, nonce: &str, cookie: bool) -> String {
+        let mut request = HttpRequest::builder().method(method).uri(uri);
+        if cookie {
+            request = request.header(header::COOKIE, "portal_session=anything");
+        }
+        let mut request = request.body(Body::empty()).expect("request");
+        request.extensions_mut().insert(CspNonce(nonce.to_owned()));
+        let response = app.clone().oneshot(request).await.expect("answer");
+        let body = response.into_body().collect().await.expect("body");
+        String::from_utf8(body.to_bytes().to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn a_signed_out_page_is_rendered_once_and_each_copy_has_its_own_nonce() {
+        let renders = Arc::new(AtomicUsize::new(0));
+        let app = app(renders.clone());
+        let (first, second) = ("a".repeat(32), "b".repeat(32));
+        let count = || renders.load(Ordering::SeqCst);
+
+        let page = get(&app, Method::GET, "/login", &first, false).await;
+        assert_eq!(page, format!("<script nonce=\"{first}\"></script>/login"));
+        let again = get(&app, Method::GET, "/login", &second, false).await;
+        assert_eq!(again, format!("<script nonce=\"{second}\"></script>/login"));
+        assert_eq!(count(), 1, "the second visitor got the kept page");
+
+        // Another query is another page; so is every other path.
+        get(&app, Method::GET, "/login?next=/profile", &first, false).await;
+        assert_eq!(count(), 2);
+        get(&app, Method::GET, "/login?next=/profile", &second, false).await;
+        assert_eq!(count(), 2);
+        for _ in 0..2 {
+            get(&app, Method::GET, "/profile", &first, false).await;
+        }
+        assert_eq!(count(), 4);
+
+        // A request with a session, or one that is not a GET, is always rendered.
+        for _ in 0..2 {
+            get(&app, Method::GET, "/login", &first, true).await;
+            get(&app, Method::POST, "/login", &first, false).await;
+        }
+        assert_eq!(count(), 8);
+    }
+}

@@ -188,11 +188,7 @@ impl ProfileWriter {
                 })
             }
             ProfileWriter::Batched { store, jobs } => {
-                let fields = change.values.iter().map(|(field, _)| *field);
-                let current = store
-                    .profile(change.profile_id, change.user_id, fields)
-                    .await?;
-                batched(jobs, &change, current).await
+                batched(jobs, compared(store, &change).await?).await
             }
         }
     }
@@ -212,7 +208,7 @@ impl ProfileWriter {
         current: Option<StoredProfile>,
     ) -> Result<Saved, ServiceError> {
         match self {
-            ProfileWriter::Batched { jobs, .. } => batched(jobs, &change, current).await,
+            ProfileWriter::Batched { jobs, .. } => batched(jobs, against(&change, current)).await,
             _ => Err(ServiceError::Internal(
                 "this writer reads what it compares itself".to_owned(),
             )),
@@ -220,17 +216,12 @@ impl ProfileWriter {
     }
 }
 
-/// `change` compared with `current` (read outside the write's transaction: the write itself
-/// still checks the version when `If-Match` came), and what differs handed to the writer task.
+/// What differs of a change, as `compared` or `against` found it, handed to the writer task;
+/// once its batch committed, the new version and the fields written.
 async fn batched(
     jobs: &mpsc::Sender<Job>,
-    change: &ProfileChange,
-    current: Option<StoredProfile>,
+    compared: Result<ProfileWrite, ChangeOutcome>,
 ) -> Result<Saved, ServiceError> {
-    let compared = match current {
-        Some(current) => change.against(&current),
-        None => Err(ChangeOutcome::Missing),
-    };
     let write = match compared {
         Ok(write) => write,
         Err(outcome) => return saved(outcome),
@@ -448,15 +439,21 @@ async fn compared(
     change: &ProfileChange,
 ) -> Result<Result<ProfileWrite, ChangeOutcome>, ServiceError> {
     let fields = change.values.iter().map(|(field, _)| *field);
-    Ok(
-        match store
-            .profile(change.profile_id, change.user_id, fields)
-            .await?
-        {
-            Some(current) => change.against(&current),
-            None => Err(ChangeOutcome::Missing),
-        },
-    )
+    let current = store
+        .profile(change.profile_id, change.user_id, fields)
+        .await?;
+    Ok(against(change, current))
+}
+
+/// `change` against the profile as stored (`None`: the profile is gone).
+fn against(
+    change: &ProfileChange,
+    current: Option<StoredProfile>,
+) -> Result<ProfileWrite, ChangeOutcome> {
+    match current {
+        Some(current) => change.against(&current),
+        None => Err(ChangeOutcome::Missing),
+    }
 }
 
 /// Gives `write` to the writer task; its new version once its batch has committed.
