@@ -1,7 +1,8 @@
 //! Starts the member portal: reads the environment, opens the database, serves HTTP.
 //! `server openapi` prints the OpenAPI document of the JSON API instead (for linters);
 //! `server copy-database FROM TO` copies every row of one database into a new, empty one (from
-//! SQLite to PostgreSQL, say), migrating both first; `server --help` lists them.
+//! SQLite to PostgreSQL, say), migrating both first; `server admin ...` are the operator's
+//! commands (see `server::admin`); `server --help` lists them.
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -26,6 +27,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The operator's commands on the database of DATABASE_URL (members, passwords, sessions,
+    /// locations' password policies, sign-up); safe while the server runs.
+    Admin(server::admin::Admin),
     /// Print the OpenAPI document of the JSON API (for linters and client generators).
     Openapi,
     /// Copy every row of one database into a new, empty one (SQLite to PostgreSQL, say),
@@ -47,6 +51,22 @@ async fn main() -> ExitCode {
         Some(Command::Openapi) => {
             println!("{:#}", server::routes::api_document());
             return ExitCode::SUCCESS;
+        }
+        Some(Command::Admin(admin)) => {
+            let result = match Config::from_env() {
+                Ok(config) => server::admin::run(admin, &config).await,
+                Err(error) => Err(error.to_string()),
+            };
+            return match result {
+                Ok(report) => {
+                    println!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         Some(Command::CopyDatabase { from, to }) => {
             return match server::copy_database::run(&from, &to).await {

@@ -1,111 +1,21 @@
 //! The server binary as an operator runs it: start-up, failures that end it, graceful shutdown.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
     path::Path,
-    process::{Child, Command, Output, Stdio},
-    sync::mpsc,
-    time::Duration,
+    process::{Command, Output, Stdio},
 };
 
-const SERVER: &str = env!("CARGO_BIN_EXE_server");
-
-fn server_command(database_url: &str, site_addr: &str) -> Command {
-    let mut command = Command::new(SERVER);
-    command
-        .env_clear()
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", site_addr)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Runs a server that is expected to stop on its own, with a time limit.
-fn run_to_exit(mut command: Command) -> Output {
-    wait_for_exit(command.spawn().expect("server starts"))
-}
-
-fn wait_for_exit(child: Child) -> Output {
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || sender.send(child.wait_with_output()));
-    receiver
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server exits within 30 s")
-        .expect("output")
-}
-
-fn terminate(child: Child) -> Output {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    wait_for_exit(child)
-}
-
-fn assert_one_line_error(output: &Output, expected: &str) {
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "exit status: {:?}",
-        output.status
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line on stderr, got: {stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    assert!(lines[0].contains(expected), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
-
-/// A server started on a free port, with the lines it logs.
-struct Running {
-    child: Child,
-    address: String,
-    log: mpsc::Receiver<String>,
-}
+use common::binary::{
+    assert_one_line_error, http_get, run_to_exit, server_command, terminate, Running, SERVER,
+};
 
 fn start(database: &Path) -> Running {
-    let mut child = server_command(database.to_str().expect("utf-8"), "127.0.0.1:0")
-        .spawn()
-        .expect("server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (sender, log) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let address = log
-        .iter()
-        .find_map(|line| {
-            line.split_once("listening on http://")
-                .map(|(_, address)| address.trim().to_owned())
-        })
-        .expect("server logs its address");
-    Running {
-        child,
-        address,
-        log,
-    }
-}
-
-fn http_get(address: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    response
+    common::binary::start(server_command(
+        database.to_str().expect("utf-8"),
+        "127.0.0.1:0",
+    ))
 }
 
 #[test]

@@ -35,9 +35,11 @@ pub enum EventKind {
     PasskeyAdded,
     /// A passkey was removed; the detail is its name.
     PasskeyRemoved,
+    /// The portal's operator acted on the account (`server admin`); the detail says how.
+    OperatorAction,
 }
 
-const KINDS: [EventKind; 19] = [
+const KINDS: [EventKind; 20] = [
     EventKind::SignedUp,
     EventKind::SignedIn,
     EventKind::SignInFailed,
@@ -57,6 +59,7 @@ const KINDS: [EventKind; 19] = [
     EventKind::SecondFactorFailed,
     EventKind::PasskeyAdded,
     EventKind::PasskeyRemoved,
+    EventKind::OperatorAction,
 ];
 
 impl EventKind {
@@ -82,6 +85,7 @@ impl EventKind {
             EventKind::SecondFactorFailed => "second_factor_failed",
             EventKind::PasskeyAdded => "passkey_added",
             EventKind::PasskeyRemoved => "passkey_removed",
+            EventKind::OperatorAction => "operator_action",
         }
     }
 
@@ -144,6 +148,19 @@ impl EventKind {
             }
             EventKind::PasskeyAdded => format!("Passkey added: {detail}"),
             EventKind::PasskeyRemoved => format!("Passkey removed: {detail}"),
+            EventKind::OperatorAction => match detail {
+                "created" => "Account created by the portal's operator".to_owned(),
+                "password_set" => {
+                    "Password set by the portal's operator; every session ended".to_owned()
+                }
+                "reset_link_sent" => "The portal's operator sent a password reset link".to_owned(),
+                "sessions_ended" => "Every session ended by the portal's operator".to_owned(),
+                "disabled" => {
+                    "Account disabled by the portal's operator; every session ended".to_owned()
+                }
+                "enabled" => "Account enabled again by the portal's operator".to_owned(),
+                other => format!("The portal's operator acted on the account ({other})"),
+            },
         }
     }
 }

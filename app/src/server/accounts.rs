@@ -26,6 +26,21 @@ use crate::model::{
 
 const WRONG_CREDENTIALS: &str = "The e-mail address or password is not correct.";
 
+/// What a disabled member is told once their password (or passkey) was right.
+pub fn disabled() -> ServiceError {
+    ServiceError::Forbidden(
+        "This account is disabled by the portal's operator; ask them to enable it again."
+            .to_owned(),
+    )
+}
+
+/// What a sign-up is told while the operator has closed sign-up.
+pub fn sign_up_closed() -> ServiceError {
+    ServiceError::Forbidden(
+        "Sign-up is closed: the portal is not taking new members at the moment.".to_owned(),
+    )
+}
+
 /// The password policy of the location new members join, and that location's id.
 pub async fn default_location(store: &Store) -> Result<(i64, PasswordPolicy), ServiceError> {
     store
@@ -101,6 +116,9 @@ pub async fn sign_up(
     requester: Requester<'_>,
     session_ttl_secs: i64,
 ) -> Result<SignedIn, ServiceError> {
+    if !store.sign_up_open().await? {
+        return Err(sign_up_closed());
+    }
     let (location_id, policy) = default_location(store).await?;
     let errors = form.validate(&policy, Some(passwords::is_common(&form.password)));
     if !errors.is_empty() {
@@ -134,29 +152,18 @@ pub async fn sign_up(
     if store.credentials(&normalized).await?.is_some() {
         return Err(taken());
     }
-    let password_hash = passwords::hash(form.password).await?;
-    let now = clock::now();
-    // The link's user id is not known yet: the store puts it in with the member.
-    let verification = IssuedLink::new(LinkPurpose::VerifyEmail, 0, &email, now)?;
-    let message = compose::verify_email(
-        &email,
-        mail.link(LinkPurpose::VerifyEmail.page(), &verification.token),
-        LinkPurpose::VerifyEmail.lifetime_secs(),
-    );
-    let (user_id, profile_id) = store
-        .create_member(&NewMember {
+    let (user_id, profile_id) = create_account(
+        store,
+        mail,
+        NewAccount {
             email: &email,
-            email_normalized: &normalized,
-            password_hash: &password_hash,
-            full_name: form.full_name.trim(),
+            password: form.password,
+            full_name: &form.full_name,
             location_id,
-            now,
-            verification: verification.stored(now),
-            mails: &[message],
-        })
-        .await?
-        .ok_or_else(taken)?;
-    mail.wake();
+        },
+    )
+    .await?
+    .ok_or_else(taken)?;
 
     Ok(SignedIn {
         session: sessions::create(
@@ -173,6 +180,48 @@ pub async fn sign_up(
         .await?,
         device_cookie: security.device_key.issue(&normalized)?,
     })
+}
+
+/// A member about to be made, with the password as typed (it passed its policy).
+pub(super) struct NewAccount<'a> {
+    pub email: &'a str,
+    pub password: String,
+    pub full_name: &'a str,
+    pub location_id: i64,
+}
+
+/// Hashes the password and stores the member with their default profile at the location,
+/// queueing the link that verifies their address: their user and profile ids, or `None` when
+/// the address is registered already.
+pub(super) async fn create_account(
+    store: &Store,
+    mail: &MailQueue,
+    account: NewAccount<'_>,
+) -> Result<Option<(i64, i64)>, ServiceError> {
+    let email = account.email;
+    let password_hash = passwords::hash(account.password).await?;
+    let now = clock::now();
+    // The link's user id is not known yet: the store puts it in with the member.
+    let verification = IssuedLink::new(LinkPurpose::VerifyEmail, 0, email, now)?;
+    let message = compose::verify_email(
+        email,
+        mail.link(LinkPurpose::VerifyEmail.page(), &verification.token),
+        LinkPurpose::VerifyEmail.lifetime_secs(),
+    );
+    let created = store
+        .create_member(&NewMember {
+            email,
+            email_normalized: &normalize_email(email),
+            password_hash: &password_hash,
+            full_name: account.full_name.trim(),
+            location_id: account.location_id,
+            now,
+            verification: verification.stored(now),
+            mails: &[message],
+        })
+        .await?;
+    mail.wake();
+    Ok(created)
 }
 
 /// Checks the credentials (after the throttle, see `throttle`) and starts a session on the
@@ -235,6 +284,9 @@ pub async fn sign_in(
     throttle::succeeded(store, attempt).await?;
     if let Some(old) = hash.filter(|old| passwords::needs_rehash(old)) {
         upgrade_hash(store, user_id, &old, form.password).await?;
+    }
+    if store.is_disabled(user_id).await? {
+        return Err(disabled());
     }
     let known_device = device.is_some();
     if two_factor::enabled(store, user_id).await? {

@@ -14,6 +14,7 @@ pub mod error;
 pub mod links;
 pub mod mail;
 pub mod markdown;
+pub mod operator;
 pub mod page_head;
 pub mod passkeys;
 pub mod passwords;

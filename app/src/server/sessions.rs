@@ -9,6 +9,7 @@ use http::{Extensions, HeaderMap};
 use tokio::sync::OnceCell;
 
 use super::{
+    accounts,
     client::{is_https, Origin},
     clock,
     error::ServiceError,
@@ -86,7 +87,7 @@ pub async fn create_with(
     let token = new_token()?;
     let now = clock::now();
     let expires_at = now + start.ttl_secs;
-    store
+    let started = store
         .insert_session(&NewSession {
             token_hash: &token_hash(&token),
             user_id: start.user_id,
@@ -99,6 +100,9 @@ pub async fn create_with(
             event_detail: start.detail,
         })
         .await?;
+    if !started {
+        return Err(accounts::disabled());
+    }
     Ok(IssuedToken { token, expires_at })
 }
 

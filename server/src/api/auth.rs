@@ -74,7 +74,7 @@ pub(crate) fn signed_in(
     responses(
         (status = 201, description = "Signed up and signed in: the token, also set as the session cookie.", body = ActionConfirmation<AccessToken>),
         (status = 400, description = "A field failed its rule (each in Errors), the e-mail is taken, or the body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
-        (status = 403, response = CrossSite),
+        (status = 403, description = "Sign-up is closed (`server admin sign-up close`), or the request came from a page of another site.", body = ActionConfirmation<NoValue>),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
         (status = 415, response = NotJson),
         (status = 429, description = "Too many accounts created from this address lately.", body = ActionConfirmation<NoValue>,
@@ -128,7 +128,7 @@ pub struct SecondFactorRequired {
         (status = 202, description = "The password is right and the member signs in with two factors: no token yet; send a code with the challenge to `/api/auth/login/second-factor`.", body = ActionConfirmation<SecondFactorRequired>),
         (status = 400, description = "The body is not JSON of this shape.", body = ActionConfirmation<NoValue>),
         (status = 401, description = "Wrong e-mail or password (the same answer for both).", body = ActionConfirmation<NoValue>),
-        (status = 403, response = CrossSite),
+        (status = 403, description = "The password is right but the operator disabled the account (`server admin disable`), or the request came from a page of another site.", body = ActionConfirmation<NoValue>),
         (status = 413, description = "The body is too large.", body = ActionConfirmation<NoValue>),
         (status = 415, response = NotJson),
         (status = 429, description = "Too many failed attempts for this account or from this address.", body = ActionConfirmation<NoValue>,

@@ -2,6 +2,7 @@
 //! `PORTAL_TEST_POSTGRES` names a server), driven in-process.
 #![allow(dead_code)] // Each test binary uses its own subset of these helpers.
 
+pub mod binary;
 pub mod smtp;
 
 use std::sync::Arc;

@@ -14,9 +14,11 @@ use crate::{
     },
 };
 
-type PolicyRow = (i64, i64, bool, bool, bool, bool);
+pub(super) type PolicyRow = (i64, i64, bool, bool, bool, bool);
 
-fn policy_from_row((min, max, digit, upper, lower, symbol): PolicyRow) -> PasswordPolicy {
+pub(super) fn policy_from_row(
+    (min, max, digit, upper, lower, symbol): PolicyRow,
+) -> PasswordPolicy {
     PasswordPolicy {
         min_length: u32::try_from(min).unwrap_or(u32::MAX),
         max_length: u32::try_from(max).unwrap_or(u32::MAX),
@@ -28,7 +30,7 @@ fn policy_from_row((min, max, digit, upper, lower, symbol): PolicyRow) -> Passwo
     .with_floors()
 }
 
-const POLICY_COLUMNS: &str =
+pub(super) const POLICY_COLUMNS: &str =
     "l.password_min_length, l.password_max_length, l.password_require_digit,
      l.password_require_upper, l.password_require_lower, l.password_require_symbol";
 

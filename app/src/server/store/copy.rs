@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "password_failures",
     "sign_ups",
     "server_keys",
+    "portal_settings",
     "outgoing_mail",
     "mail_requests",
     "security_events",

@@ -17,6 +17,7 @@ pub mod events;
 pub mod keys;
 pub mod mail;
 pub mod open;
+pub mod operator;
 pub mod passkeys;
 pub mod profiles;
 pub mod schema;

@@ -54,6 +54,8 @@ pub enum Ending {
     One(i64),
     /// Every one but this.
     AllBut(i64),
+    /// Every one.
+    All,
 }
 
 /// A session that was ended: where it had signed in from.
@@ -64,14 +66,17 @@ pub struct EndedSession {
 }
 
 impl Store {
-    pub async fn insert_session(&self, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    /// Starts the session, logs it and queues its mails; `false` (and nothing written) when the
+    /// member is disabled, which no door of sign-in gets past.
+    pub async fn insert_session(&self, session: &NewSession<'_>) -> Result<bool, sqlx::Error> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(
+            let inserted = sqlx::query(
                 "INSERT INTO sessions (token_hash, user_id, active_profile_id, created_at,
                                        last_seen_at, expires_at, cookie_issued_at,
                                        user_agent, client_addr)
-                 VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7)",
+                 SELECT $1, $2, $3, $4, $4, $5, $4, $6, $7
+                 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND disabled_at IS NULL)",
             )
             .bind(session.token_hash)
             .bind(session.user_id)
@@ -81,7 +86,11 @@ impl Store {
             .bind(&session.origin.user_agent)
             .bind(&session.origin.client_addr)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Ok(false);
+            }
             insert_event!(
                 &mut *tx,
                 &NewEvent {
@@ -95,7 +104,8 @@ impl Store {
             for mail in session.mails {
                 insert_mail!(&mut *tx, mail, session.now)?;
             }
-            tx.commit().await
+            tx.commit().await?;
+            Ok(true)
         })
     }
 
@@ -205,6 +215,8 @@ impl Store {
         let (id, comparison) = match ending {
             Ending::One(id) => (id, "="),
             Ending::AllBut(id) => (id, "<>"),
+            // No session has id 0.
+            Ending::All => (0, "<>"),
         };
         let sql = format!(
             "DELETE FROM sessions WHERE user_id = $1 AND id {comparison} $2
