@@ -13,15 +13,15 @@ pub enum CopyDatabaseError {
 
 /// Opens both databases (migrating each to the current schema), copies every row and says how
 /// many rows each table got.
-pub async fn run(from: &str, to: &str) -> Result<(), CopyDatabaseError> {
+pub async fn run(from: &str, to: &str) -> Result<String, CopyDatabaseError> {
     let source = Store::open(from).await?;
     let target = Store::open(to).await?;
     let copied = copy::copy(&source, &target).await?;
     source.close().await;
     target.close().await;
-    println!("copied {} to {}:", redacted(from), redacted(to));
+    let mut report = format!("copied {} to {}:", redacted(from), redacted(to));
     for (table, rows) in copied {
-        println!("  {table}: {rows} rows");
+        report.push_str(&format!("\n  {table}: {rows} rows"));
     }
-    Ok(())
+    Ok(report)
 }

@@ -1,5 +1,6 @@
 //! The member portal's server: configuration, start-up and the HTTP router.
 
+pub mod access_log;
 pub mod admin;
 pub mod api;
 pub mod client_context;

@@ -32,6 +32,12 @@ enum Command {
     Admin(server::admin::Admin),
     /// Print the OpenAPI document of the JSON API (for linters and client generators).
     Openapi,
+    /// Write a consistent copy of the SQLite database of DATABASE_URL to a new file, while the
+    /// server runs, and check it (for PostgreSQL, use pg_dump).
+    Backup {
+        /// The new file, e.g. /var/backups/portal/portal-2026-12-01.db
+        path: std::path::PathBuf,
+    },
     /// Copy every row of one database into a new, empty one (SQLite to PostgreSQL, say),
     /// migrating both first.
     CopyDatabase {
@@ -46,44 +52,54 @@ enum Command {
 async fn main() -> ExitCode {
     // --help and --version print and exit 0; a wrong argument prints the usage, exits 2.
     let cli = Cli::parse();
-    match cli.command {
-        None => {}
-        Some(Command::Openapi) => {
-            println!("{:#}", server::routes::api_document());
-            return ExitCode::SUCCESS;
+    let command = match cli.command {
+        None => return serve().await,
+        Some(command) => command,
+    };
+    let result = match command {
+        Command::Openapi => Ok(format!("{:#}", server::routes::api_document())),
+        Command::Admin(admin) => match Config::from_env() {
+            Ok(config) => server::admin::run(admin, &config).await,
+            Err(error) => Err(error.to_string()),
+        },
+        Command::Backup { path } => backup(&path).await,
+        Command::CopyDatabase { from, to } => server::copy_database::run(&from, &to)
+            .await
+            .map_err(|error| error.to_string()),
+    };
+    match result {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
         }
-        Some(Command::Admin(admin)) => {
-            let result = match Config::from_env() {
-                Ok(config) => server::admin::run(admin, &config).await,
-                Err(error) => Err(error.to_string()),
-            };
-            return match result {
-                Ok(report) => {
-                    println!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
-        Some(Command::CopyDatabase { from, to }) => {
-            return match server::copy_database::run(&from, &to).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            };
+        Err(error) => {
+            // One line a person can act on.
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_ansi(std::io::stdout().is_terminal())
-        .init();
+}
+
+/// Serves HTTP until SIGTERM or Ctrl-C.
+async fn serve() -> ExitCode {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match std::env::var("LOG_FORMAT").unwrap_or_default().trim() {
+        "" | "text" => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::stdout().is_terminal())
+            .init(),
+        // One JSON object per line, each with the fields of its request's span (request_id).
+        "json" => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        other => {
+            eprintln!("error: LOG_FORMAT must be \"text\" or \"json\", not {other:?}");
+            return ExitCode::FAILURE;
+        }
+    }
 
     let result = match Config::from_env() {
         Ok(config) => startup::run(config).await,
@@ -97,4 +113,21 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `server backup PATH`: what the copy holds, or why there is none.
+async fn backup(path: &std::path::Path) -> Result<String, String> {
+    let config = Config::from_env().map_err(|error| error.to_string())?;
+    let store = app::server::store::Store::open(&config.database_url)
+        .await
+        .map_err(|error| error.to_string())?;
+    let done = store.backup_into(path).await;
+    store.close().await;
+    let backup = done.map_err(|error| error.to_string())?;
+    Ok(format!(
+        "backed up {} member(s) to {} ({} bytes); integrity check ok",
+        backup.members,
+        path.display(),
+        backup.bytes
+    ))
 }

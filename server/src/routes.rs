@@ -3,7 +3,7 @@
 use app::{server::state::AppState, shell, App};
 use axum::{extract::DefaultBodyLimit, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::compression::CompressionLayer;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt, routes};
 
@@ -114,6 +114,11 @@ pub fn router(state: AppState) -> Router {
     .layer(axum::middleware::from_fn(
         crate::security_headers::add_security_headers,
     ))
+    // Inside the client context (it logs the client that resolves), around everything else.
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::access_log::access_log,
+    ))
     // Outside the others: they read the client it resolves.
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
@@ -122,6 +127,5 @@ pub fn router(state: AppState) -> Router {
     // Pages and JSON are compressed as they are sent (brotli or gzip, as the client accepts);
     // files that were precompressed already go out as they are.
     .layer(CompressionLayer::new())
-    .layer(TraceLayer::new_for_http())
     .with_state(state)
 }

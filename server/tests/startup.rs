@@ -142,3 +142,121 @@ fn a_wrong_argument_names_itself_and_exits_2() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("<TO>"));
 }
+
+/// The JSON log lines `server` printed after its address, until one satisfies `until`.
+fn json_lines_until(
+    server: &Running,
+    until: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<serde_json::Value> {
+    let mut lines = Vec::new();
+    while let Ok(line) = server.log.recv_timeout(std::time::Duration::from_secs(10)) {
+        let value: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not one JSON object: {line}"));
+        let done = until(&value);
+        lines.push(value);
+        if done {
+            return lines;
+        }
+    }
+    panic!("the awaited line never came; got {lines:?}");
+}
+
+#[test]
+fn json_logs_have_an_access_line_per_request_with_the_proxys_request_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("portal.db");
+    let mut command = server_command(database.to_str().expect("utf-8"), "127.0.0.1:0");
+    command
+        .env("LOG_FORMAT", "json")
+        .env("TRUSTED_PROXIES", "127.0.0.1");
+    let server = common::binary::start(command);
+    let is_access = |line: &serde_json::Value| line["target"] == "access";
+
+    // From a trusted proxy: its id and its client are believed.
+    let response = common::binary::http(
+        &server.address,
+        "GET",
+        "/api/health?token=secret",
+        &[
+            ("X-Request-Id", "lb-0001"),
+            ("X-Forwarded-For", "203.0.113.9"),
+        ],
+        "",
+    );
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("x-request-id: lb-0001\r\n"),
+        "{response}"
+    );
+    let lines = json_lines_until(&server, is_access);
+    let access = lines.last().expect("access line");
+    let fields = &access["fields"];
+    assert_eq!(access["level"], "INFO", "{access}");
+    assert_eq!(access["span"]["request_id"], "lb-0001", "{access}");
+    assert_eq!(
+        (
+            &fields["method"],
+            &fields["route"],
+            &fields["path"],
+            &fields["status"],
+            &fields["client"]
+        ),
+        (
+            &"GET".into(),
+            &"/api/health".into(),
+            &"/api/health".into(),
+            &200.into(),
+            &"203.0.113.9".into()
+        ),
+        "{access}"
+    );
+    assert!(fields["latency_ms"].as_f64().is_some(), "{access}");
+    assert!(!access.to_string().contains("secret"), "{access}");
+
+    // A page of a route the router does not have: 404, logged with the generated id it was sent.
+    let response = http_get(&server.address, "/no-such-page");
+    let sent_id = response
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("x-request-id: ")
+                .map(str::to_owned)
+        })
+        .expect("an id is sent back");
+    let lines = json_lines_until(&server, is_access);
+    let access = lines.last().expect("access line");
+    assert_eq!(access["fields"]["status"], 404, "{access}");
+    assert_eq!(access["span"]["request_id"], sent_id.trim(), "{access}");
+    terminate(server.child);
+}
+
+#[test]
+fn a_request_id_from_a_client_that_is_no_trusted_proxy_is_replaced() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("portal.db");
+    let server = start(&database);
+    let response = common::binary::http(
+        &server.address,
+        "GET",
+        "/api/health",
+        &[("X-Request-Id", "forged-by-client")],
+        "",
+    );
+    let lower = response.to_ascii_lowercase();
+    assert!(lower.contains("x-request-id: "), "{response}");
+    assert!(!lower.contains("forged-by-client"), "{response}");
+    terminate(server.child);
+}
+
+#[test]
+fn an_unknown_log_format_ends_with_a_one_line_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("portal.db");
+    let mut command = server_command(database.to_str().expect("utf-8"), "127.0.0.1:0");
+    command.env("LOG_FORMAT", "xml");
+    assert_one_line_error(
+        &run_to_exit(command),
+        "LOG_FORMAT must be \"text\" or \"json\"",
+    );
+}

@@ -84,8 +84,13 @@ pub fn start(mut command: Command) -> Running {
     let address = log
         .iter()
         .find_map(|line| {
-            line.split_once("listening on http://")
-                .map(|(_, address)| address.trim().to_owned())
+            // In a text line or a JSON one (where a quote ends the message).
+            line.split_once("listening on http://").map(|(_, rest)| {
+                rest.split(|c: char| c == '"' || c.is_whitespace())
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
         })
         .expect("server logs its address");
     Running {

@@ -11,6 +11,7 @@
 
 pub mod account_data;
 pub mod accounts;
+pub mod backup;
 pub mod catalog;
 pub mod copy;
 pub mod events;
