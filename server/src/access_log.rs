@@ -55,14 +55,24 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
         .map_or_else(|| "-".to_owned(), |matched| matched.as_str().to_owned());
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.run(request).instrument(span.clone()).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    metrics::counter!(
+        crate::metrics::REQUESTS,
+        "method" => method.to_string(),
+        "route" => route.clone(),
+        "status" => status.to_string()
+    )
+    .increment(1);
+    metrics::histogram!(crate::metrics::REQUEST_SECONDS, "route" => route.clone()).record(elapsed);
+    let latency_ms = elapsed * 1000.0;
     span.in_scope(|| {
         tracing::info!(
             target: "access",
             %method,
             %route,
             %path,
-            status = response.status().as_u16(),
+            status,
             latency_ms = (latency_ms * 1000.0).round() / 1000.0,
             %client,
         );

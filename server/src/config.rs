@@ -38,6 +38,8 @@ pub struct Config {
     /// How profile updates are committed (`PROFILE_WRITES`); `None`: the backend's default.
     pub profile_writes: Option<WriteMode>,
     pub mail: MailConfig,
+    /// Where Prometheus metrics are served (`METRICS_ADDR`); `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Where outgoing mail goes.
@@ -55,6 +57,11 @@ pub struct MailConfig {
 pub enum ConfigError {
     #[error("LEPTOS_SITE_ADDR {value:?} is not an address like 127.0.0.1:3000: {source}")]
     SiteAddr {
+        value: String,
+        source: std::net::AddrParseError,
+    },
+    #[error("METRICS_ADDR {value:?} is not an address like 127.0.0.1:9100: {source}")]
+    MetricsAddr {
         value: String,
         source: std::net::AddrParseError,
     },
@@ -115,6 +122,14 @@ impl Config {
             .site_addr(site_addr)
             .hash_files(hash_file_beside_binary())
             .build();
+        let metrics_addr = match get("METRICS_ADDR", "") {
+            value if value.is_empty() => None,
+            value => Some(
+                value
+                    .parse()
+                    .map_err(|source| ConfigError::MetricsAddr { value, source })?,
+            ),
+        };
         let ttl_value = get("SESSION_TTL_DAYS", "30");
         let ttl_days: i64 = ttl_value
             .parse()
@@ -132,6 +147,7 @@ impl Config {
             trusted_proxies,
             public_origin: public_origin(&get("PUBLIC_URL", ""))?,
             mail: mail(&get)?,
+            metrics_addr,
             profile_writes: match get("PROFILE_WRITES", "").as_str() {
                 "" => None,
                 value => {
@@ -573,5 +589,8 @@ mod tests {
         let message = error.to_string();
         assert!(message.contains("LEPTOS_SITE_ADDR"), "{message}");
         assert!(message.contains("\"localhost\""), "{message}");
+        let error = config(&[("METRICS_ADDR", "9100")]).expect_err("invalid");
+        assert!(error.to_string().contains("METRICS_ADDR \"9100\""), "{error}");
+        assert_eq!(config(&[]).expect("defaults").metrics_addr, None);
     }
 }

@@ -7,6 +7,7 @@ pub mod client_context;
 pub mod config;
 pub mod copy_database;
 pub mod csrf;
+pub mod metrics;
 pub mod page_cache;
 pub mod routes;
 pub mod security_headers;

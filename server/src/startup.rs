@@ -34,6 +34,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(#[from] metrics_exporter_prometheus::BuildError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -111,6 +113,10 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         }),
         mail,
     };
+    let metrics = match config.metrics_addr {
+        Some(addr) => Some(serve_metrics(addr, state.clone()).await?),
+        None => None,
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -119,9 +125,34 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     cleanup.abort();
     mail_worker.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     store.close().await;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// Installs the metrics recorder and serves `/metrics` on `addr` (its own listener: what it
+/// shows is for the operator, not the public).
+async fn serve_metrics(
+    addr: SocketAddr,
+    state: AppState,
+) -> Result<tokio::task::JoinHandle<()>, StartupError> {
+    let handle = crate::metrics::install()?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    tracing::info!("metrics on http://{local_addr}/metrics");
+    let app = crate::metrics::router(handle, state);
+    Ok(tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    }))
 }
 
 /// The SMTP server of `SMTP_URL`, or the outbox folder.

@@ -260,3 +260,155 @@ fn an_unknown_log_format_ends_with_a_one_line_error() {
         "LOG_FORMAT must be \"text\" or \"json\"",
     );
 }
+
+/// The samples of a Prometheus text exposition: each name with its labels, and the value.
+fn samples(text: &str) -> Vec<(String, std::collections::BTreeMap<String, String>, f64)> {
+    text.lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').expect("a value");
+            let value: f64 = value
+                .parse()
+                .unwrap_or_else(|_| panic!("not a number: {line}"));
+            let (name, labels) = match series.split_once('{') {
+                Some((name, labels)) => (name, labels.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            let labels = labels
+                .split(',')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| {
+                    let (key, value) = pair.split_once('=').expect("label=value");
+                    (key.to_owned(), value.trim_matches('"').to_owned())
+                })
+                .collect();
+            (name.to_owned(), labels, value)
+        })
+        .collect()
+}
+
+#[test]
+fn metrics_are_served_on_their_own_address_in_the_prometheus_text_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("portal.db");
+    let mut command = server_command(database.to_str().expect("utf-8"), "127.0.0.1:0");
+    command
+        .env("METRICS_ADDR", "127.0.0.1:0")
+        .env("SIGN_IN_ACCOUNT_LIMIT", "1");
+    let server = common::binary::start(command);
+    let metrics_address = server
+        .log
+        .iter()
+        .find_map(|line| {
+            line.split_once("metrics on http://")
+                .and_then(|(_, rest)| rest.split_once("/metrics"))
+                .map(|(address, _)| address.to_owned())
+        })
+        .expect("the metrics address is logged");
+
+    for _ in 0..3 {
+        assert!(http_get(&server.address, "/api/health").starts_with("HTTP/1.1 200"));
+    }
+    let sign_up = serde_json::json!({"Email": "jane@example.com",
+        "Password": "a quiet harbour at dusk", "FullName": "Jane Doe"});
+    let response = common::binary::http(
+        &server.address,
+        "POST",
+        "/api/auth/signup",
+        &[],
+        &sign_up.to_string(),
+    );
+    let (status, body) = common::binary::status_and_body(&response);
+    assert_eq!(status, 201, "{body}");
+    let token: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    let bearer = format!(
+        "Bearer {}",
+        token["Value"]["AccessToken"].as_str().expect("token")
+    );
+    let patch = common::binary::http(
+        &server.address,
+        "PATCH",
+        "/api/public/coworker/profile",
+        &[("Authorization", &bearer)],
+        r#"{"Position": "Designer"}"#,
+    );
+    assert!(patch.starts_with("HTTP/1.1 200"), "{patch}");
+    // One wrong password is allowed for the account, the next is refused by the throttle.
+    let wrong = serde_json::json!({"Email": "jane@example.com", "Password": "not it at all"});
+    let statuses: Vec<u16> = (0..2)
+        .map(|_| {
+            let response = common::binary::http(
+                &server.address,
+                "POST",
+                "/api/auth/login",
+                &[],
+                &wrong.to_string(),
+            );
+            common::binary::status_and_body(&response).0
+        })
+        .collect();
+    assert_eq!(statuses, [401, 429]);
+    // Not on the public address.
+    assert!(http_get(&server.address, "/metrics").starts_with("HTTP/1.1 404"));
+
+    let scraped = http_get(&metrics_address, "/metrics");
+    let (status, text) = common::binary::status_and_body(&scraped);
+    assert_eq!(status, 200, "{scraped}");
+    assert!(
+        text.contains("# TYPE portal_http_requests_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE portal_http_request_duration_seconds histogram"),
+        "{text}"
+    );
+    let samples = samples(text);
+    let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        samples
+            .iter()
+            .find(|(sample, sample_labels, _)| {
+                sample == name
+                    && labels.iter().all(|(key, value)| {
+                        sample_labels.get(*key).map(String::as_str) == Some(*value)
+                    })
+            })
+            .map(|(_, _, value)| *value)
+            .unwrap_or_else(|| panic!("no {name} {labels:?} in:\n{text}"))
+    };
+    let health = [
+        ("method", "GET"),
+        ("route", "/api/health"),
+        ("status", "200"),
+    ];
+    assert_eq!(value("portal_http_requests_total", &health), 3.0);
+    assert_eq!(
+        value(
+            "portal_http_requests_total",
+            &[("route", "/api/auth/login"), ("status", "429")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            "portal_http_request_duration_seconds_bucket",
+            &[("route", "/api/health"), ("le", "+Inf")]
+        ),
+        3.0
+    );
+    assert_eq!(
+        value(
+            "portal_throttle_refusals_total",
+            &[("events", "password_failures")]
+        ),
+        1.0
+    );
+    assert_eq!(value("portal_profile_write_batch_size_count", &[]), 1.0);
+    assert_eq!(value("portal_profile_write_queue_depth", &[]), 0.0);
+    assert!(value("portal_password_hashing_slots", &[("state", "busy")]) >= 0.0);
+    assert_eq!(
+        value("portal_password_hashing_slots", &[("state", "waiting")]),
+        0.0
+    );
+    assert!(value("portal_database_connections", &[("state", "idle")]) >= 1.0);
+    terminate(server.child);
+}

@@ -9,7 +9,7 @@
 use std::{
     collections::HashSet,
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc, LazyLock, Mutex,
     },
 };
@@ -45,10 +45,23 @@ pub enum PasswordError {
     Closed(#[from] tokio::sync::AcquireError),
 }
 
-static HASHING_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    Arc::new(Semaphore::new(cpus))
-});
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+static HASHING_SLOTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(cpus())));
+
+/// Hashes waiting for a slot.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many hashing slots are computing a hash, and how many hashes wait for one (for the
+/// metrics).
+pub fn slots_busy_and_waiting() -> (usize, usize) {
+    (
+        cpus().saturating_sub(HASHING_SLOTS.available_permits()),
+        WAITING.load(Ordering::Relaxed),
+    )
+}
 
 /// Working memory of finished hashes, for the next ones (at most one per hashing slot).
 static BUFFERS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
@@ -177,7 +190,10 @@ fn verify_blocking(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
 async fn on_blocking_pool<T: Send + 'static>(
     work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
 ) -> Result<T, PasswordError> {
-    let _slot = HASHING_SLOTS.clone().acquire_owned().await?;
+    WAITING.fetch_add(1, Ordering::Relaxed);
+    let slot = HASHING_SLOTS.clone().acquire_owned().await;
+    WAITING.fetch_sub(1, Ordering::Relaxed);
+    let _slot = slot?;
     let mut memory = BUFFERS
         .lock()
         .map(|mut buffers| buffers.pop())

@@ -124,6 +124,14 @@ pub enum ProfileWriter {
 }
 
 impl ProfileWriter {
+    /// Updates waiting for the batched writer (0 for the others, which queue nothing).
+    pub fn queue_depth(&self) -> usize {
+        match self {
+            ProfileWriter::Batched { jobs, .. } => jobs.max_capacity() - jobs.capacity(),
+            ProfileWriter::EachAlone(_) | ProfileWriter::Postgres(_) => 0,
+        }
+    }
+
     /// The writer `store`'s backend is fastest with.
     pub async fn start(store: &Store) -> Result<Self, sqlx::Error> {
         Self::start_with(store, WriteMode::default_for(store.backend())).await
@@ -501,6 +509,7 @@ async fn checkpoint(pool: SqlitePool, writer: mpsc::WeakSender<Job>) {
 async fn run(mut connection: WriteConnection, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        metrics::histogram!("portal_profile_write_batch_size").record(batch.len() as f64);
         let writes: Vec<&ProfileWrite> = batch.iter().map(|job| &job.write).collect();
         let results = commit_batch(&mut connection, &writes).await;
         for (job, result) in batch.drain(..).zip(results) {

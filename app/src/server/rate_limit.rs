@@ -55,6 +55,7 @@ impl Events {
             return Ok(());
         }
         store.delete_event(self.table, id).await?;
+        metrics::counter!("portal_throttle_refusals_total", "events" => self.table).increment(1);
         // Events resume once the one that completed a limit leaves the window.
         let mut resumes_after = None;
         for limit in limits {

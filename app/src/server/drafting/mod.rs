@@ -89,7 +89,22 @@ pub async fn draft_summary(state: &AppState, session: &Session) -> Result<Draft,
         state.security.limits.drafts_per_hour,
     )
     .await?;
-    let markdown = state.drafter.draft(&facts).await?;
+    let drafted = state.drafter.draft(&facts).await;
+    let backend = if state.drafter.uses_language_model() {
+        "language_model"
+    } else {
+        "built_in"
+    };
+    let outcome = match &drafted {
+        Ok(_) => "drafted",
+        Err(DraftError::Timeout(_)) => "timed_out",
+        Err(DraftError::Unreachable(_)) => "unreachable",
+        Err(DraftError::Status(_)) => "refused",
+        Err(DraftError::Malformed(_)) => "malformed",
+    };
+    metrics::counter!("portal_drafts_total", "backend" => backend, "outcome" => outcome)
+        .increment(1);
+    let markdown = drafted?;
     Ok(Draft {
         markdown,
         by_language_model: state.drafter.uses_language_model(),

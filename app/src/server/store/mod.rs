@@ -82,6 +82,11 @@ impl Store {
             .map(drop))
     }
 
+    /// The pool's open connections and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        on_pool!(self, |pool| (pool.size(), pool.num_idle()))
+    }
+
     /// Waits for the connections in use to be returned, then closes them all.
     pub async fn close(&self) {
         on_pool!(self, |pool| pool.close().await)
