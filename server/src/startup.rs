@@ -64,12 +64,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
 
     let shutdown = shutdown_signal().map_err(StartupError::Signals)?;
     let addr = config.leptos_options.site_addr;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartupError::Bind { addr, source })?;
-    let local_addr = listener
-        .local_addr()
-        .map_err(|source| StartupError::Bind { addr, source })?;
+    let (listener, local_addr) = bind(addr).await?;
     tracing::info!("listening on http://{local_addr}");
 
     let write_mode = config
@@ -133,6 +128,14 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     Ok(())
 }
 
+/// A listener on `addr`, and the address it got (the port, when `addr` asked for any).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let bound = |source| StartupError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bound)?;
+    let local_addr = listener.local_addr().map_err(bound)?;
+    Ok((listener, local_addr))
+}
+
 /// Installs the metrics recorder and serves `/metrics` on `addr` (its own listener: what it
 /// shows is for the operator, not the public).
 async fn serve_metrics(
@@ -140,12 +143,7 @@ async fn serve_metrics(
     state: AppState,
 ) -> Result<tokio::task::JoinHandle<()>, StartupError> {
     let handle = crate::metrics::install()?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartupError::Bind { addr, source })?;
-    let local_addr = listener
-        .local_addr()
-        .map_err(|source| StartupError::Bind { addr, source })?;
+    let (listener, local_addr) = bind(addr).await?;
     tracing::info!("metrics on http://{local_addr}/metrics");
     let app = crate::metrics::router(handle, state);
     Ok(tokio::spawn(async move {
