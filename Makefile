@@ -29,16 +29,35 @@ export PORTAL_TEST_SMTP_PYTHON := $(CURDIR)/$(MAIL_VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test tools browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test prerequisites deploy-tools tools browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
-run: tools build-release
+run: prerequisites tools build-release
 	./target/release/server
 
 ## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
 ## without JavaScript)
-test: tools browser postgres haproxy mail-server fmt-check build-debug test-rust lint-openapi test-e2e \
+test: prerequisites tools browser postgres haproxy deploy-tools mail-server fmt-check build-debug test-rust lint-openapi test-e2e \
 	test-cluster bundle-check
+
+## prerequisites: what `make run` and `make test` cannot install themselves (README, "Before you
+## start"): one line naming what is missing, instead of a deep error later
+prerequisites:
+	@command -v rustup >/dev/null && command -v cargo >/dev/null \
+		|| { echo "make: rustup is missing: install Rust 1.88 or newer from https://rustup.rs, then run make again" >&2; exit 1; }
+	@command -v npm >/dev/null && command -v node >/dev/null \
+		|| { echo "make: Node.js with npm is missing: install Node 18 or newer (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' \
+		|| { echo "make: Node.js $$(node --version) is too old: 18 or newer is needed" >&2; exit 1; }
+	@command -v python3 >/dev/null \
+		|| { echo "make: python3 is missing: install Python 3.9 or newer (Debian: apt-get install python3)" >&2; exit 1; }
+	@[ "$(MAKECMDGOALS)" != test ] || command -v apt-get >/dev/null \
+		|| { echo "make: apt-get is missing: make test installs Chromium, PostgreSQL and HAProxy from Debian's packages" >&2; exit 1; }
+
+## deploy-tools: systemd-analyze and openssl, for the tests of the deployment recipe (deploy/)
+deploy-tools:
+	@command -v systemd-analyze >/dev/null && command -v openssl >/dev/null \
+		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y systemd openssl; }
 
 ## tools: install, only when missing, what the build needs (idempotent)
 tools: $(NPM_STAMP)

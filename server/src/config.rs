@@ -590,7 +590,10 @@ mod tests {
         assert!(message.contains("LEPTOS_SITE_ADDR"), "{message}");
         assert!(message.contains("\"localhost\""), "{message}");
         let error = config(&[("METRICS_ADDR", "9100")]).expect_err("invalid");
-        assert!(error.to_string().contains("METRICS_ADDR \"9100\""), "{error}");
+        assert!(
+            error.to_string().contains("METRICS_ADDR \"9100\""),
+            "{error}"
+        );
         assert_eq!(config(&[]).expect("defaults").metrics_addr, None);
     }
 }

@@ -503,3 +503,35 @@ async fn the_security_page_lists_the_session_and_shows_only_a_number_from_its_ad
     assert!(!crafted.text.contains("Call 0800"), "{}", crafted.text);
     assert!(crafted.text.contains("Every other session ended."));
 }
+
+#[tokio::test]
+async fn a_closed_sign_up_says_so_on_the_page_without_javascript_and_creates_nothing() {
+    let app = test_app().await;
+    app.store.set_sign_up_open(false).await.expect("closed");
+    let response = form_post(
+        &app,
+        "/api/fn/sign_up",
+        "http://portal.test/signup",
+        "email=cy%40example.com&password=a+quiet+harbour+at+dusk&full_name=Cy+Young&next=",
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::FOUND, "{}", response.text);
+    let location = response.header("location").expect("location").to_owned();
+    let body = page(
+        &app,
+        location.trim_start_matches("http://portal.test"),
+        None,
+    )
+    .await
+    .text;
+    assert!(
+        body.contains("Sign-up is closed: the portal is not taking new members at the moment."),
+        "{body}"
+    );
+    let users: i64 = app
+        .store
+        .scalar_sql("SELECT COUNT(*) FROM users")
+        .await
+        .expect("count");
+    assert_eq!(users, 0);
+}
