@@ -1,6 +1,7 @@
 //! `POST /en/profile/GenerateOpenAiProfile`: drafts from the built-in composer and from a fake
 //! OpenAI-compatible server on 127.0.0.1 (success, timeout, errors, garbage), the quota, and
-//! that nothing is saved and nothing private is sent.
+//! that nothing is saved and nothing private is sent. The fake refuses `max_tokens` and a
+//! `temperature` as OpenAI's reasoning models do.
 
 mod common;
 
@@ -55,10 +56,37 @@ async fn chat_completions(
         .get("authorization")
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
+    // As OpenAI's reasoning models answer the parameters they refuse.
+    let refuse = |param: &str, message: &str| {
+        let error = json!({"error": {"message": message, "type": "invalid_request_error",
+                                      "param": param, "code": "unsupported_parameter"}});
+        (StatusCode::BAD_REQUEST, Json(error)).into_response()
+    };
+    let refusal = if body.get("max_tokens").is_some() {
+        Some(refuse(
+            "max_tokens",
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use \
+             'max_completion_tokens' instead.",
+        ))
+    } else if body
+        .get("temperature")
+        .is_some_and(|value| value != &json!(1))
+    {
+        Some(refuse(
+            "temperature",
+            "Unsupported value: 'temperature' does not support 0.7 with this model. Only the \
+             default (1) value is supported.",
+        ))
+    } else {
+        None
+    };
     fake.received
         .lock()
         .expect("lock")
         .push((authorization, body));
+    if let Some(refusal) = refusal {
+        return refusal;
+    }
     match fake.behaviour {
         Backend::Answers(content) => Json(json!({
             "id": "chatcmpl-1",
@@ -258,6 +286,7 @@ async fn a_language_model_drafts_from_the_professional_fields_only() {
     let (authorization, body) = &received[0];
     assert_eq!(authorization.as_deref(), Some("Bearer test-key"));
     assert_eq!(body["model"], "test-model");
+    assert!(body["max_completion_tokens"].as_u64().is_some(), "{body}");
     let sent = body.to_string();
     for fact in [
         "Jane Doe",

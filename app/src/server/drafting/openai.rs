@@ -40,6 +40,11 @@ impl std::fmt::Debug for OpenAiSettings {
     }
 }
 
+/// The completion's token budget. A reasoning model spends part of it thinking before it
+/// writes, so it is well above the ~150 tokens of a summary; the answer's size is capped
+/// separately (`MAX_ANSWER_BYTES`).
+const MAX_COMPLETION_TOKENS: u32 = 2000;
+
 #[derive(Debug)]
 pub struct OpenAiDrafter {
     client: reqwest::Client,
@@ -79,8 +84,7 @@ impl OpenAiDrafter {
                     content: &facts_json,
                 },
             ],
-            temperature: 0.7,
-            max_tokens: 400,
+            max_completion_tokens: MAX_COMPLETION_TOKENS,
             stream: false,
         };
         let mut call = self.client.post(&self.endpoint).json(&request);
@@ -149,8 +153,11 @@ impl SummaryDrafter for OpenAiDrafter {
 struct ChatRequest<'a> {
     model: &'a str,
     messages: [Message<'a>; 2],
-    temperature: f32,
-    max_tokens: u32,
+    /// Not `max_tokens`, which OpenAI's reasoning models refuse (and its other models take as a
+    /// deprecated alias); local servers (Ollama, llama.cpp, vLLM) take it or ignore it. No
+    /// `temperature` either: those models accept only their default, and every server has a
+    /// sensible one.
+    max_completion_tokens: u32,
     stream: bool,
 }
 
