@@ -42,39 +42,41 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
             .then(|| request.headers().get(REQUEST_ID))
             .flatten(),
     );
+    // Cheap copies (an address, reference-counted strings); formatted only for a log line or a
+    // metric that is on.
     let client = request
         .extensions()
         .get::<ClientInfo>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.addr.to_string());
+        .map(|info| info.addr);
     let method = request.method().clone();
-    // The path without its query, which may carry a link's token.
-    let path = request.uri().path().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "-".to_owned(), |matched| matched.as_str().to_owned());
+    let uri = request.uri().clone();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let span = tracing::info_span!("request", request_id = %id);
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
-    metrics::counter!(
-        crate::metrics::REQUESTS,
-        "method" => method.to_string(),
-        "route" => route.clone(),
-        "status" => status.to_string()
-    )
-    .increment(1);
-    metrics::histogram!(crate::metrics::REQUEST_SECONDS, "route" => route.clone()).record(elapsed);
-    let latency_ms = elapsed * 1000.0;
+    let route = matched.as_ref().map_or("-", MatchedPath::as_str);
+    if crate::metrics::enabled() {
+        metrics::counter!(
+            crate::metrics::REQUESTS,
+            "method" => method.to_string(),
+            "route" => route.to_owned(),
+            "status" => status.to_string()
+        )
+        .increment(1);
+        metrics::histogram!(crate::metrics::REQUEST_SECONDS, "route" => route.to_owned())
+            .record(elapsed);
+    }
     span.in_scope(|| {
         tracing::info!(
             target: "access",
             %method,
-            %route,
-            %path,
+            route,
+            // The path without its query, which may carry a link's token.
+            path = uri.path(),
             status,
-            latency_ms = (latency_ms * 1000.0).round() / 1000.0,
-            %client,
+            latency_ms = (elapsed * 1_000_000.0).round() / 1000.0,
+            client = %client.map_or_else(|| "unknown".to_owned(), |addr| addr.to_string()),
         );
     });
     if let Ok(value) = HeaderValue::from_str(&id) {

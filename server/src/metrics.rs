@@ -4,9 +4,18 @@
 //! waiting, database connections in use, throttle refusals and drafts by backend and outcome.
 //! Gauges of current state are read when scraped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use app::server::{passwords, state::AppState};
 use axum::{extract::State, routing::get, Router};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Whether a recorder is installed: without one, the request path builds no labels.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+pub fn enabled() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
+}
 
 pub const REQUESTS: &str = "portal_http_requests_total";
 pub const REQUEST_SECONDS: &str = "portal_http_request_duration_seconds";
@@ -25,6 +34,7 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
             &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
         )?
         .install_recorder()?;
+    INSTALLED.store(true, Ordering::Relaxed);
     metrics::describe_counter!(
         REQUESTS,
         "HTTP requests answered, by method, route and status."

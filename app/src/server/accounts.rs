@@ -149,9 +149,6 @@ pub async fn sign_up(
         }],
     )
     .await?;
-    if store.credentials(&normalized).await?.is_some() {
-        return Err(taken());
-    }
     let (user_id, profile_id) = create_account(
         store,
         mail,
@@ -192,13 +189,17 @@ pub(super) struct NewAccount<'a> {
 
 /// Hashes the password and stores the member with their default profile at the location,
 /// queueing the link that verifies their address: their user and profile ids, or `None` when
-/// the address is registered already.
+/// the address is registered already (looked up first, to spare the hash; the unique index
+/// decides between two at once).
 pub(super) async fn create_account(
     store: &Store,
     mail: &MailQueue,
     account: NewAccount<'_>,
 ) -> Result<Option<(i64, i64)>, ServiceError> {
     let email = account.email;
+    if store.credentials(&normalize_email(email)).await?.is_some() {
+        return Ok(None);
+    }
     let password_hash = passwords::hash(account.password).await?;
     let now = clock::now();
     // The link's user id is not known yet: the store puts it in with the member.

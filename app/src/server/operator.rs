@@ -29,7 +29,8 @@ use crate::model::{
     password_policy::{PasswordCandidate, PasswordPolicy, LOWEST_MAX_LENGTH, LOWEST_MIN_LENGTH},
 };
 
-/// The longest password a policy may allow: the forms and the API take no more.
+/// The longest password a policy may allow: no passphrase needs more, and each character is
+/// hashed.
 pub const HIGHEST_MAX_LENGTH: u32 = 1024;
 
 /// Where the operator's changes come from, as the security log shows it.
@@ -197,11 +198,7 @@ pub async fn create_member(
     };
     let email = email.trim();
     check_password(&policy, &password, email)?;
-    let normalized = normalize_email(email);
     let taken = || invalid("Email", "E-mail address", "is already registered", email);
-    if store.credentials(&normalized).await?.is_some() {
-        return Err(taken());
-    }
     let (user_id, _) = create_account(
         store,
         mail,

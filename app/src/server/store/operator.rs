@@ -11,7 +11,7 @@ use super::{
 use crate::{model::password_policy::PasswordPolicy, server::mail::NewMail};
 
 /// A member as the operator's list shows them, with their default profile's location.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct MemberRow {
     pub id: i64,
     pub email: String,
@@ -22,8 +22,6 @@ pub struct MemberRow {
     pub disabled_at: Option<i64>,
     pub sessions: i64,
 }
-
-type MemberColumns = (i64, String, String, String, i64, bool, Option<i64>, i64);
 
 /// A location's id, name and default flag, its policy's columns and its members.
 type LocationColumns = (i64, String, bool, i64, i64, bool, bool, bool, bool, i64);
@@ -48,10 +46,10 @@ impl Store {
         location_id: Option<i64>,
         user_id: Option<i64>,
     ) -> Result<Vec<MemberRow>, sqlx::Error> {
-        let rows: Vec<MemberColumns> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT u.id, u.email, p.full_name, l.name, u.created_at,
-                    u.email_verified_at IS NOT NULL, u.disabled_at,
-                    (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id)
+        on_pool!(self, |pool| sqlx::query_as(
+            "SELECT u.id, u.email, p.full_name, l.name AS location, u.created_at,
+                    u.email_verified_at IS NOT NULL AS email_verified, u.disabled_at,
+                    (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS sessions
              FROM users u
              JOIN customer_profiles p ON p.user_id = u.id AND p.is_default
              JOIN locations l ON l.id = p.location_id
@@ -63,33 +61,7 @@ impl Store {
         .bind(location_id)
         .bind(user_id)
         .fetch_all(pool)
-        .await)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    email,
-                    full_name,
-                    location,
-                    created_at,
-                    email_verified,
-                    disabled_at,
-                    sessions,
-                )| {
-                    MemberRow {
-                        id,
-                        email,
-                        full_name,
-                        location,
-                        created_at,
-                        email_verified,
-                        disabled_at,
-                        sessions,
-                    }
-                },
-            )
-            .collect())
+        .await)
     }
 
     /// Every location with its policy and how many members have a profile there, by name.
