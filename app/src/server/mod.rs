@@ -28,6 +28,7 @@ pub mod security_log;
 pub mod session_cookie;
 pub mod sessions;
 pub mod settings;
+pub mod sqlite_writer;
 pub mod state;
 pub mod store;
 pub mod support;

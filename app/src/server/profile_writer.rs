@@ -2,10 +2,11 @@
 //!
 //! - **Group commit** (SQLite's default): SQLite lets one connection write at a time, and
 //!   requests that each open their own transaction queue on that lock and sleep in its busy
-//!   handler. Instead, one task owns a write connection, takes every validated update that is
+//!   handler. Instead, one thread owns a write connection, takes every validated update that is
 //!   waiting, and commits them in one transaction (an `UPDATE ... RETURNING` per update, one
 //!   audit insert for all); each request is answered only after the transaction holding its
-//!   update has committed.
+//!   update has committed (`sqlite_writer`). On PostgreSQL (`PROFILE_WRITES=batched`) a task
+//!   does the same over sqlx.
 //! - **Each update alone** (PostgreSQL's default; `PROFILE_WRITES` picks either on either
 //!   backend): on SQLite a transaction per update on a pooled connection; on PostgreSQL one
 //!   statement that also reads what it compares (see `change_alone_postgres`), and for a patch
@@ -20,7 +21,7 @@
 //! writes nothing and fails alone, and if a statement fails outright, the batch is rolled back
 //! and every update in it is retried in a transaction of its own, so only the broken one fails.
 
-use sqlx::{postgres::PgConnection, sqlite::SqliteConnection, Connection, SqlitePool};
+use sqlx::{postgres::PgConnection, Connection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::model::profile::{field::ProfileField, patch::StoredValue};
@@ -29,6 +30,7 @@ use super::{
     client::Origin,
     clock,
     error::ServiceError,
+    sqlite_writer::{self, SessionChange},
     store::{
         profiles::{
             change_alone_postgres, change_by_session_postgres, postgres, sqlite, ChangeOutcome,
@@ -67,40 +69,14 @@ impl WriteMode {
     }
 }
 
-/// The writer task's own connection.
-pub enum WriteConnection {
-    Sqlite(SqliteConnection),
-    Postgres(PgConnection),
-}
-
-impl WriteConnection {
-    /// A connection of its own to `store`'s database, with the pool's settings (on SQLite,
-    /// without automatic checkpoints).
-    pub async fn open(store: &Store) -> Result<Self, sqlx::Error> {
-        Ok(match store {
-            Store::Sqlite(pool) => {
-                let mut connection =
-                    SqliteConnection::connect_with(&pool.connect_options()).await?;
-                sqlx::query("PRAGMA wal_autocheckpoint = 0")
-                    .execute(&mut connection)
-                    .await?;
-                WriteConnection::Sqlite(connection)
-            }
-            Store::Postgres(pool) => WriteConnection::Postgres(
-                PgConnection::connect_with(&pool.connect_options()).await?,
-            ),
-        })
-    }
-}
-
 /// The most updates committed together; more wait for the next transaction.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = sqlite_writer::MAX_BATCH;
 /// How many updates may wait for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 4096;
 /// How often the write-ahead log is copied back into the database file, away from the writer.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// An update waiting for the SQLite writer, and where its result goes.
+/// An update waiting for the PostgreSQL batch writer, and where its result goes.
 #[derive(Debug)]
 pub struct Job {
     write: ProfileWrite,
@@ -111,7 +87,12 @@ pub struct Job {
 /// clone is dropped.
 #[derive(Clone, Debug)]
 pub enum ProfileWriter {
-    /// Hands updates to the writer task.
+    /// On SQLite, hands updates to the writer thread (`sqlite_writer`).
+    SqliteBatched {
+        pool: SqlitePool,
+        jobs: mpsc::Sender<sqlite_writer::Job>,
+    },
+    /// On PostgreSQL, hands updates to the writer task.
     Batched {
         store: Store,
         jobs: mpsc::Sender<Job>,
@@ -127,6 +108,7 @@ impl ProfileWriter {
     /// Updates waiting for the batched writer (0 for the others, which queue nothing).
     pub fn queue_depth(&self) -> usize {
         match self {
+            ProfileWriter::SqliteBatched { jobs, .. } => jobs.max_capacity() - jobs.capacity(),
             ProfileWriter::Batched { jobs, .. } => jobs.max_capacity() - jobs.capacity(),
             ProfileWriter::EachAlone(_) | ProfileWriter::Postgres(_) => 0,
         }
@@ -147,23 +129,36 @@ impl ProfileWriter {
     pub async fn start_with(store: &Store, mode: WriteMode) -> Result<Self, sqlx::Error> {
         match (mode, store) {
             (WriteMode::EachAlone, Store::Postgres(pool)) => {
-                return Ok(ProfileWriter::Postgres(PostgresWriters::start(pool)));
+                Ok(ProfileWriter::Postgres(PostgresWriters::start(pool)))
             }
             (WriteMode::EachAlone, Store::Sqlite(pool)) => {
-                return Ok(ProfileWriter::EachAlone(pool.clone()));
+                Ok(ProfileWriter::EachAlone(pool.clone()))
             }
-            (WriteMode::Batched, _) => {}
+            (WriteMode::Batched, Store::Sqlite(pool)) => {
+                let path = pool.connect_options().get_filename().to_owned();
+                if path.starts_with("file:") {
+                    // sqlx names an in-memory database so: there is no file to open beside
+                    // the pool, so each update goes alone on the pool's connections.
+                    tracing::info!("an in-memory database: profile updates are written one by one");
+                    return Ok(ProfileWriter::EachAlone(pool.clone()));
+                }
+                let jobs = sqlite_writer::start(path, QUEUE).map_err(sqlx::Error::Io)?;
+                tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
+                Ok(ProfileWriter::SqliteBatched {
+                    pool: pool.clone(),
+                    jobs,
+                })
+            }
+            (WriteMode::Batched, Store::Postgres(pool)) => {
+                let (jobs, queue) = mpsc::channel(QUEUE);
+                let connection = PgConnection::connect_with(&pool.connect_options()).await?;
+                tokio::spawn(run(connection, queue));
+                Ok(ProfileWriter::Batched {
+                    store: store.clone(),
+                    jobs,
+                })
+            }
         }
-        let (jobs, queue) = mpsc::channel(QUEUE);
-        let connection = WriteConnection::open(store).await?;
-        if let Store::Sqlite(pool) = store {
-            tokio::spawn(checkpoint(pool.clone(), jobs.downgrade()));
-        }
-        tokio::spawn(run(connection, queue));
-        Ok(ProfileWriter::Batched {
-            store: store.clone(),
-            jobs,
-        })
     }
 
     /// Compares `change` with what is stored and writes what differs (batched: with the next
@@ -195,60 +190,63 @@ impl ProfileWriter {
                     changed: write.fields(),
                 })
             }
+            ProfileWriter::SqliteBatched { pool, jobs } => {
+                let write = match compared(&Store::Sqlite(pool.clone()), &change).await? {
+                    Ok(write) => write,
+                    Err(outcome) => return saved(outcome),
+                };
+                let changed = write.fields();
+                // A new password also ends sessions and queues a notice: rare, and slow anyway
+                // (the hash), so it is committed alone on the pool, as `each` does.
+                let version = if write.password.is_some() {
+                    write_alone(pool, &write).await?
+                } else {
+                    let (answer, answered) = oneshot::channel();
+                    let job = sqlite_writer::Job::Write { write, answer };
+                    answer_of(jobs.send(job).await.is_ok(), answered).await??
+                };
+                Ok(Saved { version, changed })
+            }
             ProfileWriter::Batched { store, jobs } => {
-                batched(jobs, compared(store, &change).await?).await
+                let write = match compared(store, &change).await? {
+                    Ok(write) => write,
+                    Err(outcome) => return saved(outcome),
+                };
+                let changed = write.fields();
+                let version = hand_over(jobs, write).await?;
+                Ok(Saved { version, changed })
             }
         }
     }
-
-    /// Whether `write_read` can write: the batched writer, which needs only the stored values
-    /// of what changes, read already (with the session, by `Store::session_with_profile`).
-    pub fn takes_what_was_read(&self) -> bool {
-        matches!(self, ProfileWriter::Batched { .. })
-    }
-
-    /// As `write`, with `current` (the profile's id, version and the stored values of the
-    /// fields `change` sends; `None`: the profile is gone) read by the caller. Only when
-    /// `takes_what_was_read`.
-    pub async fn write_read(
-        &self,
-        change: ProfileChange,
-        current: Option<StoredProfile>,
-    ) -> Result<Saved, ServiceError> {
-        match self {
-            ProfileWriter::Batched { jobs, .. } => batched(jobs, against(&change, current)).await,
-            _ => Err(ServiceError::Internal(
-                "this writer reads what it compares itself".to_owned(),
-            )),
-        }
-    }
 }
 
-/// What differs of a change, as `compared` or `against` found it, handed to the writer task;
-/// once its batch committed, the new version and the fields written.
-async fn batched(
-    jobs: &mpsc::Sender<Job>,
-    compared: Result<ProfileWrite, ChangeOutcome>,
-) -> Result<Saved, ServiceError> {
-    let write = match compared {
-        Ok(write) => write,
-        Err(outcome) => return saved(outcome),
-    };
-    let changed = write.fields();
-    let version = hand_over(jobs, write).await?;
-    Ok(Saved { version, changed })
+/// The answer the writer gives on `answered` to a job it was handed (`sent`).
+async fn answer_of<T>(sent: bool, answered: oneshot::Receiver<T>) -> Result<T, ServiceError> {
+    if !sent {
+        return Err(ServiceError::Internal(
+            "the profile writer has stopped".to_owned(),
+        ));
+    }
+    answered
+        .await
+        .map_err(|_| ServiceError::Internal("the profile writer dropped an update".to_owned()))
 }
 
 impl ProfileWriter {
-    /// Whether `write_for_session` can write: on PostgreSQL, each update alone.
+    /// Whether `write_for_session` can write: on PostgreSQL each update alone, on SQLite the
+    /// writer thread.
     pub fn checks_sessions(&self) -> bool {
-        matches!(self, ProfileWriter::Postgres(_))
+        matches!(
+            self,
+            ProfileWriter::Postgres(_) | ProfileWriter::SqliteBatched { .. }
+        )
     }
 
     /// Writes `values` (validated, needing no current password) to the active profile of the
-    /// live session with `token_hash` at `now`, checking the session in the same statement (see
-    /// `change_by_session_postgres`); the session as found and what was saved, or `None` when
-    /// there is no such session (nothing written). Only when `checks_sessions`.
+    /// live session with `token_hash` at `now`, checking the session as it writes (in the same
+    /// statement on PostgreSQL, see `change_by_session_postgres`; in the same transaction on
+    /// SQLite); the session as found and what was saved, or `None` when there is no such
+    /// session (nothing written). Only when `checks_sessions`.
     pub async fn write_for_session(
         &self,
         token_hash: Vec<u8>,
@@ -257,21 +255,38 @@ impl ProfileWriter {
         now: i64,
         origin: Origin,
     ) -> Result<Option<(StoredSession, Saved)>, ServiceError> {
-        let ProfileWriter::Postgres(writers) = self else {
-            return Err(ServiceError::Internal(
-                "this writer does not check sessions".to_owned(),
-            ));
+        let found = match self {
+            ProfileWriter::Postgres(writers) => {
+                let (answer, answered) = oneshot::channel();
+                let job = PostgresJob::BySession {
+                    token_hash,
+                    values,
+                    expected,
+                    now,
+                    origin,
+                    answer,
+                };
+                writers.hand_over(job, answered).await?
+            }
+            ProfileWriter::SqliteBatched { jobs, .. } => {
+                let (answer, answered) = oneshot::channel();
+                let change = SessionChange {
+                    token_hash,
+                    values,
+                    expected,
+                    now,
+                    origin,
+                };
+                let job = sqlite_writer::Job::BySession { change, answer };
+                answer_of(jobs.send(job).await.is_ok(), answered).await??
+            }
+            _ => {
+                return Err(ServiceError::Internal(
+                    "this writer does not check sessions".to_owned(),
+                ))
+            }
         };
-        let (answer, answered) = oneshot::channel();
-        let job = PostgresJob::BySession {
-            token_hash,
-            values,
-            expected,
-            now,
-            origin,
-            answer,
-        };
-        match writers.hand_over(job, answered).await? {
+        match found {
             Some((session, outcome)) => Ok(Some((session, saved(outcome)?))),
             None => Ok(None),
         }
@@ -490,7 +505,7 @@ async fn write_alone(pool: &SqlitePool, write: &ProfileWrite) -> Result<i64, Ser
 
 /// Checkpoints the log every `CHECKPOINT_EVERY` while the writer lives (`PASSIVE`: it copies
 /// what it can without waiting for, or blocking, anyone).
-async fn checkpoint(pool: SqlitePool, writer: mpsc::WeakSender<Job>) {
+async fn checkpoint<T>(pool: SqlitePool, writer: mpsc::WeakSender<T>) {
     let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
     loop {
         ticks.tick().await;
@@ -506,7 +521,7 @@ async fn checkpoint(pool: SqlitePool, writer: mpsc::WeakSender<Job>) {
     }
 }
 
-async fn run(mut connection: WriteConnection, mut queue: mpsc::Receiver<Job>) {
+async fn run(mut connection: PgConnection, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         metrics::histogram!("portal_profile_write_batch_size").record(batch.len() as f64);
@@ -524,7 +539,7 @@ async fn run(mut connection: WriteConnection, mut queue: mpsc::Receiver<Job>) {
 /// the batch fails with that error: retrying them one by one would only wait longer. One result
 /// per write, in order.
 pub async fn commit_batch(
-    connection: &mut WriteConnection,
+    connection: &mut PgConnection,
     writes: &[&ProfileWrite],
 ) -> Vec<Result<i64, ServiceError>> {
     match commit_together(connection, writes).await {
@@ -568,7 +583,7 @@ enum BatchFailed {
 /// two instances' batches never wait for each other in a circle on PostgreSQL); one result per
 /// write, in the order given.
 async fn commit_together(
-    connection: &mut WriteConnection,
+    connection: &mut PgConnection,
     writes: &[&ProfileWrite],
 ) -> Result<Vec<Result<i64, ServiceError>>, BatchFailed> {
     let mut order: Vec<usize> = (0..writes.len()).collect();
@@ -577,38 +592,26 @@ async fn commit_together(
     let now = clock::now();
     let mut results: Vec<Option<Result<i64, ServiceError>>> = writes.iter().map(|_| None).collect();
     let mut audited = Vec::with_capacity(writes.len());
-    macro_rules! together {
-        ($begin:expr, $statements:ident) => {{
-            let mut transaction = $begin.await.map_err(BatchFailed::Transaction)?;
-            for &index in &order {
-                let write = writes[index];
-                results[index] = Some(
-                    match $statements::apply(&mut transaction, write, now).await {
-                        Ok(Some(version)) => {
-                            audited.push(write);
-                            Ok(version)
-                        }
-                        Ok(None) => Err(stale()),
-                        // Dropping the transaction rolls it back.
-                        Err(error) => return Err(BatchFailed::Statement(error)),
-                    },
-                );
+    let mut transaction = connection.begin().await.map_err(BatchFailed::Transaction)?;
+    for &index in &order {
+        let write = writes[index];
+        results[index] = Some(match postgres::apply(&mut transaction, write, now).await {
+            Ok(Some(version)) => {
+                audited.push(write);
+                Ok(version)
             }
-            $statements::audit(&mut transaction, &audited, now)
-                .await
-                .map_err(BatchFailed::Statement)?;
-            transaction
-                .commit()
-                .await
-                .map_err(BatchFailed::Transaction)?;
-        }};
+            Ok(None) => Err(stale()),
+            // Dropping the transaction rolls it back.
+            Err(error) => return Err(BatchFailed::Statement(error)),
+        });
     }
-    match connection {
-        WriteConnection::Sqlite(connection) => {
-            together!(connection.begin_with("BEGIN IMMEDIATE"), sqlite)
-        }
-        WriteConnection::Postgres(connection) => together!(connection.begin(), postgres),
-    }
+    postgres::audit(&mut transaction, &audited, now)
+        .await
+        .map_err(BatchFailed::Statement)?;
+    transaction
+        .commit()
+        .await
+        .map_err(BatchFailed::Transaction)?;
     Ok(results
         .into_iter()
         .map(|result| result.unwrap_or_else(|| Err(stale())))
@@ -628,6 +631,7 @@ pub fn stale() -> ServiceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::store::direct;
     use crate::{
         model::profile::patch::StoredValue,
         server::testing::{member, sqlite_member},
@@ -653,7 +657,6 @@ mod tests {
     async fn each_update_in_a_batch_succeeds_or_fails_on_its_own() {
         let (_dir, store, session) = member().await;
         let (profile, user) = (session.active_profile_id, session.user_id);
-        let mut connection = WriteConnection::open(&store).await.expect("connects");
 
         let first = position(profile, user, "Designer");
         let stale = ProfileWrite {
@@ -677,7 +680,20 @@ mod tests {
             changed_fields: "Industry".to_owned(),
             ..position(profile, user, "")
         };
-        let results = commit_batch(&mut connection, &[&first, &stale, &broken, &last]).await;
+        let writes = [&first, &stale, &broken, &last];
+        let results = match &store {
+            Store::Sqlite(pool) => {
+                let path = pool.connect_options().get_filename().to_owned();
+                let mut connection = direct::open(&path).expect("connects");
+                sqlite_writer::commit_writes(&mut connection, &writes)
+            }
+            Store::Postgres(pool) => {
+                let mut connection = PgConnection::connect_with(&pool.connect_options())
+                    .await
+                    .expect("connects");
+                commit_batch(&mut connection, &writes).await
+            }
+        };
 
         assert!(matches!(results[0], Ok(2)), "{:?}", results[0]);
         assert!(
@@ -719,14 +735,11 @@ mod tests {
     async fn a_batch_that_cannot_begin_fails_every_update_and_writes_nothing() {
         let (_dir, pool, session) = sqlite_member().await;
         let (profile, user) = (session.active_profile_id, session.user_id);
-        let impatient = (*pool.connect_options())
-            .clone()
-            .busy_timeout(std::time::Duration::from_millis(50));
-        let mut connection = WriteConnection::Sqlite(
-            SqliteConnection::connect_with(&impatient)
-                .await
-                .expect("connects"),
-        );
+        let mut connection = direct::open_with(
+            pool.connect_options().get_filename(),
+            std::time::Duration::from_millis(50),
+        )
+        .expect("connects");
         // Another connection holds the write lock for the whole attempt.
         let mut holder = pool.acquire().await.expect("a connection");
         sqlx::query("BEGIN IMMEDIATE")
@@ -736,7 +749,7 @@ mod tests {
 
         let first = position(profile, user, "Designer");
         let second = position(profile, user, "Engineer");
-        let results = commit_batch(&mut connection, &[&first, &second]).await;
+        let results = sqlite_writer::commit_writes(&mut connection, &[&first, &second]);
         assert!(
             results
                 .iter()
@@ -879,6 +892,94 @@ mod tests {
                 "{mode:?}: the security log has each change and where it came from"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_change_by_session_checks_the_session_and_the_tag_where_it_writes() {
+        let (_dir, store, _) = member().await;
+        let token = crate::server::testing::signed_up_token(&store, "ann@example.com", "Ann").await;
+        let hash = crate::server::sessions::token_hash(&token);
+        let writer = ProfileWriter::start(&store).await.expect("writer");
+        assert!(writer.checks_sessions(), "the default writer of either backend");
+        let now = clock::now();
+        let origin = Origin::default();
+        let position = |value: &str| vec![(ProfileField::Position, text(value))];
+
+        let (session, saved) = writer
+            .write_for_session(hash.clone(), position("Designer"), None, now, origin.clone())
+            .await
+            .expect("answered")
+            .expect("a live session");
+        assert_eq!(
+            saved,
+            Saved {
+                version: 2,
+                changed: vec![ProfileField::Position]
+            }
+        );
+        let profile = session.active_profile_id;
+
+        let unknown = crate::server::sessions::token_hash("not a token");
+        let expired = now + 400 * 24 * 3600;
+        for (hash, now) in [(unknown, now), (hash.clone(), expired)] {
+            let found = writer
+                .write_for_session(hash, position("Intruder"), None, now, origin.clone())
+                .await
+                .expect("answered");
+            assert!(found.is_none(), "no live session: {found:?}");
+        }
+        for (expected, why) in [
+            ((Some(profile), 1), "an old version"),
+            ((Some(profile + 1), 2), "another profile's tag"),
+            ((None, 2), "a tag naming no profile"),
+        ] {
+            let result = writer
+                .write_for_session(
+                    hash.clone(),
+                    position("Stale"),
+                    Some(expected),
+                    now,
+                    origin.clone(),
+                )
+                .await;
+            assert!(
+                matches!(result, Err(ServiceError::PreconditionFailed(_))),
+                "{why}: {result:?}"
+            );
+        }
+        let (_, saved) = writer
+            .write_for_session(
+                hash.clone(),
+                vec![(ProfileField::CityName, text("Porto"))],
+                Some((Some(profile), 2)),
+                now,
+                origin.clone(),
+            )
+            .await
+            .expect("answered")
+            .expect("a live session");
+        assert_eq!(saved.version, 3, "the current tag writes");
+
+        let stored: (Option<String>, Option<String>, i64) = store
+            .row_sql(&format!(
+                "SELECT position, city_name, version FROM customer_profiles WHERE id = {profile}"
+            ))
+            .await
+            .expect("row");
+        assert_eq!(stored, (text_of("Designer"), text_of("Porto"), 3));
+        let audits: Vec<String> = store
+            .scalars_sql(&format!(
+                "SELECT changed_fields FROM profile_audit WHERE profile_id = {profile} ORDER BY id"
+            ))
+            .await
+            .expect("audit");
+        assert_eq!(audits, ["Position", "CityName"], "only what was written");
+        let others: i64 = store
+            .row_sql::<(i64,)>("SELECT COUNT(*) FROM profile_audit")
+            .await
+            .expect("count")
+            .0;
+        assert_eq!(others, 2, "nothing reached another member's profile");
     }
 
     fn text_of(value: &str) -> Option<String> {

@@ -191,11 +191,9 @@ pub struct Presented<'a> {
 
 /// `update` for a request that presents a session token, which this checks too (no live
 /// session: 401, ahead of any rule the patch breaks). When the writer can (PostgreSQL, each
-/// update alone) and the patch needs nothing stored to be checked (no password, country or tax
-/// number), the session is checked by the statement that writes: one round trip to the
-/// database a PATCH. On the batched writer (SQLite) such a patch reads the session and the
-/// stored values it changes in one query (`update_read_with_session`). Any other patch is
-/// `sessions::authenticate`, then `update`.
+/// update alone; SQLite's writer thread) and the patch needs nothing stored to be checked (no
+/// password, country or tax number), the session is checked by the writer as it writes: one
+/// hand-off to the writer a PATCH. Any other patch is `sessions::authenticate`, then `update`.
 pub async fn update_presented(
     Services {
         store,
@@ -242,67 +240,10 @@ pub async fn update_presented(
         let session = sessions::slide(store, stored, now, ttl_secs, presented.by_cookie).await?;
         return Ok((session, UpdateOutcome::of(saved, false)));
     }
-    if writer.takes_what_was_read() && !needs_stored {
-        return update_read_with_session(
-            store, writer, presented, ttl_secs, patch, if_match, guesses.1,
-        )
-        .await;
-    }
     let session = signed_in(store, presented, ttl_secs).await?;
     let expected = if_match.version_for(session.active_profile_id);
     let outcome = update(store, writer, mail, &session, patch, expected, guesses).await?;
     Ok((session, outcome))
-}
-
-/// `update_presented` on the batched writer (SQLite) for a patch that needs nothing stored to
-/// be checked: the session and the stored values of what the patch sends are read in one
-/// query, then the writer compares and writes (two round trips to the database fewer than
-/// `signed_in` and then `update`).
-async fn update_read_with_session(
-    store: &Store,
-    writer: &ProfileWriter,
-    presented: Presented<'_>,
-    ttl_secs: i64,
-    patch: &ProfilePatch,
-    if_match: &IfMatch,
-    origin: &Origin,
-) -> Result<(Session, UpdateOutcome), ServiceError> {
-    let context = ValidationContext {
-        today: Utc::now().date_naive(),
-        billing_country_code: None,
-    };
-    // Checked first, answered after the session: without a live one the answer is 401.
-    let validated = patch.validate(&context);
-    let sent = validated
-        .as_ref()
-        .map(|validated| validated.changes.iter().map(|(field, _)| *field).collect())
-        .unwrap_or_else(|_| Vec::new());
-    let now = clock::now();
-    let (stored, current) = store
-        .session_with_profile(
-            &sessions::token_hash(presented.token),
-            now,
-            sent.into_iter(),
-        )
-        .await?
-        .ok_or_else(sessions::signed_out)?;
-    let session = sessions::slide(store, stored, now, ttl_secs, presented.by_cookie).await?;
-    let validated = validated.map_err(ServiceError::Validation)?;
-    let saved = writer
-        .write_read(
-            ProfileChange {
-                profile_id: session.active_profile_id,
-                user_id: session.user_id,
-                session_id: session.id,
-                values: validated.changes,
-                expected_version: if_match.version_for(session.active_profile_id),
-                password: None,
-                origin: origin.clone(),
-            },
-            current,
-        )
-        .await?;
-    Ok((session, UpdateOutcome::of(saved, false)))
 }
 
 /// The live session `presented` names, or 401.

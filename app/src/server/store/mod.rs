@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod backup;
 pub mod catalog;
 pub mod copy;
+pub mod direct;
 pub mod events;
 pub mod keys;
 pub mod mail;

@@ -13,7 +13,7 @@ use sqlx::{
 use super::Store;
 
 /// How long a connection waits for SQLite's write lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite: readers beside the one writer that WAL allows.
 const SQLITE_CONNECTIONS: u32 = 8;
 /// PostgreSQL: pooled connections per instance (its profile writers keep 8 more, see

@@ -129,62 +129,29 @@ impl Store {
             }))
         })
     }
+}
 
-    /// The live session with `token_hash` at `now` and `fields` of its active profile (`None`
-    /// when that profile is gone), in one query: what a PATCH on SQLite reads before its write.
-    pub async fn session_with_profile(
-        &self,
-        token_hash: &[u8],
-        now: i64,
-        fields: impl Iterator<Item = ProfileField>,
-    ) -> Result<Option<(StoredSession, Option<StoredProfile>)>, sqlx::Error> {
-        let wanted = wanted_columns(fields);
-        let mut sql = String::from(
-            "SELECT s.id AS session_id, s.user_id AS session_user_id, s.active_profile_id,
-                    s.last_seen_at, s.expires_at, s.cookie_issued_at, p.id, p.version",
-        );
-        push_columns(&mut sql, &wanted);
-        sql.push_str(
-            " FROM sessions s
-              LEFT JOIN customer_profiles p ON p.id = s.active_profile_id AND p.user_id = s.user_id
-              WHERE s.token_hash = $1 AND s.expires_at > $2",
-        );
-        on_pool!(self, |pool| {
-            let Some(row) = sqlx::query(&sql)
-                .bind(token_hash)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let session = StoredSession {
-                id: row.try_get("session_id")?,
-                user_id: row.try_get("session_user_id")?,
-                active_profile_id: row.try_get("active_profile_id")?,
-                last_seen_at: row.try_get("last_seen_at")?,
-                expires_at: row.try_get("expires_at")?,
-                cookie_issued_at: row.try_get("cookie_issued_at")?,
-            };
-            let Some(id) = row.try_get::<Option<i64>, _>("id")? else {
-                return Ok(Some((session, None)));
-            };
-            let mut values = BTreeMap::new();
-            for (field, column) in &wanted {
-                values.insert(*field, read_value!(row, field, *column)?);
-            }
-            let profile = StoredProfile {
-                id,
-                version: row.try_get("version")?,
-                values,
-            };
-            Ok(Some((session, Some(profile))))
-        })
-    }
+/// The live session with a token hash (`$1`) at a time (`$2`) and the `wanted` columns of its
+/// active profile (`id` is `NULL` when that profile is gone), in one query: what SQLite's
+/// writer reads before it changes a profile for a session (`direct::session_with_profile`).
+pub(super) fn session_with_profile_sql(wanted: &[(ProfileField, &str)]) -> String {
+    let mut sql = String::from(
+        "SELECT s.id AS session_id, s.user_id AS session_user_id, s.active_profile_id,
+                s.last_seen_at, s.expires_at, s.cookie_issued_at, p.id, p.version",
+    );
+    push_columns(&mut sql, wanted);
+    sql.push_str(
+        " FROM sessions s
+          LEFT JOIN customer_profiles p ON p.id = s.active_profile_id AND p.user_id = s.user_id
+          WHERE s.token_hash = $1 AND s.expires_at > $2",
+    );
+    sql
 }
 
 /// The stored columns of `fields` (a new password has none).
-fn wanted_columns(fields: impl Iterator<Item = ProfileField>) -> Vec<(ProfileField, &'static str)> {
+pub(super) fn wanted_columns(
+    fields: impl Iterator<Item = ProfileField>,
+) -> Vec<(ProfileField, &'static str)> {
     fields
         .filter_map(|field| column(field).map(|column| (field, column)))
         .collect()

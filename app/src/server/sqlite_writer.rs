@@ -1,0 +1,284 @@
+//! SQLite's group commit on a thread of its own. SQLite lets one connection write at a time;
+//! requests that each opened their own transaction would queue on that lock. Instead one
+//! thread owns a write connection, takes every update that is waiting, and commits them in one
+//! transaction; each request is answered once the transaction holding its update committed.
+//!
+//! The thread talks to SQLite directly (rusqlite, `store::direct`): through sqlx each
+//! statement of a batch, and the read before it, is a hand-off to a connection's worker
+//! thread and back, and at a few clients those hand-offs, not SQLite, were the time of a PATCH.
+//! A change sent with a session token is checked against the session, read, compared and
+//! written here in one go, inside the batch's transaction.
+//!
+//! Each update still succeeds or fails on its own: if a statement fails outright, the batch is
+//! rolled back and every update in it is run again in a transaction of its own, so only the
+//! broken one fails.
+
+use std::path::PathBuf;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    client::Origin,
+    clock,
+    error::ServiceError,
+    store::{
+        direct,
+        profiles::{ChangeOutcome, ProfileChange, ProfileWrite},
+        sessions::StoredSession,
+    },
+};
+use crate::model::profile::{field::ProfileField, patch::StoredValue};
+
+/// The most updates committed together; more wait for the next transaction.
+pub const MAX_BATCH: usize = 512;
+
+/// A change sent with a session token: the thread checks the session, reads the stored values
+/// of what it sends, compares and writes (see `ProfileWriter::write_for_session`).
+#[derive(Debug)]
+pub struct SessionChange {
+    pub token_hash: Vec<u8>,
+    /// Validated, needing nothing stored to be checked, never a password.
+    pub values: Vec<(ProfileField, Option<StoredValue>)>,
+    /// The profile and version `If-Match` named, if any.
+    pub expected: Option<(Option<i64>, i64)>,
+    pub now: i64,
+    pub origin: Origin,
+}
+
+/// What the thread did with a `SessionChange`: `None` when there is no such live session.
+pub type SessionOutcome = Option<(StoredSession, ChangeOutcome)>;
+
+/// An update waiting for the thread, and where its result goes.
+#[derive(Debug)]
+pub enum Job {
+    /// An update compared already: its new version.
+    Write {
+        write: ProfileWrite,
+        answer: oneshot::Sender<Result<i64, ServiceError>>,
+    },
+    BySession {
+        change: SessionChange,
+        answer: oneshot::Sender<Result<SessionOutcome, ServiceError>>,
+    },
+}
+
+/// What one job came to, before it is answered.
+enum Done {
+    Write(Result<i64, ServiceError>),
+    BySession(Result<SessionOutcome, ServiceError>),
+}
+
+impl Job {
+    fn answer(self, done: Done) {
+        // The caller may have gone (a closed connection); what was written stays written.
+        match (self, done) {
+            (Job::Write { answer, .. }, Done::Write(result)) => drop(answer.send(result)),
+            (Job::BySession { answer, .. }, Done::BySession(result)) => drop(answer.send(result)),
+            (job, _) => job.fail(ServiceError::Internal(
+                "the profile writer mixed up two answers".to_owned(),
+            )),
+        }
+    }
+
+    fn fail(self, error: ServiceError) {
+        match self {
+            Job::Write { answer, .. } => drop(answer.send(Err(error))),
+            Job::BySession { answer, .. } => drop(answer.send(Err(error))),
+        }
+    }
+
+    fn failed(&self, error: &rusqlite::Error) -> Done {
+        let error = ServiceError::Internal(format!(
+            "the profile update could not be committed: {error}"
+        ));
+        match self {
+            Job::Write { .. } => Done::Write(Err(error)),
+            Job::BySession { .. } => Done::BySession(Err(error)),
+        }
+    }
+}
+
+/// Opens a write connection to the database file at `path` and starts the thread, which ends
+/// when every sender of the returned queue is dropped.
+pub fn start(path: PathBuf, queue: usize) -> std::io::Result<mpsc::Sender<Job>> {
+    let connection = direct::open(&path).map_err(std::io::Error::other)?;
+    let (jobs, waiting) = mpsc::channel(queue);
+    std::thread::Builder::new()
+        .name("profile-writer".to_owned())
+        .spawn(move || run(connection, waiting))?;
+    Ok(jobs)
+}
+
+fn run(mut connection: Connection, mut waiting: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = waiting.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match waiting.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        metrics::histogram!("portal_profile_write_batch_size").record(batch.len() as f64);
+        let results = commit_batch(&mut connection, &batch);
+        for (job, done) in batch.drain(..).zip(results) {
+            job.answer(done);
+        }
+    }
+}
+
+/// Why a batch was not committed.
+enum BatchFailed {
+    /// `BEGIN` or `COMMIT` failed: nothing in the batch could be written.
+    Transaction(rusqlite::Error),
+    /// A statement of one of the jobs failed; the batch was rolled back.
+    Statement(rusqlite::Error),
+}
+
+/// Commits `jobs` together, or, if one of their statements fails, each on its own. When the
+/// transaction itself cannot begin or commit (the database is locked or gone), every job fails
+/// with that error: retrying them one by one would only wait longer. One result per job, in
+/// order.
+fn commit_batch(connection: &mut Connection, jobs: &[Job]) -> Vec<Done> {
+    match commit_together(connection, jobs) {
+        Ok(done) => done,
+        Err(BatchFailed::Transaction(error)) => {
+            tracing::error!(%error, updates = jobs.len(), "a batch could not be committed");
+            jobs.iter().map(|job| job.failed(&error)).collect()
+        }
+        Err(BatchFailed::Statement(error)) => {
+            tracing::warn!(%error, updates = jobs.len(), "a batch failed; retrying its updates one by one");
+            jobs.iter()
+                .map(
+                    |job| match commit_together(connection, std::slice::from_ref(job)) {
+                        Ok(mut done) => done.remove(0),
+                        Err(BatchFailed::Statement(error) | BatchFailed::Transaction(error)) => {
+                            job.failed(&error)
+                        }
+                    },
+                )
+                .collect()
+        }
+    }
+}
+
+/// The jobs in one transaction, in the order they came.
+fn commit_together(connection: &mut Connection, jobs: &[Job]) -> Result<Vec<Done>, BatchFailed> {
+    let now = clock::now();
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(BatchFailed::Transaction)?;
+    let mut done = Vec::with_capacity(jobs.len());
+    let mut written = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        // Dropping the transaction on an error rolls it back.
+        match job {
+            Job::Write { write, .. } => match direct::apply(&transaction, write, now) {
+                Ok(Some(version)) => {
+                    written.push(Write::Given(write));
+                    done.push(Done::Write(Ok(version)));
+                }
+                Ok(None) => done.push(Done::Write(Err(super::profile_writer::stale()))),
+                Err(error) => return Err(BatchFailed::Statement(error)),
+            },
+            Job::BySession { change, .. } => {
+                let (outcome, write) =
+                    by_session(&transaction, change, now).map_err(BatchFailed::Statement)?;
+                written.extend(write.map(|write| Write::Made(Box::new(write))));
+                done.push(Done::BySession(Ok(outcome)));
+            }
+        }
+    }
+    let audited: Vec<&ProfileWrite> = written.iter().map(Write::get).collect();
+    direct::audit(&transaction, &audited, now).map_err(BatchFailed::Statement)?;
+    transaction.commit().map_err(BatchFailed::Transaction)?;
+    Ok(done)
+}
+
+/// A write of the batch: one a job gave, or one the thread made from a session's change.
+enum Write<'a> {
+    Given(&'a ProfileWrite),
+    Made(Box<ProfileWrite>),
+}
+
+impl Write<'_> {
+    fn get(&self) -> &ProfileWrite {
+        match self {
+            Write::Given(write) => write,
+            Write::Made(write) => write,
+        }
+    }
+}
+
+/// `change` for the live session it names, inside the batch's transaction: its outcome, and
+/// the write made when something differed.
+fn by_session(
+    connection: &Connection,
+    change: &SessionChange,
+    now: i64,
+) -> rusqlite::Result<(SessionOutcome, Option<ProfileWrite>)> {
+    let fields = change.values.iter().map(|(field, _)| *field);
+    let Some((session, current)) =
+        direct::session_with_profile(connection, &change.token_hash, change.now, fields)?
+    else {
+        return Ok((None, None));
+    };
+    let Some(current) = current else {
+        return Ok((Some((session, ChangeOutcome::Missing)), None));
+    };
+    let expected_version = change.expected.map(|(profile, version)| {
+        // A tag of another profile, or of something else, names a version this one never has.
+        if profile == Some(session.active_profile_id) {
+            version
+        } else {
+            -1
+        }
+    });
+    let full = ProfileChange {
+        profile_id: session.active_profile_id,
+        user_id: session.user_id,
+        session_id: session.id,
+        values: change.values.clone(),
+        expected_version,
+        password: None,
+        origin: change.origin.clone(),
+    };
+    let write = match full.against(&current) {
+        Ok(write) => write,
+        Err(outcome) => return Ok((Some((session, outcome)), None)),
+    };
+    // Read in this transaction, so the version still holds.
+    let outcome = match direct::apply(connection, &write, now)? {
+        Some(version) => ChangeOutcome::Written {
+            version,
+            changed: write.fields(),
+        },
+        None => return Ok((Some((session, ChangeOutcome::Stale)), None)),
+    };
+    Ok((Some((session, outcome)), Some(write)))
+}
+
+/// Commits `writes` as one batch on `connection`, as the thread does: one result per write.
+#[cfg(test)]
+pub(crate) fn commit_writes(
+    connection: &mut Connection,
+    writes: &[&ProfileWrite],
+) -> Vec<Result<i64, ServiceError>> {
+    let (jobs, mut answers): (Vec<Job>, Vec<_>) = writes
+        .iter()
+        .map(|write| {
+            let (answer, answered) = oneshot::channel();
+            let write = (*write).clone();
+            (Job::Write { write, answer }, answered)
+        })
+        .unzip();
+    let results = commit_batch(connection, &jobs);
+    for (job, done) in jobs.into_iter().zip(results) {
+        job.answer(done);
+    }
+    answers
+        .iter_mut()
+        .map(|answered| answered.try_recv().expect("answered"))
+        .collect()
+}
