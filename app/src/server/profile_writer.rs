@@ -900,13 +900,22 @@ mod tests {
         let token = crate::server::testing::signed_up_token(&store, "ann@example.com", "Ann").await;
         let hash = crate::server::sessions::token_hash(&token);
         let writer = ProfileWriter::start(&store).await.expect("writer");
-        assert!(writer.checks_sessions(), "the default writer of either backend");
+        assert!(
+            writer.checks_sessions(),
+            "the default writer of either backend"
+        );
         let now = clock::now();
         let origin = Origin::default();
         let position = |value: &str| vec![(ProfileField::Position, text(value))];
 
         let (session, saved) = writer
-            .write_for_session(hash.clone(), position("Designer"), None, now, origin.clone())
+            .write_for_session(
+                hash.clone(),
+                position("Designer"),
+                None,
+                now,
+                origin.clone(),
+            )
             .await
             .expect("answered")
             .expect("a live session");
@@ -931,7 +940,10 @@ mod tests {
         for (expected, why) in [
             ((Some(profile), 1), "an old version"),
             ((Some(profile + 1), 2), "another profile's tag"),
-            ((None, 2), "a tag naming no profile"),
+            (
+                (None, -1),
+                "a tag of something else (as `IfMatch::single` passes it)",
+            ),
         ] {
             let result = writer
                 .write_for_session(
