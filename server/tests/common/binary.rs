@@ -11,13 +11,17 @@ use std::{
 
 pub const SERVER: &str = env!("CARGO_BIN_EXE_server");
 
-/// The binary with only these variables (and `RUST_LOG=info`) in its environment.
+/// The binary with only these variables (and `RUST_LOG=info`) in its environment. Its mail
+/// goes to a folder under the system's temporary directory, not to `mail-outbox/` of the
+/// working directory (the crate's folder, in the work tree); a test that reads the mail sets
+/// `MAIL_OUTBOX` itself.
 pub fn server_command(database_url: &str, site_addr: &str) -> Command {
     let mut command = Command::new(SERVER);
     command
         .env_clear()
         .env("DATABASE_URL", database_url)
         .env("LEPTOS_SITE_ADDR", site_addr)
+        .env("MAIL_OUTBOX", std::env::temp_dir().join("portal-test-mail"))
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
