@@ -1,9 +1,13 @@
 //! Member-written Markdown to HTML that is safe to put into a page: CommonMark by
 //! pulldown-cmark, then every tag, attribute and URL scheme checked by ammonia's allow-list.
 
-use std::sync::LazyLock;
+use std::{
+    convert::Infallible,
+    sync::{Arc, LazyLock},
+};
 
 use pulldown_cmark::{html, Options, Parser};
+use quick_cache::{sync::Cache, Weighter};
 
 /// Only http(s) and mail links survive; ammonia removes `<script>`, `on*=` handlers, `style`
 /// and `javascript:` URLs, and marks links `rel="noopener noreferrer nofollow"`. Images go too:
@@ -18,8 +22,37 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// Summaries rendered before, by their text: the output is a pure function of the input, so an
+/// entry never goes stale. The directory renders every card's summary on every view, and
+/// sanitising was a fifth of that page's CPU. Bounded by bytes (text and HTML), so many or long
+/// summaries evict older ones instead of growing the process.
+static RENDERED: LazyLock<Cache<String, Arc<str>, ByLength>> =
+    LazyLock::new(|| Cache::with_weighter(4_096, RENDERED_BYTES, ByLength));
+
+/// What the memo of rendered summaries may hold, in bytes of text and HTML.
+const RENDERED_BYTES: u64 = 8 * 1024 * 1024;
+
+#[derive(Clone)]
+struct ByLength;
+
+impl Weighter<String, Arc<str>> for ByLength {
+    fn weight(&self, markdown: &String, html: &Arc<str>) -> u64 {
+        (markdown.len() + html.len()) as u64
+    }
+}
+
 /// Renders a profile summary for display.
 pub fn render(markdown: &str) -> String {
+    let html = RENDERED.get_or_insert_with(markdown, || {
+        Ok::<_, Infallible>(Arc::from(render_uncached(markdown)))
+    });
+    match html {
+        Ok(html) => html.to_string(),
+        Err(never) => match never {},
+    }
+}
+
+fn render_uncached(markdown: &str) -> String {
     let parser = Parser::new_ext(
         markdown,
         Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
@@ -44,6 +77,19 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<li>maps</li>"), "{html}");
+    }
+
+    #[test]
+    fn a_summary_rendered_again_is_the_same_html() {
+        let text = "Writes about *cache* <script>alert(1)</script> [x](javascript:alert(1))";
+        let first = render(text);
+        assert_eq!(render(text), first);
+        assert_eq!(first, super::render_uncached(text));
+        assert!(
+            !first.contains("<script") && !first.contains("javascript:"),
+            "{first}"
+        );
+        assert_ne!(render("Writes about *caches*"), first);
     }
 
     #[test]
