@@ -161,11 +161,14 @@ pub async fn current_member() -> Result<Option<Member>, PortalError> {
     let Some(session) = ssr::session(&state).await? else {
         return Ok(None);
     };
-    let (full_name, email, email_verified) = state
-        .store
-        .member_banner(session.active_profile_id, session.user_id)
-        .await
-        .map_err(crate::server::error::ServiceError::from)?;
+    let (full_name, email, email_verified) = match ssr::page_banner() {
+        Some(banner) => banner,
+        None => state
+            .store
+            .member_banner(session.active_profile_id, session.user_id)
+            .await
+            .map_err(crate::server::error::ServiceError::from)?,
+    };
     Ok(Some(Member {
         full_name,
         email,

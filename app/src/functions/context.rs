@@ -61,6 +61,11 @@ pub async fn session(state: &AppState) -> Result<Option<Session>, PortalError> {
     Ok(sessions::PageSession::authenticate(&state.store, &parts, state.session_ttl_secs).await?)
 }
 
+/// Who the header names, when `session` found this page's session together with it.
+pub fn page_banner() -> Option<crate::server::store::sessions::MemberBanner> {
+    with_context::<Parts, _>(sessions::PageSession::banner).flatten()
+}
+
 /// The value of the request's cookie `name`, if it sent one.
 pub fn request_cookie(name: &str) -> Option<String> {
     parts().and_then(|parts| crate::server::session_cookie::cookie_value(&parts.headers, name))

@@ -17,7 +17,7 @@ use super::{
     security_log::EventKind,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
     store::{
-        sessions::{NewSession, StoredSession},
+        sessions::{MemberBanner, NewSession, StoredSession},
         Store,
     },
 };
@@ -186,11 +186,12 @@ pub async fn authenticate_request(
     Ok(session)
 }
 
-/// The session of a page request, looked up once: the layout (who is signed in) and the page's
-/// own data both ask for it. The server's middleware puts one in every request's extensions;
-/// only reads (GET, HEAD) use it, since a request that changes sessions must see its changes.
+/// The session of a page request, looked up once together with the page header's banner: the
+/// layout (who is signed in) and the page's own data both ask for it. The server's middleware
+/// puts one in every request's extensions; only reads (GET, HEAD) use it, since a request that
+/// changes sessions must see its changes.
 #[derive(Clone, Debug, Default)]
-pub struct PageSession(Arc<OnceCell<Option<Session>>>);
+pub struct PageSession(Arc<OnceCell<Option<(Session, Option<MemberBanner>)>>>);
 
 impl PageSession {
     /// `authenticate_request`, once per request for reads.
@@ -199,13 +200,56 @@ impl PageSession {
         parts: &http::request::Parts,
         ttl_secs: i64,
     ) -> Result<Option<Session>, ServiceError> {
-        let lookup = || authenticate_request(store, &parts.headers, &parts.extensions, ttl_secs);
-        let read = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
-        match parts.extensions.get::<PageSession>() {
-            Some(PageSession(memo)) if read => memo.get_or_try_init(lookup).await.cloned(),
-            _ => lookup().await,
+        match Self::of_read(parts) {
+            Some(PageSession(memo)) => Ok(memo
+                .get_or_try_init(|| authenticate_page(store, parts, ttl_secs))
+                .await?
+                .as_ref()
+                .map(|(session, _)| session.clone())),
+            None => authenticate_request(store, &parts.headers, &parts.extensions, ttl_secs).await,
         }
     }
+
+    /// The banner of the session `authenticate` found for this read, if it looked one up.
+    pub fn banner(parts: &http::request::Parts) -> Option<MemberBanner> {
+        match Self::of_read(parts)?.0.get()? {
+            Some((_, banner)) => banner.clone(),
+            None => None,
+        }
+    }
+
+    fn of_read(parts: &http::request::Parts) -> Option<&PageSession> {
+        let read = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
+        parts.extensions.get::<PageSession>().filter(|_| read)
+    }
+}
+
+/// `authenticate_request` with the banner read in the same query.
+async fn authenticate_page(
+    store: &Store,
+    parts: &http::request::Parts,
+    ttl_secs: i64,
+) -> Result<Option<(Session, Option<MemberBanner>)>, ServiceError> {
+    let Some((token, credential)) = presented_token(&parts.headers) else {
+        return Ok(None);
+    };
+    let now = clock::now();
+    let Some((stored, banner)) = store
+        .live_session_with_banner(&token_hash(&token), now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let session = slide(
+        store,
+        stored,
+        now,
+        ttl_secs,
+        credential == Credential::Cookie,
+    )
+    .await?;
+    renew_cookie(&session, &token, &parts.extensions);
+    Ok(Some((session, banner)))
 }
 
 /// Makes `profile_id` the session's active profile, if it is one of the session user's.
@@ -253,6 +297,14 @@ mod tests {
             .await
             .expect("query")
             .is_some());
+        // The read found the header's banner in the same query; a post looks it up itself.
+        let banner = store
+            .member_banner(session.active_profile_id, session.user_id)
+            .await
+            .expect("banner");
+        assert_eq!(banner.0, "Jane Doe");
+        assert_eq!(PageSession::banner(&read), Some(banner));
+        assert_eq!(PageSession::banner(&write), None);
 
         let origin = Origin {
             client_addr: String::new(),

@@ -234,7 +234,7 @@ impl Store {
         &self,
         profile_id: i64,
         user_id: i64,
-    ) -> Result<(String, String, bool), sqlx::Error> {
+    ) -> Result<super::sessions::MemberBanner, sqlx::Error> {
         on_pool!(self, |pool| sqlx::query_as(
             "SELECT p.full_name, u.email, u.email_verified_at IS NOT NULL
              FROM customer_profiles p JOIN users u ON u.id = p.user_id

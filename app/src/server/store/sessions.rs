@@ -9,7 +9,7 @@ use super::{
 use crate::server::{client::Origin, mail::NewMail};
 
 /// A live session as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredSession {
     pub id: i64,
     pub user_id: i64,
@@ -17,6 +17,20 @@ pub struct StoredSession {
     pub last_seen_at: i64,
     pub expires_at: i64,
     pub cookie_issued_at: i64,
+}
+
+/// Who a page's header names: the active profile's name, the sign-in address and whether it
+/// is verified.
+pub type MemberBanner = (String, String, bool);
+
+/// A session and its banner, as one query reads them.
+#[derive(sqlx::FromRow)]
+struct PageSessionRow {
+    #[sqlx(flatten)]
+    session: StoredSession,
+    full_name: Option<String>,
+    email: Option<String>,
+    email_verified: bool,
 }
 
 /// A session about to be stored.
@@ -125,7 +139,7 @@ impl Store {
         token_hash: &[u8],
         now: i64,
     ) -> Result<Option<StoredSession>, sqlx::Error> {
-        let row: Option<(i64, i64, i64, i64, i64, i64)> = on_pool!(self, |pool| {
+        on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, user_id, active_profile_id, last_seen_at, expires_at, cookie_issued_at
                  FROM sessions WHERE token_hash = $1 AND expires_at > $2",
@@ -134,19 +148,38 @@ impl Store {
             .bind(now)
             .fetch_optional(pool)
             .await
+        })
+    }
+
+    /// `live_session` and, in the same query, the session's `member_banner` (`None` if its
+    /// active profile is not the user's): a page needs both, and each query through the pool is
+    /// two thread hand-offs.
+    pub async fn live_session_with_banner(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<(StoredSession, Option<MemberBanner>)>, sqlx::Error> {
+        let row: Option<PageSessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.id, s.user_id, s.active_profile_id, s.last_seen_at, s.expires_at,
+                        s.cookie_issued_at, p.full_name, u.email,
+                        u.email_verified_at IS NOT NULL AS email_verified
+                 FROM sessions s
+                 LEFT JOIN users u ON u.id = s.user_id
+                 LEFT JOIN customer_profiles p
+                        ON p.id = s.active_profile_id AND p.user_id = s.user_id
+                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
         })?;
-        Ok(row.map(
-            |(id, user_id, active_profile_id, last_seen_at, expires_at, cookie_issued_at)| {
-                StoredSession {
-                    id,
-                    user_id,
-                    active_profile_id,
-                    last_seen_at,
-                    expires_at,
-                    cookie_issued_at,
-                }
-            },
-        ))
+        Ok(row.map(|row| {
+            let banner = (row.full_name.zip(row.email))
+                .map(|(name, email)| (name, email, row.email_verified));
+            (row.session, banner)
+        }))
     }
 
     /// Records that session `id` was used at `now`, now expiring at `expires_at`; `cookie_sent`:
