@@ -2,6 +2,8 @@
 //! sends its form as it stands plus the values it was filled with; the shared core turns the
 //! difference into the patch.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::context as ssr;
 use super::error::PortalError;
 use crate::model::{
-    country::Country,
+    country::CountryChoices,
     directory::DirectoryEntry,
     password_policy::PasswordPolicy,
     profile::section::{FormValues, ProfileSection},
@@ -24,8 +26,14 @@ use crate::model::{
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProfilePage {
     pub values: FormValues,
-    /// For the country selects; empty on pages without one.
-    pub countries: Vec<Country>,
+    /// For the country selects, on pages with one. Only the server's render uses it: the
+    /// options are in the page's HTML already, so the browser's copy of the form leaves the
+    /// list out.
+    #[serde(skip)]
+    pub countries: Option<Arc<CountryChoices>>,
+    /// Each country's Id and two-letter code, on the page with the billing country (the tax
+    /// number's VAT prefix depends on it).
+    pub country_codes: Option<Vec<(i64, String)>>,
     /// The password rules of the member's location, on the credentials page.
     pub policy: Option<PasswordPolicy>,
     /// The stored profile summary rendered as the directory shows it, on the professional page.
@@ -49,7 +57,7 @@ pub const SAVED_QUERY: &str = "saved";
 #[server(prefix = "/api/fn", endpoint = "load_profile_page")]
 pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, PortalError> {
     use crate::{
-        model::profile::field::FieldKind,
+        model::profile::{field::FieldKind, section::FormField},
         server::{accounts, profiles},
     };
     let state = ssr::state()?;
@@ -58,7 +66,8 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
         let stored = crate::server::support::read(&state.store, session.user_id).await?;
         return Ok(ProfilePage {
             values: stored.profile.form_values(),
-            countries: Vec::new(),
+            countries: None,
+            country_codes: None,
             policy: None,
             summary_html: None,
             email: None,
@@ -69,13 +78,21 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
         .fields()
         .iter()
         .any(|field| field.kind() == FieldKind::CountryId);
+    let countries = if has_country {
+        Some(state.countries.choices(&state.store).await?)
+    } else {
+        None
+    };
+    let has_billing_country = section
+        .fields()
+        .contains(&FormField::Profile(ProfileField::BillingCountryId));
     Ok(ProfilePage {
         values: section.form_values(&profile.values),
-        countries: if has_country {
-            state.countries.all(&state.store).await?.to_vec()
-        } else {
-            Vec::new()
-        },
+        country_codes: countries
+            .as_ref()
+            .filter(|_| has_billing_country)
+            .map(|choices| choices.codes()),
+        countries,
         policy: if section == ProfileSection::Credentials {
             Some(accounts::policy_for_profile(&state.store, profile.id).await?)
         } else {

@@ -5,22 +5,32 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::{error::ServiceError, store::Store};
-pub use crate::model::country::Country;
+pub use crate::model::country::{Country, CountryChoices};
 
 /// The country list, read from the database on first use and kept: the migrations write it and
 /// nothing changes it while the server runs. (Read per page, it was a 249-row query and 500
 /// strings for every page with a country select.)
 #[derive(Clone, Debug, Default)]
-pub struct CountryList(Arc<OnceCell<Arc<[Country]>>>);
+pub struct CountryList(Arc<OnceCell<Arc<CountryChoices>>>);
 
 impl CountryList {
-    /// Every country, by name.
-    pub async fn all(&self, store: &Store) -> Result<Arc<[Country]>, ServiceError> {
+    /// Every country, by name, and the select's options made from them.
+    pub async fn choices(&self, store: &Store) -> Result<Arc<CountryChoices>, ServiceError> {
         Ok(self
             .0
-            .get_or_try_init(|| async { store.countries().await.map(Arc::from) })
+            .get_or_try_init(|| async {
+                store
+                    .countries()
+                    .await
+                    .map(|list| Arc::new(CountryChoices::new(list)))
+            })
             .await?
             .clone())
+    }
+
+    /// Every country, by name.
+    pub async fn all(&self, store: &Store) -> Result<Vec<Country>, ServiceError> {
+        Ok(self.choices(store).await?.list.clone())
     }
 }
 

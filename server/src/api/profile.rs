@@ -195,7 +195,7 @@ pub struct CountryList {
 )]
 pub async fn countries(State(state): State<AppState>) -> Result<Response, ApiError> {
     let list = CountryList {
-        countries: state.countries.all(&state.store).await?.to_vec(),
+        countries: state.countries.all(&state.store).await?,
     };
     let mut response = success(StatusCode::OK, list);
     response.headers_mut().insert(

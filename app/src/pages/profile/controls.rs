@@ -149,23 +149,40 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
             }
             .into_any();
         }
-        FieldKind::Gender | FieldKind::CountryId => {
-            let options: Vec<(String, String)> = if field.kind() == FieldKind::Gender {
-                Gender::ALL
-                    .into_iter()
-                    .map(|gender| (gender.as_str().to_owned(), gender.label().to_owned()))
-                    .collect()
-            } else {
-                std::iter::once((String::new(), "Choose a country".to_owned()))
-                    .chain(page.with_value(|page| {
-                        page.countries
-                            .iter()
-                            .map(|country| (country.id.to_string(), country.name.clone()))
-                            .collect::<Vec<_>>()
-                    }))
-                    .collect()
-            };
+        FieldKind::Gender => {
             let initial = state.value.get_untracked();
+            view! {
+                <select
+                    id=id
+                    name=name
+                    autocomplete="off"
+                    prop:value=move || state.value.get()
+                    on:change=on_input
+                    on:blur=on_blur
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                >
+                    {Gender::ALL
+                        .into_iter()
+                        .map(|gender| {
+                            let selected = gender.as_str() == initial;
+                            view! { <option value=gender.as_str() selected=selected>{gender.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        FieldKind::CountryId => {
+            // The options come as HTML made once with the country list. In the browser the
+            // select is hydrated as the server sent it (inner HTML is not set again), so the
+            // form's props need not carry 249 countries.
+            let options = page.with_value(|page| {
+                page.countries
+                    .as_ref()
+                    .map(|choices| choices.options_html(&state.value.get_untracked()))
+                    .unwrap_or_default()
+            });
             view! {
                 <select
                     id=id
@@ -176,15 +193,8 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     on:blur=on_blur
                     aria-invalid=aria_invalid
                     aria-describedby=described_by
-                >
-                    {options
-                        .into_iter()
-                        .map(|(value, label)| {
-                            let selected = value == initial;
-                            view! { <option value=value selected=selected>{label}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                    inner_html=options
+                ></select>
             }
             .into_any()
         }

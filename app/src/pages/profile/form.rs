@@ -88,6 +88,16 @@ fn focus_first_invalid(section: ProfileSection, errors: &[FieldError]) {
     }
 }
 
+/// The two-letter code of the billing country `id`.
+fn billing_country_code(page: &ProfilePage, id: &str) -> Option<String> {
+    let id: i64 = id.parse().ok()?;
+    page.country_codes
+        .as_ref()?
+        .iter()
+        .find(|(country, _)| *country == id)
+        .map(|(_, code)| code.clone())
+}
+
 /// The form of `section`, filled with `page`: an island, the part of the page the browser runs.
 /// `returned` is a refused save that came back in the address (a post without JavaScript),
 /// with what was typed; `saved` says the page was reached after a successful one.
@@ -130,14 +140,9 @@ pub fn ProfileForm(
     let local_errors = Memo::new(move |_| {
         let values = values.read();
         let patch = section.patch_from_form(&values, &loaded.read());
-        let billing_country_code = values.get("BillingCountryId").and_then(|id| {
-            page.with_value(|page| {
-                page.countries
-                    .iter()
-                    .find(|country| id.parse() == Ok(country.id))
-                    .map(|country| country.two_digits_code.clone())
-            })
-        });
+        let billing_country_code = values
+            .get("BillingCountryId")
+            .and_then(|id| page.with_value(|page| billing_country_code(page, id)));
         let context = ValidationContext {
             today: today(),
             billing_country_code,
