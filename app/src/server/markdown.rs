@@ -84,6 +84,10 @@ mod tests {
         let text = "Writes about *cache* <script>alert(1)</script> [x](javascript:alert(1))";
         let first = render(text);
         assert_eq!(render(text), first);
+        assert!(
+            super::RENDERED.get(text).is_some(),
+            "kept after the first render"
+        );
         assert_eq!(first, super::render_uncached(text));
         assert!(
             !first.contains("<script") && !first.contains("javascript:"),

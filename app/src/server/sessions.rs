@@ -175,15 +175,40 @@ pub async fn authenticate_request(
     extensions: &Extensions,
     ttl_secs: i64,
 ) -> Result<Option<Session>, ServiceError> {
+    Ok(
+        authenticate_presented(store, headers, extensions, ttl_secs, false)
+            .await?
+            .map(|(session, _)| session),
+    )
+}
+
+/// `authenticate_request`; `with_banner`: the header's banner is read in the same query.
+async fn authenticate_presented(
+    store: &Store,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    ttl_secs: i64,
+    with_banner: bool,
+) -> Result<Option<(Session, Option<MemberBanner>)>, ServiceError> {
     let Some((token, credential)) = presented_token(headers) else {
         return Ok(None);
     };
+    let (hash, now) = (token_hash(&token), clock::now());
+    let found = if with_banner {
+        store.live_session_with_banner(&hash, now).await?
+    } else {
+        store
+            .live_session(&hash, now)
+            .await?
+            .map(|stored| (stored, None))
+    };
+    let Some((stored, banner)) = found else {
+        return Ok(None);
+    };
     let by_cookie = credential == Credential::Cookie;
-    let session = authenticate(store, &token, ttl_secs, by_cookie).await?;
-    if let Some(session) = &session {
-        renew_cookie(session, &token, extensions);
-    }
-    Ok(session)
+    let session = slide(store, stored, now, ttl_secs, by_cookie).await?;
+    renew_cookie(&session, &token, extensions);
+    Ok(Some((session, banner)))
 }
 
 /// The session of a page request, looked up once together with the page header's banner: the
@@ -202,7 +227,9 @@ impl PageSession {
     ) -> Result<Option<Session>, ServiceError> {
         match Self::of_read(parts) {
             Some(PageSession(memo)) => Ok(memo
-                .get_or_try_init(|| authenticate_page(store, parts, ttl_secs))
+                .get_or_try_init(|| {
+                    authenticate_presented(store, &parts.headers, &parts.extensions, ttl_secs, true)
+                })
                 .await?
                 .as_ref()
                 .map(|(session, _)| session.clone())),
@@ -212,44 +239,13 @@ impl PageSession {
 
     /// The banner of the session `authenticate` found for this read, if it looked one up.
     pub fn banner(parts: &http::request::Parts) -> Option<MemberBanner> {
-        match Self::of_read(parts)?.0.get()? {
-            Some((_, banner)) => banner.clone(),
-            None => None,
-        }
+        Self::of_read(parts)?.0.get()?.as_ref()?.1.clone()
     }
 
     fn of_read(parts: &http::request::Parts) -> Option<&PageSession> {
         let read = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
         parts.extensions.get::<PageSession>().filter(|_| read)
     }
-}
-
-/// `authenticate_request` with the banner read in the same query.
-async fn authenticate_page(
-    store: &Store,
-    parts: &http::request::Parts,
-    ttl_secs: i64,
-) -> Result<Option<(Session, Option<MemberBanner>)>, ServiceError> {
-    let Some((token, credential)) = presented_token(&parts.headers) else {
-        return Ok(None);
-    };
-    let now = clock::now();
-    let Some((stored, banner)) = store
-        .live_session_with_banner(&token_hash(&token), now)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let session = slide(
-        store,
-        stored,
-        now,
-        ttl_secs,
-        credential == Credential::Cookie,
-    )
-    .await?;
-    renew_cookie(&session, &token, &parts.extensions);
-    Ok(Some((session, banner)))
 }
 
 /// Makes `profile_id` the session's active profile, if it is one of the session user's.
