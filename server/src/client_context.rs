@@ -1,7 +1,7 @@
 //! Per-request context every handler and server function relies on: who the client is (see
 //! `app::server::client`, believing forwarding headers only from `TRUSTED_PROXIES`), and the
 //! slot where authenticating the session leaves a renewed cookie, added to the response here,
-//! and the page's session, looked up once.
+//! and the page's session, looked up once, before a page renders.
 
 use std::net::SocketAddr;
 
@@ -13,7 +13,7 @@ use app::server::{
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::header,
+    http::{header, Method},
     middleware::Next,
     response::Response,
 };
@@ -57,4 +57,30 @@ pub async fn client_context(
         }
     }
     response
+}
+
+/// Looks a page's session up, with the header's banner, before the page renders (around the
+/// page routes): the layout reads who is signed in from it without waiting, and the page's
+/// own data finds it memoised (`PageSession`). Other methods pass through: they look their
+/// session up themselves.
+pub async fn look_up_page_session(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    look_up(&state, &parts).await;
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// The look-up itself, for reads (GET, HEAD). When it fails the page renders as for a visitor
+/// and its data load, which looks again, reports the error.
+pub async fn look_up(state: &AppState, parts: &axum::http::request::Parts) {
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        return;
+    }
+    if let Err(error) = PageSession::authenticate(&state.store, parts, state.session_ttl_secs).await
+    {
+        tracing::warn!(%error, "looking up a page's session failed");
+    }
 }

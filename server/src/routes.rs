@@ -95,37 +95,43 @@ pub fn router(state: AppState) -> Router {
     let api = api.layer(axum::Extension(ServedDocument::new(&document::finish(
         openapi,
     ))));
-    api.leptos_routes(&state, routes, {
-        let options = state.leptos_options.clone();
-        move || shell(options.clone())
-    })
-    // Anything else: a file of the built site (wasm, js, css, assets; precompressed when the
-    // release build made .br and .gz copies) or the 404 page (see `static_files`).
-    .fallback(crate::static_files::site_file_or_not_found)
-    // Inside the security headers, which make the nonce it fills in.
-    .layer(axum::middleware::from_fn_with_state(
-        PageCache::default(),
-        crate::page_cache::serve_signed_out_pages,
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        crate::csrf::reject_cross_site_requests,
-    ))
-    .layer(axum::middleware::from_fn(
-        crate::security_headers::add_security_headers,
-    ))
-    // Inside the client context (it logs the client that resolves), around everything else.
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        crate::access_log::access_log,
-    ))
-    // Outside the others: they read the client it resolves.
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        crate::client_context::client_context,
-    ))
-    // Pages and JSON are compressed as they are sent (brotli or gzip, as the client accepts);
-    // files that were precompressed already go out as they are.
-    .layer(CompressionLayer::new())
-    .with_state(state)
+    let pages = Router::new()
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::client_context::look_up_page_session,
+        ));
+    api.merge(pages)
+        // Anything else: a file of the built site (wasm, js, css, assets; precompressed when the
+        // release build made .br and .gz copies) or the 404 page (see `static_files`).
+        .fallback(crate::static_files::site_file_or_not_found)
+        // Inside the security headers, which make the nonce it fills in.
+        .layer(axum::middleware::from_fn_with_state(
+            PageCache::default(),
+            crate::page_cache::serve_signed_out_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::csrf::reject_cross_site_requests,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::security_headers::add_security_headers,
+        ))
+        // Inside the client context (it logs the client that resolves), around everything else.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::access_log::access_log,
+        ))
+        // Outside the others: they read the client it resolves.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::client_context::client_context,
+        ))
+        // Pages and JSON are compressed as they are sent (brotli or gzip, as the client accepts);
+        // files that were precompressed already go out as they are.
+        .layer(CompressionLayer::new())
+        .with_state(state)
 }

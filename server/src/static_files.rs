@@ -42,6 +42,8 @@ pub async fn site_file_or_not_found(State(state): State<AppState>, request: Requ
             return response;
         }
     }
+    // The 404 page has the frame too, which names who is signed in.
+    crate::client_context::look_up(&state, &parts).await;
     let uri = parts.uri.clone();
     let request = Request::from_parts(parts, body);
     leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await

@@ -3,43 +3,36 @@
 use leptos::{either::Either, prelude::*};
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use crate::functions::{
-    auth::{current_member, Member},
-    error::PortalError,
-};
+use crate::functions::auth::Member;
 
-/// Who is signed in, refetched on every navigation (sign-in and sign-out both navigate).
-#[derive(Clone, Copy)]
-pub struct MemberResource(pub Resource<Result<Option<Member>, PortalError>>);
-
-pub fn provide_member_resource() -> MemberResource {
-    let location = use_location();
-    let resource = MemberResource(Resource::new(
-        move || location.pathname.get(),
-        |_| current_member(),
-    ));
-    provide_context(resource);
-    resource
+/// Who is signed in, as the server found it before rendering the page: it looks a page
+/// request's session up, with the header's name and address, before the render starts (see
+/// `server::sessions::PageSession`), so the frame and the pages read it without waiting.
+/// `None` for a visitor, and when that look-up failed (the page's own data then reports it).
+pub fn signed_in_member() -> Option<Member> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::functions::context::page_banner().map(|(full_name, email, email_verified)| Member {
+            full_name,
+            email,
+            email_verified,
+        })
+    }
+    // Only the islands run in the browser, and none of them asks.
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
 }
 
 /// Renders `children` for a signed-in member; anyone else is sent to the sign-in page, which
 /// brings them back here afterwards.
 #[component]
-pub fn RequireMember(children: ChildrenFn) -> impl IntoView {
-    let MemberResource(member) = expect_context::<MemberResource>();
-    let location = use_location();
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match member.await {
-                    Ok(Some(_)) => Either::Left(children.with_value(|children| children())),
-                    _ => {
-                        let here = location.pathname.get_untracked();
-                        Either::Right(view! { <Redirect path=format!("/login?next={here}") /> })
-                    }
-                }
-            })}
-        </Suspense>
+pub fn RequireMember(children: Children) -> impl IntoView {
+    if signed_in_member().is_some() {
+        Either::Left(children())
+    } else {
+        let here = use_location().pathname.get_untracked();
+        Either::Right(view! { <Redirect path=format!("/login?next={here}") /> })
     }
 }

@@ -154,28 +154,6 @@ pub async fn sign_out() -> Result<(), PortalError> {
     Ok(())
 }
 
-/// The signed-in member, or `None`.
-#[server(prefix = "/api/fn", endpoint = "current_member")]
-pub async fn current_member() -> Result<Option<Member>, PortalError> {
-    let state = ssr::state()?;
-    let Some(session) = ssr::session(&state).await? else {
-        return Ok(None);
-    };
-    let (full_name, email, email_verified) = match ssr::page_banner() {
-        Some(banner) => banner,
-        None => state
-            .store
-            .member_banner(session.active_profile_id, session.user_id)
-            .await
-            .map_err(crate::server::error::ServiceError::from)?,
-    };
-    Ok(Some(Member {
-        full_name,
-        email,
-        email_verified,
-    }))
-}
-
 /// The password policy new members sign up under, for the live checklist.
 #[server(prefix = "/api/fn", endpoint = "sign_up_policy")]
 pub async fn sign_up_policy() -> Result<PasswordPolicy, PortalError> {

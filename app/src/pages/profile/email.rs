@@ -5,14 +5,13 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::session::MemberResource,
+    components::session::signed_in_member,
     functions::recovery::{ChangeEmail, ResendVerification},
     pages::recovery::{returned, Returned},
 };
 
 #[component]
 pub fn SignInAddress() -> impl IntoView {
-    let MemberResource(member) = expect_context::<MemberResource>();
     let notice = use_query_map()
         .read_untracked()
         .get("notice")
@@ -34,37 +33,26 @@ pub fn SignInAddress() -> impl IntoView {
         <section class="card email-panel" aria-labelledby="sign-in-address">
             <h2 id="sign-in-address">"Sign-in e-mail address"</h2>
             {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
-            <Suspense fallback=|| ()>
-                {move || {
-                    let resend_error = resend_error.clone();
-                    Suspend::new(async move {
-                        member
-                            .await
-                            .ok()
-                            .flatten()
-                            .map(|member| {
-                                let verified = member.email_verified;
-                                view! {
-                                    <p data-testid="email-status">
-                                        "You sign in as " <strong>{member.email}</strong> ". "
-                                        {if verified {
-                                            view! { <span class="badge verified">"Verified"</span> }.into_any()
-                                        } else {
-                                            view! { <span class="badge unverified">"Not verified yet"</span> }.into_any()
-                                        }}
-                                    </p>
-                                    {(!verified).then(|| view! {
-                                        <Returned error=resend_error />
-                                        <form method="post" action=ResendVerification::url()>
-                                            <p class="hint">"Follow the link we mailed you to verify the address: it is how you recover the account if you forget the password."</p>
-                                            <button type="submit" class="button-secondary">"Send the link again"</button>
-                                        </form>
-                                    })}
-                                }
-                            })
-                    })
-                }}
-            </Suspense>
+            {signed_in_member().map(|member| {
+                let verified = member.email_verified;
+                view! {
+                    <p data-testid="email-status">
+                        "You sign in as " <strong>{member.email}</strong> ". "
+                        {if verified {
+                            view! { <span class="badge verified">"Verified"</span> }.into_any()
+                        } else {
+                            view! { <span class="badge unverified">"Not verified yet"</span> }.into_any()
+                        }}
+                    </p>
+                    {(!verified).then(|| view! {
+                        <Returned error=resend_error />
+                        <form method="post" action=ResendVerification::url()>
+                            <p class="hint">"Follow the link we mailed you to verify the address: it is how you recover the account if you forget the password."</p>
+                            <button type="submit" class="button-secondary">"Send the link again"</button>
+                        </form>
+                    })}
+                }
+            })}
             <h3>"Change the address"</h3>
             <p class="hint">"We mail a confirmation link to the new address; the change happens when it is followed. Your current address is told, with a link that undoes it."</p>
             <Returned error=change_error />

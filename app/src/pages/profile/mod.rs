@@ -30,13 +30,14 @@ pub fn ProfileSectionPage() -> impl IntoView {
     // A save posted without JavaScript comes back here: refused (the error and what was
     // typed are in the address) or done (`?saved=1`).
     let action = ServerAction::<SaveProfilePage>::new();
-    let section = Memo::new(move |_| {
-        ProfileSection::from_path(&location.pathname.get()).unwrap_or(ProfileSection::Personal)
-    });
+    // One render per request: only the form below is an island, so nothing here changes
+    // after it.
+    let section = ProfileSection::from_path(&location.pathname.get_untracked())
+        .unwrap_or(ProfileSection::Personal);
     view! {
         <RequireMember>
-            {move || {
-                let section = section.get();
+            {
+                // Made only for a signed-in member: a visitor is redirected without a load.
                 let page = Resource::new(move || (), move |_| load_profile_page(section));
                 view! {
                     <Title text=section.title() />
@@ -59,7 +60,7 @@ pub fn ProfileSectionPage() -> impl IntoView {
                     </Suspense>
                     {(section == ProfileSection::Credentials).then(|| view! { <SignInAddress /> })}
                 }
-            }}
+            }
         </RequireMember>
     }
 }
