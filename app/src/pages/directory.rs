@@ -16,7 +16,7 @@ pub fn DirectoryPage() -> impl IntoView {
         <p class="lead">"Members who chose to show their professional profile."</p>
         <RequireMember>
             {
-                let entries = Resource::new(|| (), |_| member_directory());
+                let entries = OnceResource::new(member_directory());
                 view! {
                     <Suspense fallback=|| view! { <p class="loading">"Loading the directory…"</p> }>
                         {move || Suspend::new(async move {

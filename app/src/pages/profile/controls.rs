@@ -2,6 +2,8 @@
 //! right type, selects, switches, the Markdown editor with its server-rendered preview, tag
 //! chips and the password checklist.
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 
 use super::draft::SummaryDraft;
@@ -10,25 +12,105 @@ use crate::{
     functions::profile::{preview_markdown, ProfilePage},
     html::escape_html,
     model::{
+        field_error::FieldError,
         gender::Gender,
         profile::{
             field::{FieldKind, ProfileField},
             rules::split_tags,
-            section::FormField,
+            section::{FormField, FormValues},
         },
         support::SupportField,
     },
 };
 
-/// A field's value and messages, and what the control reports back to the form.
+/// The form's state, shared by all its fields' controls: one set of signals per form, and no
+/// signal or callback per field (the server would make and drop them for every field of every
+/// page it renders).
+#[derive(Clone, Copy)]
+pub struct FormSignals {
+    pub values: RwSignal<FormValues>,
+    /// Fields that lost focus once: their rules are shown from then on.
+    pub touched: RwSignal<BTreeSet<&'static str>>,
+    /// A save was tried: every field's rules are shown.
+    pub submitted: RwSignal<bool>,
+    /// The last save's message, cleared by the next change.
+    pub confirmation: RwSignal<Option<String>>,
+    /// What the server refused in the last save.
+    pub server_errors: RwSignal<Vec<FieldError>>,
+    /// The shared rules applied to `values`.
+    pub local_errors: Memo<Vec<FieldError>>,
+}
+
+/// One field of the form: its value and messages, and what its control reports back.
 #[derive(Clone, Copy)]
 pub struct FieldState {
     pub field: FormField,
-    pub value: Signal<String>,
-    pub set: Callback<String>,
+    pub form: FormSignals,
+}
+
+impl FieldState {
+    fn name(self) -> &'static str {
+        self.field.wire_name()
+    }
+
+    /// The value, tracked.
+    pub fn value(self) -> String {
+        self.form
+            .values
+            .read()
+            .get(self.name())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn value_untracked(self) -> String {
+        (self.form.values.read_untracked())
+            .get(self.name())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The member changed the value: it replaces what the server refused about the field.
+    pub fn set(self, value: String) {
+        let name = self.name();
+        self.form.values.update(|values| {
+            values.insert(name.to_owned(), value);
+        });
+        self.form.confirmation.set(None);
+        (self.form.server_errors)
+            .update(|errors| errors.retain(|error| error.property_name != name));
+    }
+
     /// The control lost focus: its rules may now be shown.
-    pub touch: Callback<()>,
-    pub messages: Signal<Vec<String>>,
+    pub fn touch(self) {
+        self.form.touched.update(|touched| {
+            touched.insert(self.name());
+        });
+    }
+
+    /// What to tell the member about the field, tracked: the shared rules' messages once it
+    /// was touched or a save was tried, else (or when they pass) the server's.
+    pub fn messages(self) -> Vec<String> {
+        let name = self.name();
+        let mine = |errors: &[FieldError]| -> Vec<String> {
+            errors
+                .iter()
+                .filter(|error| error.property_name == name)
+                .map(|error| error.message.clone())
+                .collect()
+        };
+        let shown = self.form.submitted.get() || self.form.touched.read().contains(name);
+        let local = if shown {
+            mine(&self.form.local_errors.read())
+        } else {
+            Vec::new()
+        };
+        if local.is_empty() {
+            mine(&self.form.server_errors.read())
+        } else {
+            local
+        }
+    }
 }
 
 /// The input type and browser autofill token of a field shown as a plain input.
@@ -107,7 +189,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let hint_text = hint(field);
-    let invalid = move || !state.messages.read().is_empty();
+    let invalid = move || !state.messages().is_empty();
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
@@ -122,8 +204,8 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
         }
     };
     let aria_invalid = move || invalid().then_some("true");
-    let on_input = move |event: leptos::ev::Event| state.set.run(event_target_value(&event));
-    let on_blur = move |_| state.touch.run(());
+    let on_input = move |event: leptos::ev::Event| state.set(event_target_value(&event));
+    let on_blur = move |_| state.touch();
 
     let control = match field.kind() {
         FieldKind::Flag => {
@@ -135,28 +217,28 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                         type="checkbox"
                         role="switch"
                         value="true"
-                        checked=state.value.get_untracked() == "true"
-                        prop:checked=move || state.value.get() == "true"
+                        checked=state.value_untracked() == "true"
+                        prop:checked=move || state.value() == "true"
                         on:change:target=move |event| {
-                            state.set.run(event.target().checked().to_string())
+                            state.set(event.target().checked().to_string())
                         }
                         aria-describedby=described_by
                     />
                     <label for=id>{field.label()}</label>
                     {hint_text.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
-                    <Messages id=error_id messages=state.messages />
+                    <Messages id=error_id state />
                 </div>
             }
             .into_any();
         }
         FieldKind::Gender => {
-            let initial = state.value.get_untracked();
+            let initial = state.value_untracked();
             view! {
                 <select
                     id=id
                     name=name
                     autocomplete="off"
-                    prop:value=move || state.value.get()
+                    prop:value=move || state.value()
                     on:change=on_input
                     on:blur=on_blur
                     aria-invalid=aria_invalid
@@ -180,7 +262,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
             let options = page.with_value(|page| {
                 page.countries
                     .as_ref()
-                    .map(|choices| choices.options_html(&state.value.get_untracked()))
+                    .map(|choices| choices.options_html(&state.value_untracked()))
                     .unwrap_or_default()
             });
             view! {
@@ -188,7 +270,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     id=id
                     name=name
                     autocomplete=if field == FormField::Profile(ProfileField::CountryId) { "country-name" } else { "off" }
-                    prop:value=move || state.value.get()
+                    prop:value=move || state.value()
                     on:change=on_input
                     on:blur=on_blur
                     aria-invalid=aria_invalid
@@ -203,14 +285,14 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                 id=id
                 name=name
                 rows="8"
-                prop:value=move || state.value.get()
+                prop:value=move || state.value()
                 on:input=on_input
                 on:blur=on_blur
                 aria-invalid=aria_invalid
                 aria-describedby=described_by
                 // Not a text child: Leptos writes a textarea's children unescaped, so a
                 // summary containing `</textarea>` could break out of it.
-                inner_html=escape_html(&state.value.get_untracked())
+                inner_html=escape_html(&state.value_untracked())
             ></textarea>
         }
         .into_any(),
@@ -223,8 +305,8 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     type=kind
                     autocomplete=autocomplete
                     placeholder=placeholder(field)
-                    value=state.value.get_untracked()
-                    prop:value=move || state.value.get()
+                    value=state.value_untracked()
+                    prop:value=move || state.value()
                     on:input=on_input
                     on:blur=on_blur
                     aria-invalid=aria_invalid
@@ -254,7 +336,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                 view! {
                     <PasswordChecklist
                         policy
-                        password=state.value
+                        password=Signal::derive(move || state.value())
                         email=Signal::stored(email)
                         note="Not a commonly used password or your current password (checked when you save)"
                     />
@@ -269,7 +351,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
             <label for=id>{field.label()}</label>
             {hint_text.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
             {control}
-            <Messages id=error_id messages=state.messages />
+            <Messages id=error_id state />
             {extra}
         </div>
     }
@@ -288,15 +370,16 @@ fn placeholder(field: FormField) -> Option<&'static str> {
 
 /// The messages about one field, referenced by its control's `aria-describedby`.
 #[component]
-fn Messages(id: String, messages: Signal<Vec<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || !messages.read().is_empty()>
-            <ul class="field-messages" id=id.clone()>
-                {move || {
-                    messages.get().into_iter().map(|message| view! { <li>{message}</li> }).collect_view()
-                }}
-            </ul>
-        </Show>
+fn Messages(id: String, state: FieldState) -> impl IntoView {
+    move || {
+        let messages = state.messages();
+        (!messages.is_empty()).then(|| {
+            view! {
+                <ul class="field-messages" id=id.clone()>
+                    {messages.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}
+                </ul>
+            }
+        })
     }
 }
 
@@ -306,16 +389,16 @@ fn Messages(id: String, messages: Signal<Vec<String>>) -> impl IntoView {
 fn TagChips(state: FieldState) -> impl IntoView {
     let hydrated = use_hydrated();
     let remove = move |tag: String| {
-        let kept: Vec<String> = split_tags(&state.value.get_untracked())
+        let kept: Vec<String> = split_tags(&state.value_untracked())
             .into_iter()
             .filter(|other| *other != tag)
             .collect();
-        state.set.run(kept.join(", "));
+        state.set(kept.join(", "));
     };
     view! {
         <ul class="chips" aria-label="Your tags">
             {move || {
-                split_tags(&state.value.get())
+                split_tags(&state.value())
                     .into_iter()
                     .map(|tag| {
                         let label = format!("Remove tag {tag}");
@@ -352,7 +435,7 @@ fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
     let render = Action::new(|markdown: &String| preview_markdown(markdown.clone()));
     let pending = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |previous: Option<()>| {
-        let text = state.value.get();
+        let text = state.value();
         if previous.is_none() {
             return;
         }

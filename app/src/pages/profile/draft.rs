@@ -65,7 +65,7 @@ pub fn SummaryDraft(state: FieldState) -> impl IntoView {
             }
             return;
         };
-        state.set.run(markdown);
+        state.set(markdown);
         let form = trigger()
             .and_then(|trigger| trigger.closest("form").ok().flatten())
             .and_then(|form| form.dyn_into::<HtmlFormElement>().ok());
@@ -90,7 +90,7 @@ pub fn SummaryDraft(state: FieldState) -> impl IntoView {
                 disabled=move || draft.pending().get()
                 on:click=move |_| {
                     open.set(true);
-                    draft.dispatch(state.value.get_untracked());
+                    draft.dispatch(state.value_untracked());
                 }
             >
                 "Draft with AI"

@@ -12,7 +12,7 @@ use leptos::{
     web_sys::{FormData, HtmlElement, HtmlFormElement, SubmitEvent},
 };
 
-use super::controls::{FieldControl, FieldState};
+use super::controls::{FieldControl, FieldState, FormSignals};
 use crate::{
     components::{
         form::{keep_focus, FormAlert},
@@ -199,44 +199,13 @@ pub fn ProfileForm(
         None => {}
     });
 
-    let field_state = move |field: FormField| {
-        let name = field.wire_name();
-        FieldState {
-            field,
-            value: Signal::derive(move || values.read().get(name).cloned().unwrap_or_default()),
-            set: Callback::new(move |value: String| {
-                values.update(|values| {
-                    values.insert(name.to_owned(), value);
-                });
-                confirmation.set(None);
-                server_errors.update(|errors| errors.retain(|error| error.property_name != name));
-            }),
-            touch: Callback::new(move |()| {
-                touched.update(|touched| {
-                    touched.insert(name);
-                })
-            }),
-            messages: Signal::derive(move || {
-                let shown = submitted.get() || touched.read().contains(name);
-                let mine = |errors: &[FieldError]| -> Vec<String> {
-                    errors
-                        .iter()
-                        .filter(|error| error.property_name == name)
-                        .map(|error| error.message.clone())
-                        .collect()
-                };
-                let local = if shown {
-                    mine(&local_errors.read())
-                } else {
-                    Vec::new()
-                };
-                if local.is_empty() {
-                    mine(&server_errors.read())
-                } else {
-                    local
-                }
-            }),
-        }
+    let form = FormSignals {
+        values,
+        touched,
+        submitted,
+        confirmation,
+        server_errors,
+        local_errors,
     };
 
     let on_submit = move |event: SubmitEvent| {
@@ -285,7 +254,7 @@ pub fn ProfileForm(
                     let salutation = (*field == FormField::Profile(ProfileField::Gender))
                         .then(|| view! { <SalutationPreview values /> });
                     view! {
-                        <FieldControl state=field_state(*field) page />
+                        <FieldControl state=FieldState { field: *field, form } page />
                         {salutation}
                     }
                 })

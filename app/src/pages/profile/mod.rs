@@ -38,7 +38,7 @@ pub fn ProfileSectionPage() -> impl IntoView {
         <RequireMember>
             {
                 // Made only for a signed-in member: a visitor is redirected without a load.
-                let page = Resource::new(move || (), move |_| load_profile_page(section));
+                let page = OnceResource::new(load_profile_page(section));
                 view! {
                     <Title text=section.title() />
                     <h1>{section.title()}</h1>
