@@ -95,6 +95,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let state = AppState {
         page_head: Arc::new(PageHead::render(&config.leptos_options)),
         countries: CountryList::default(),
+        directory: Default::default(),
         leptos_options: config.leptos_options,
         store: store.clone(),
         profile_writer,

@@ -246,5 +246,6 @@ pub async fn draft_profile_summary(current: String) -> Result<String, PortalErro
 pub async fn member_directory() -> Result<Vec<DirectoryEntry>, PortalError> {
     let state = ssr::state()?;
     ssr::require_session(&state).await?;
-    Ok(crate::server::directory::public_profiles(&state.store).await?)
+    let entries = crate::server::directory::public_profiles(&state.store, &state.directory).await?;
+    Ok(entries.as_ref().clone())
 }

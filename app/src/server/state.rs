@@ -6,8 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use super::{
-    countries::CountryList, drafting::SummaryDrafter, mail::MailQueue, page_head::PageHead,
-    profile_writer::ProfileWriter, settings::SecuritySettings, store::Store,
+    countries::CountryList, directory::DirectoryCache, drafting::SummaryDrafter, mail::MailQueue,
+    page_head::PageHead, profile_writer::ProfileWriter, settings::SecuritySettings, store::Store,
 };
 
 #[derive(Clone, Debug, FromRef)]
@@ -29,4 +29,6 @@ pub struct AppState {
     pub page_head: Arc<PageHead>,
     /// The countries, read once.
     pub countries: CountryList,
+    /// The member directory as last read, until the database's version of it moves on.
+    pub directory: DirectoryCache,
 }

@@ -136,6 +136,7 @@ async fn serving(
         router: router(AppState {
             page_head: Arc::new(PageHead::render(&leptos_options)),
             countries: CountryList::default(),
+            directory: Default::default(),
             leptos_options,
             profile_writer: ProfileWriter::start(&store).await.expect("writer starts"),
             store: store.clone(),

@@ -40,6 +40,16 @@ impl Store {
         .await)
     }
 
+    /// The directory's version: moved on, by the database's triggers, with every change to
+    /// what `public_profiles` reads.
+    pub async fn directory_version(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT version FROM directory_version WHERE id = 1"
+        )
+        .fetch_one(pool)
+        .await)
+    }
+
     /// Public profiles only, by name regardless of case. Private ones are filtered here, never
     /// after.
     pub async fn public_profiles(&self) -> Result<Vec<PublicProfileRow>, sqlx::Error> {
