@@ -73,7 +73,9 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
             email: None,
         });
     }
-    let profile = profiles::editable(&state.store, &session).await?;
+    // Only the page's own columns.
+    let profile =
+        profiles::editable_fields(&state.store, &session, section.profile_fields()).await?;
     let has_country = section
         .fields()
         .iter()

@@ -34,6 +34,15 @@ pub async fn editable(store: &Store, session: &Session) -> Result<StoredProfile,
     read(store, session, stored_fields()).await
 }
 
+/// Only `fields` of the editable profile (with its id and version): what one page shows.
+pub async fn editable_fields(
+    store: &Store,
+    session: &Session,
+    fields: impl Iterator<Item = ProfileField>,
+) -> Result<StoredProfile, ServiceError> {
+    read(store, session, fields).await
+}
+
 /// The session's active profile with only `wanted` of its fields (and its id and version).
 async fn read(
     store: &Store,

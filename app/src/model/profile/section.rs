@@ -137,8 +137,8 @@ impl ProfileSection {
         }
     }
 
-    /// The page's fields of the profile patch (none on the support page).
-    fn profile_fields(self) -> impl Iterator<Item = ProfileField> {
+    /// The profile's fields on this page (none of the support contact's).
+    pub fn profile_fields(self) -> impl Iterator<Item = ProfileField> {
         self.fields().iter().filter_map(|field| match field {
             FormField::Profile(field) => Some(*field),
             FormField::Support(_) => None,
