@@ -34,6 +34,9 @@ pub const TABLES: &[&str] = &[
     "sign_in_challenges",
     "passkeys",
     "passkey_ceremonies",
+    // Last: the profiles' triggers find it empty while they are inserted, and it then takes the
+    // source's version.
+    "directory_version",
 ];
 
 /// Rows per insert statement: below SQLite's and PostgreSQL's limits on parameters.
