@@ -41,6 +41,15 @@ impl Stats {
         f64::from(self.latencies_us[rank.min(self.latencies_us.len() - 1)]) / 1000.0
     }
 
+    /// Adds another measurement of the same requests: its answers and its time.
+    pub fn add(&mut self, other: Stats) {
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        self.non_2xx += other.non_2xx;
+        self.failed += other.failed;
+        self.elapsed += other.elapsed;
+    }
+
     pub fn max_ms(&self) -> f64 {
         self.latencies_us
             .last()
@@ -217,5 +226,22 @@ mod tests {
         assert_eq!(stats.max_ms(), 100.0);
         assert_eq!(stats.requests_per_sec(), 10.0);
         assert_eq!(Stats::default().percentile_ms(0.99), 0.0);
+    }
+
+    #[test]
+    fn added_measurements_count_as_one() {
+        let mut total = Stats::default();
+        for part in [(51..=100), (1..=50)] {
+            total.add(Stats {
+                latencies_us: part.map(|ms| ms * 1000).collect(),
+                elapsed: Duration::from_secs(5),
+                non_2xx: 1,
+                ..Stats::default()
+            });
+        }
+        assert_eq!(total.percentile_ms(0.5), 50.0);
+        assert_eq!(total.percentile_ms(0.99), 99.0);
+        assert_eq!(total.requests_per_sec(), 10.0);
+        assert_eq!(total.non_2xx, 2);
     }
 }

@@ -1,7 +1,8 @@
 //! `make bench`: starts the release server on a fresh database, signs members up, checks that
 //! it serves the files its pages link to, and measures the pages `/login`, `/profile`,
 //! `/profile/professional` and `/directory` at 50 clients beside the JSON read of the same
-//! profile; then the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the
+//! profile (taking turns in rounds, so that the machine's drift during the run moves them
+//! alike); then the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the
 //! sign-in at 1, 8 and 64 clients; then the same PATCH transaction behind a bare axum handler
 //! (the baseline); then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints
 //! a Markdown table and each page's ratios to the JSON read, and fails if any answer was not a
@@ -564,11 +565,13 @@ const PAGE_CLIENTS: usize = 50;
 /// The page rows' names start with this; the JSON read's row beside them is `PAGE_JSON_READ`.
 const PAGE_ROW: &str = "page ";
 const PAGE_JSON_READ: &str = "yardstick of the pages: GET /en/profile (JSON read)";
+/// The warm-up of each slice of a page row (new connections, then the same as the rest).
+const PAGE_SLICE_WARM_UP: Duration = Duration::from_millis(250);
 /// How many of the members show their profile in the directory.
 const PUBLIC_MEMBERS: usize = 32;
 
-/// The server-rendered pages at `PAGE_CLIENTS` clients, after the JSON read of the same profile
-/// (their yardstick): `/login` signed out, the others with a member's session cookie. Half the
+/// The server-rendered pages at `PAGE_CLIENTS` clients, taking turns with the JSON read of the
+/// same profile (their yardstick): `/login` signed out, the others with a member's session cookie. Half the
 /// members are made public first, with a position, a company and a summary, so the directory
 /// lists `PUBLIC_MEMBERS` cards.
 async fn measure_pages(
@@ -633,20 +636,47 @@ async fn measure_pages(
             page("/directory", true),
         ),
     ];
-    let mut rows = Vec::new();
-    for (name, make_request) in scenarios {
-        eprintln!("{}: {name}, {PAGE_CLIENTS} clients...", setup.name());
-        let watch = RssWatch::start_all(pids);
-        let stats = load::run(addr, PAGE_CLIENTS, WARM_UP, settings.duration, make_request).await;
-        rows.push(Row {
+    // Interleaved: every round measures each row for a slice of the time, so that a machine
+    // that gets slower or faster during the run moves the JSON read and the pages alike
+    // instead of whichever row ran at that moment.
+    let rounds = page_rounds(settings.duration);
+    let slice = settings.duration / rounds;
+    let mut totals: Vec<(Stats, f64)> = scenarios.iter().map(|_| (Stats::default(), 0.0)).collect();
+    for round in 1..=rounds {
+        for ((name, make_request), (total, peak_mib)) in scenarios.iter().zip(&mut totals) {
+            eprintln!(
+                "{}: {name}, {PAGE_CLIENTS} clients, round {round} of {rounds}...",
+                setup.name()
+            );
+            let watch = RssWatch::start_all(pids);
+            let stats = load::run(
+                addr,
+                PAGE_CLIENTS,
+                PAGE_SLICE_WARM_UP,
+                slice,
+                make_request.clone(),
+            )
+            .await;
+            total.add(stats);
+            *peak_mib = watch.peak_mib().max(*peak_mib);
+        }
+    }
+    Ok(scenarios
+        .into_iter()
+        .zip(totals)
+        .map(|((name, _), (stats, peak_mib))| Row {
             setup,
             name,
             clients: PAGE_CLIENTS,
             stats,
-            peak_rss_mib: Some(watch.peak_mib()),
-        });
-    }
-    Ok(rows)
+            peak_rss_mib: Some(peak_mib),
+        })
+        .collect())
+}
+
+/// How many rounds the page rows take turns in: one per 2 s of `duration`, at most 10.
+fn page_rounds(duration: Duration) -> u32 {
+    (duration.as_secs() / 2).clamp(1, 10) as u32
 }
 
 /// Each page row against the JSON read measured beside it: the targets are at least 40% of its
@@ -681,9 +711,13 @@ fn print_page_ratios(rows: &[Row]) {
 
 fn print_table(settings: &Settings, rows: &[Row]) {
     println!(
-        "\n{} s per row after 1 s of warm-up, on {} CPU(s).\n",
+        "\n{} s per row after 1 s of warm-up, on {} CPU(s); the page rows and their yardstick take \
+         turns in {} rounds of {:.1} s each (after {} ms of warm-up each).\n",
         settings.duration.as_secs(),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        page_rounds(settings.duration),
+        (settings.duration / page_rounds(settings.duration)).as_secs_f64(),
+        PAGE_SLICE_WARM_UP.as_millis()
     );
     println!(
         "| database | what | clients | req/s | p50 ms | p99 ms | max ms | non-2xx | server peak RSS MiB |"
