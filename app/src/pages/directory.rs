@@ -15,42 +15,36 @@ pub fn DirectoryPage() -> impl IntoView {
         <h1>"Member directory"</h1>
         <p class="lead">"Members who chose to show their professional profile."</p>
         <RequireMember>
-            {
-                let entries = OnceResource::new(member_directory());
-                view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Loading the directory…"</p> }>
-                        {move || Suspend::new(async move {
-                            match entries.await {
-                                Ok(entries) if entries.is_empty() => {
-                                    view! {
-                                        <p class="muted">
-                                            "No public profiles yet. Make yours public on your "
-                                            <a href="/profile/professional">"professional profile"</a>
-                                            " page."
-                                        </p>
-                                    }
-                                        .into_any()
-                                }
-                                Ok(entries) => {
-                                    view! {
-                                        <ul class="directory">
-                                            {entries
-                                                .into_iter()
-                                                .map(|entry| view! { <DirectoryCard entry /> })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                        .into_any()
-                                }
-                                Err(error) => {
-                                    view! { <p class="form-alert" role="alert">{error.message()}</p> }
-                                        .into_any()
-                                }
-                            }
-                        })}
-                    </Suspense>
+            // A plain future, as on the profile pages (see `ProfileSectionPage`).
+            {Suspend::new(async move {
+                match member_directory().await {
+                    Ok(entries) if entries.is_empty() => {
+                        view! {
+                            <p class="muted">
+                                "No public profiles yet. Make yours public on your "
+                                <a href="/profile/professional">"professional profile"</a>
+                                " page."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(entries) => {
+                        view! {
+                            <ul class="directory">
+                                {entries
+                                    .into_iter()
+                                    .map(|entry| view! { <DirectoryCard entry /> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        view! { <p class="form-alert" role="alert">{error.message()}</p> }
+                            .into_any()
+                    }
                 }
-            }
+            })}
         </RequireMember>
     }
 }

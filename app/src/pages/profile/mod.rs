@@ -36,31 +36,27 @@ pub fn ProfileSectionPage() -> impl IntoView {
         .unwrap_or(ProfileSection::Personal);
     view! {
         <RequireMember>
-            {
-                // Made only for a signed-in member: a visitor is redirected without a load.
-                let page = OnceResource::new(load_profile_page(section));
-                view! {
-                    <Title text=section.title() />
-                    <h1>{section.title()}</h1>
-                    <p class="lead">{section.summary()}</p>
-                    <Suspense fallback=|| view! { <p class="loading">"Loading your profile…"</p> }>
-                        {move || Suspend::new(async move {
-                            match page.await {
-                                Ok(page) => {
-                                    let returned = action.value().get_untracked().and_then(Result::err);
-                                    let saved = query.read_untracked().get(SAVED_QUERY).is_some();
-                                    view! { <ProfileForm section page returned saved /> }.into_any()
-                                }
-                                Err(error) => {
-                                    view! { <p class="form-alert" role="alert">{error.message()}</p> }
-                                        .into_any()
-                                }
-                            }
-                        })}
-                    </Suspense>
-                    {(section == ProfileSection::Credentials).then(|| view! { <SignInAddress /> })}
+            <Title text=section.title() />
+            <h1>{section.title()}</h1>
+            <p class="lead">{section.summary()}</p>
+            // The page renders once, on the server, after its data came (`SsrMode::Async`):
+            // a plain future, without a resource or a Suspense, which would only add a task, a
+            // fallback nobody sees and a second walk over the form. Made only for a signed-in
+            // member: a visitor is redirected without a load.
+            {Suspend::new(async move {
+                match load_profile_page(section).await {
+                    Ok(page) => {
+                        let returned = action.value().get_untracked().and_then(Result::err);
+                        let saved = query.read_untracked().get(SAVED_QUERY).is_some();
+                        view! { <ProfileForm section page returned saved /> }.into_any()
+                    }
+                    Err(error) => {
+                        view! { <p class="form-alert" role="alert">{error.message()}</p> }
+                            .into_any()
+                    }
                 }
-            }
+            })}
+            {(section == ProfileSection::Credentials).then(|| view! { <SignInAddress /> })}
         </RequireMember>
     }
 }
