@@ -18,7 +18,7 @@ use app::server::{
     page_head::PageHead,
     profile_writer::{ProfileWriter, WriteMode},
     settings::SecuritySettings,
-    state::AppState,
+    state::{AppState, Services},
     store::{open::redacted, DatabaseError, Store},
 };
 use tokio::net::TcpListener;
@@ -92,7 +92,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     }
     let mail = MailQueue::new(&origin);
     let mail_worker = worker::spawn(store.clone(), mailer, &mail, RetryPolicy::default());
-    let state = AppState {
+    let state = AppState::new(Services {
         page_head: Arc::new(PageHead::render(&config.leptos_options)),
         countries: CountryList::default(),
         directory: Default::default(),
@@ -108,7 +108,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
             device_key,
         }),
         mail,
-    };
+    });
     let metrics = match config.metrics_addr {
         Some(addr) => Some(serve_metrics(addr, state.clone()).await?),
         None => None,

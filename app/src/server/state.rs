@@ -1,6 +1,6 @@
 //! What every request handler and server function can reach.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
@@ -10,8 +10,35 @@ use super::{
     page_head::PageHead, profile_writer::ProfileWriter, settings::SecuritySettings, store::Store,
 };
 
-#[derive(Clone, Debug, FromRef)]
-pub struct AppState {
+/// The services, behind one pointer: axum and Leptos clone the state for every route, layer and
+/// render a request passes through, and a clone of the fields themselves (a score of reference
+/// counts, most of them in the Leptos options) was a twentieth of a page's time.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What Leptos' handlers take from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+#[derive(Debug)]
+pub struct Services {
     pub leptos_options: LeptosOptions,
     /// The database (SQLite or PostgreSQL).
     pub store: Store,

@@ -14,7 +14,7 @@ use app::server::{
     page_head::PageHead,
     profile_writer::ProfileWriter,
     settings::SecuritySettings,
-    state::AppState,
+    state::{AppState, Services},
     store::{scratch, Store},
 };
 use axum::{body::Body, Router};
@@ -133,7 +133,7 @@ async fn serving(
         .hash_files(hash_files)
         .build();
     TestApp {
-        router: router(AppState {
+        router: router(AppState::new(Services {
             page_head: Arc::new(PageHead::render(&leptos_options)),
             countries: CountryList::default(),
             directory: Default::default(),
@@ -144,7 +144,7 @@ async fn serving(
             drafter,
             security: Arc::new(security),
             mail: app::server::mail::MailQueue::new(MAIL_ORIGIN),
-        }),
+        })),
         store,
         _dir: dir,
     }
