@@ -2,7 +2,7 @@
 //! right type, selects, switches, the Markdown editor with its server-rendered preview, tag
 //! chips and the password checklist.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 
@@ -31,14 +31,50 @@ pub struct FormSignals {
     pub values: RwSignal<FormValues>,
     /// Fields that lost focus once: their rules are shown from then on.
     pub touched: RwSignal<BTreeSet<&'static str>>,
-    /// A save was tried: every field's rules are shown.
-    pub submitted: RwSignal<bool>,
     /// The last save's message, cleared by the next change.
     pub confirmation: RwSignal<Option<String>>,
     /// What the server refused in the last save.
     pub server_errors: RwSignal<Vec<FieldError>>,
-    /// The shared rules applied to `values`.
-    pub local_errors: Memo<Vec<FieldError>>,
+    /// What each field shows under it (`shown_messages`), worked out once for the whole form
+    /// instead of by every field's attributes and list.
+    pub shown: Memo<ShownMessages>,
+}
+
+/// The messages each field shows, by wire name; fields without any are left out.
+pub type ShownMessages = BTreeMap<&'static str, Vec<String>>;
+
+/// What to tell the member about each of `fields`: the shared rules' messages (`local`) once the
+/// field was touched or a save was tried, else (or when they pass) the server's. `local` is only
+/// asked for when some field shows it.
+pub fn shown_messages(
+    fields: &[FormField],
+    submitted: bool,
+    touched: &BTreeSet<&'static str>,
+    local: impl FnOnce() -> Vec<FieldError>,
+    server: &[FieldError],
+) -> ShownMessages {
+    let local = (submitted || !touched.is_empty()).then(local);
+    let about = |errors: &[FieldError], name: &str| -> Vec<String> {
+        errors
+            .iter()
+            .filter(|error| error.property_name == name)
+            .map(|error| error.message.clone())
+            .collect()
+    };
+    fields
+        .iter()
+        .filter_map(|field| {
+            let name = field.wire_name();
+            let mut messages = match &local {
+                Some(local) if submitted || touched.contains(name) => about(local, name),
+                _ => Vec::new(),
+            };
+            if messages.is_empty() {
+                messages = about(server, name);
+            }
+            (!messages.is_empty()).then_some((name, messages))
+        })
+        .collect()
 }
 
 /// One field of the form: its value and messages, and what its control reports back.
@@ -88,28 +124,14 @@ impl FieldState {
         });
     }
 
-    /// What to tell the member about the field, tracked: the shared rules' messages once it
-    /// was touched or a save was tried, else (or when they pass) the server's.
+    /// What to tell the member about the field, tracked (see `shown_messages`).
     pub fn messages(self) -> Vec<String> {
-        let name = self.name();
-        let mine = |errors: &[FieldError]| -> Vec<String> {
-            errors
-                .iter()
-                .filter(|error| error.property_name == name)
-                .map(|error| error.message.clone())
-                .collect()
-        };
-        let shown = self.form.submitted.get() || self.form.touched.read().contains(name);
-        let local = if shown {
-            mine(&self.form.local_errors.read())
-        } else {
-            Vec::new()
-        };
-        if local.is_empty() {
-            mine(&self.form.server_errors.read())
-        } else {
-            local
-        }
+        (self.form.shown).with(|shown| shown.get(self.name()).cloned().unwrap_or_default())
+    }
+
+    /// Whether the field shows any message, tracked.
+    pub fn is_invalid(self) -> bool {
+        (self.form.shown).with(|shown| shown.contains_key(self.name()))
     }
 }
 
@@ -189,7 +211,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let hint_text = hint(field);
-    let invalid = move || !state.messages().is_empty();
+    let invalid = move || state.is_invalid();
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
@@ -460,5 +482,63 @@ fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
             <h2 id="summary-preview-title">"Preview"</h2>
             <div class="markdown" inner_html=html></div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(field: ProfileField, message: &str) -> FieldError {
+        FieldError {
+            property_name: field.wire_name().to_owned(),
+            message: message.to_owned(),
+            attempted_value: None,
+        }
+    }
+
+    #[test]
+    fn a_field_shows_its_rules_once_touched_and_the_servers_word_otherwise() {
+        use ProfileField::{FullName, MobilePhone, NickName};
+        let fields = [FullName, NickName, MobilePhone].map(FormField::Profile);
+        let local = || {
+            vec![
+                error(FullName, "Full name is required."),
+                error(NickName, "Nick name is too long."),
+            ]
+        };
+        let server = [error(MobilePhone, "Mobile phone was refused.")];
+
+        // Untouched: the rules stay quiet (and are not even worked out); the server's shows.
+        let untouched = shown_messages(
+            &fields,
+            false,
+            &BTreeSet::new(),
+            || panic!("no field shows its rules"),
+            &server,
+        );
+        assert_eq!(
+            untouched,
+            BTreeMap::from([("MobilePhone", vec!["Mobile phone was refused.".to_owned()])])
+        );
+
+        // Touched: that field's rules only.
+        let touched = shown_messages(&fields, false, &BTreeSet::from(["NickName"]), local, &[]);
+        assert_eq!(
+            touched,
+            BTreeMap::from([("NickName", vec!["Nick name is too long.".to_owned()])])
+        );
+
+        // Submitted: every field's rules, and the server's where the rules pass.
+        let submitted = shown_messages(&fields, true, &BTreeSet::new(), local, &server);
+        assert_eq!(submitted.len(), 3);
+        assert_eq!(
+            submitted["FullName"],
+            vec!["Full name is required.".to_owned()]
+        );
+        assert_eq!(
+            submitted["MobilePhone"],
+            vec!["Mobile phone was refused.".to_owned()]
+        );
     }
 }

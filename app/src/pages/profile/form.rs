@@ -12,7 +12,7 @@ use leptos::{
     web_sys::{FormData, HtmlElement, HtmlFormElement, SubmitEvent},
 };
 
-use super::controls::{FieldControl, FieldState, FormSignals};
+use super::controls::{shown_messages, FieldControl, FieldState, FormSignals};
 use crate::{
     components::{
         form::{keep_focus, FormAlert},
@@ -199,13 +199,21 @@ pub fn ProfileForm(
         None => {}
     });
 
+    let shown = Memo::new(move |_| {
+        shown_messages(
+            section.fields(),
+            submitted.get(),
+            &touched.read(),
+            || local_errors.get(),
+            &server_errors.read(),
+        )
+    });
     let form = FormSignals {
         values,
         touched,
-        submitted,
         confirmation,
         server_errors,
-        local_errors,
+        shown,
     };
 
     let on_submit = move |event: SubmitEvent| {
