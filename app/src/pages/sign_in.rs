@@ -91,6 +91,8 @@ fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
             input.next.clone(),
         )
     });
+    // One memo for the button's two readers (each `Action::pending` call makes a new one).
+    let signing_in = action.pending();
     let returned = RwSignal::new(returned);
     let email = RwSignal::new(
         returned
@@ -180,8 +182,8 @@ fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
                     value=password
                     messages=messages("Password")
                 />
-                <button type="submit" class="button-primary" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                <button type="submit" class="button-primary" disabled=move || signing_in.get()>
+                    {move || if signing_in.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
     }
@@ -256,6 +258,7 @@ fn SignupForm(
             input.next.clone(),
         )
     });
+    let signing_up = action.pending();
     let returned = RwSignal::new(returned);
     let kept_value = |name: &str| {
         returned
@@ -398,10 +401,10 @@ fn SignupForm(
                 <button
                     type="submit"
                     class="button-primary"
-                    disabled=move || action.pending().get()
+                    disabled=move || signing_up.get()
                     on:mousedown=keep_focus
                 >
-                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                    {move || if signing_up.get() { "Creating your account…" } else { "Create account" }}
                 </button>
             </form>
     }

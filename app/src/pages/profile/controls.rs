@@ -455,6 +455,7 @@ fn TagChips(state: FieldState) -> impl IntoView {
 #[component]
 fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
     let render = Action::new(|markdown: &String| preview_markdown(markdown.clone()));
+    let rendering = render.pending();
     let pending = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |previous: Option<()>| {
         let text = state.value();
@@ -478,7 +479,7 @@ fn MarkdownPreview(state: FieldState, initial: String) -> impl IntoView {
         Some(Err(_)) | None => initial.clone(),
     };
     view! {
-        <section class="markdown-preview" aria-labelledby="summary-preview-title" aria-busy=move || render.pending().get().then_some("true")>
+        <section class="markdown-preview" aria-labelledby="summary-preview-title" aria-busy=move || rendering.get().then_some("true")>
             <h2 id="summary-preview-title">"Preview"</h2>
             <div class="markdown" inner_html=html></div>
         </section>

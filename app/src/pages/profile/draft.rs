@@ -22,6 +22,8 @@ const TRIGGER_ID: &str = "draft-summary";
 #[component]
 pub fn SummaryDraft(state: FieldState) -> impl IntoView {
     let draft = Action::new(|current: &String| draft_profile_summary(current.clone()));
+    // One memo for both readers (each `Action::pending` call makes a new one).
+    let drafting = draft.pending();
     let open = RwSignal::new(false);
     let trigger = || document().get_element_by_id(TRIGGER_ID);
 
@@ -30,7 +32,7 @@ pub fn SummaryDraft(state: FieldState) -> impl IntoView {
             return String::new();
         }
         let body = match draft.value().get() {
-            _ if draft.pending().get() => {
+            _ if drafting.get() => {
                 r#"<p class="hint" role="status">Drafting a summary…</p>"#.to_owned()
             }
             Some(Ok(review)) => return review,
@@ -87,7 +89,7 @@ pub fn SummaryDraft(state: FieldState) -> impl IntoView {
                 type="button"
                 id=TRIGGER_ID
                 class="button-secondary"
-                disabled=move || draft.pending().get()
+                disabled=move || drafting.get()
                 on:click=move |_| {
                     open.set(true);
                     draft.dispatch(state.value_untracked());

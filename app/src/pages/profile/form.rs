@@ -113,6 +113,9 @@ pub fn ProfileForm(
     let action = Action::new(|input: &SaveProfilePage| {
         save_profile_page(input.section, input.values.clone(), input.loaded.clone())
     });
+    // One memo, read by everything that shows a save in flight: each `Action::pending` call
+    // makes a new one.
+    let saving = action.pending();
     let mut initial = page.values.clone();
     if let Some(PortalError::Rejected { values: typed, .. }) = &returned {
         for field in section.fields() {
@@ -172,9 +175,7 @@ pub fn ProfileForm(
         errors
     });
     let dirty = Memo::new(move |_| section.has_changes(&values.read(), &loaded.read()));
-    warn_before_leaving(Signal::derive(move || {
-        dirty.get() && !action.pending().get()
-    }));
+    warn_before_leaving(Signal::derive(move || dirty.get() && !saving.get()));
 
     // The server's answer.
     Effect::new(move |_| match action.value().get() {
@@ -243,7 +244,7 @@ pub fn ProfileForm(
             method="post"
             action=SaveProfilePage::url()
             novalidate
-            aria-busy=move || action.pending().get().then_some("true")
+            aria-busy=move || saving.get().then_some("true")
             on:submit=on_submit
         >
             <input type="hidden" name="section" value=section_name(section) />
@@ -271,10 +272,10 @@ pub fn ProfileForm(
                 <button
                     type="submit"
                     class="button-primary"
-                    disabled=move || action.pending().get()
+                    disabled=move || saving.get()
                     on:mousedown=keep_focus
                 >
-                    {move || if action.pending().get() { "Saving…" } else { "Save changes" }}
+                    {move || if saving.get() { "Saving…" } else { "Save changes" }}
                 </button>
                 <p class="form-status" role="status" aria-live="polite">
                     {move || confirmation.get()}
