@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use leptos::prelude::*;
+use leptos::{
+    either::{Either, EitherOf4},
+    prelude::*,
+};
 
 use super::draft::SummaryDraft;
 use crate::{
@@ -231,7 +234,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
 
     let control = match field.kind() {
         FieldKind::Flag => {
-            return view! {
+            return Either::Left(view! {
                 <div class="field switch" class:invalid=invalid>
                     <input
                         id=id
@@ -250,12 +253,11 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     {hint_text.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
                     <Messages id=error_id state />
                 </div>
-            }
-            .into_any();
+            });
         }
         FieldKind::Gender => {
             let initial = state.value_untracked();
-            view! {
+            EitherOf4::A(view! {
                 <select
                     id=id
                     name=name
@@ -274,8 +276,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                         })
                         .collect_view()}
                 </select>
-            }
-            .into_any()
+            })
         }
         FieldKind::CountryId => {
             // The options come as HTML made once with the country list. In the browser the
@@ -287,7 +288,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     .map(|choices| choices.options_html(&state.value_untracked()))
                     .unwrap_or_default()
             });
-            view! {
+            EitherOf4::B(view! {
                 <select
                     id=id
                     name=name
@@ -299,10 +300,9 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     aria-describedby=described_by
                     inner_html=options
                 ></select>
-            }
-            .into_any()
+            })
         }
-        FieldKind::Markdown { .. } => view! {
+        FieldKind::Markdown { .. } => EitherOf4::C(view! {
             <textarea
                 id=id
                 name=name
@@ -316,11 +316,10 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                 // summary containing `</textarea>` could break out of it.
                 inner_html=escape_html(&state.value_untracked())
             ></textarea>
-        }
-        .into_any(),
+        }),
         _ => {
             let (kind, autocomplete) = input_kind(field);
-            view! {
+            EitherOf4::D(view! {
                 <input
                     id=id
                     name=name
@@ -334,8 +333,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
                     aria-invalid=aria_invalid
                     aria-describedby=described_by
                 />
-            }
-            .into_any()
+            })
         }
     };
 
@@ -368,7 +366,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
         _ => None,
     };
 
-    view! {
+    Either::Right(view! {
         <div class="field" class:invalid=invalid>
             <label for=id>{field.label()}</label>
             {hint_text.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
@@ -376,8 +374,7 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
             <Messages id=error_id state />
             {extra}
         </div>
-    }
-    .into_any()
+    })
 }
 
 fn placeholder(field: FormField) -> Option<&'static str> {
