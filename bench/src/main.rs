@@ -571,9 +571,9 @@ const PAGE_SLICE_WARM_UP: Duration = Duration::from_millis(250);
 const PUBLIC_MEMBERS: usize = 32;
 
 /// The server-rendered pages at `PAGE_CLIENTS` clients, taking turns with the JSON read of the
-/// same profile (their yardstick): `/login` signed out, the others with a member's session cookie. Half the
-/// members are made public first, with a position, a company and a summary, so the directory
-/// lists `PUBLIC_MEMBERS` cards.
+/// same profile (their yardstick): `/login` signed out, the others with a member's session
+/// cookie. Half the members are made public first, with a position, a company and a summary, so
+/// the directory lists `PUBLIC_MEMBERS` cards.
 async fn measure_pages(
     settings: &Settings,
     setup: Setup,
