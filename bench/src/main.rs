@@ -710,14 +710,21 @@ fn print_page_ratios(rows: &[Row]) {
 }
 
 fn print_table(settings: &Settings, rows: &[Row]) {
+    let rounds = page_rounds(settings.duration);
+    let turns = if rows.iter().any(|row| row.name == PAGE_JSON_READ) {
+        format!(
+            "; the page rows and their yardstick take turns in {rounds} rounds of {:.1} s each \
+             (after {} ms of warm-up each)",
+            (settings.duration / rounds).as_secs_f64(),
+            PAGE_SLICE_WARM_UP.as_millis()
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "\n{} s per row after 1 s of warm-up, on {} CPU(s); the page rows and their yardstick take \
-         turns in {} rounds of {:.1} s each (after {} ms of warm-up each).\n",
+        "\n{} s per row after 1 s of warm-up, on {} CPU(s){turns}.\n",
         settings.duration.as_secs(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        page_rounds(settings.duration),
-        (settings.duration / page_rounds(settings.duration)).as_secs_f64(),
-        PAGE_SLICE_WARM_UP.as_millis()
     );
     println!(
         "| database | what | clients | req/s | p50 ms | p99 ms | max ms | non-2xx | server peak RSS MiB |"
