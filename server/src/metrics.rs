@@ -61,6 +61,10 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
         "Profile updates waiting for the batched writer."
     );
     metrics::describe_gauge!(
+        "portal_sqlite_wal_frames",
+        "Pages in SQLite's write-ahead log at the profile writer's last checkpoint."
+    );
+    metrics::describe_gauge!(
         "portal_password_hashing_slots",
         "Password-hashing slots busy, and hashes waiting for one."
     );
