@@ -28,9 +28,11 @@ pub fn signed_in_member() -> Option<Member> {
 /// Renders `children` for a signed-in member; anyone else is sent to the sign-in page, which
 /// brings them back here afterwards.
 #[component]
-pub fn RequireMember(children: Children) -> impl IntoView {
+pub fn RequireMember<C: IntoView + 'static>(children: TypedChildren<C>) -> impl IntoView {
+    // Typed, not `Children`: a boxed `AnyView` of the page would be copied (`into_owned`) and
+    // rendered through a table of functions on every request.
     if signed_in_member().is_some() {
-        Either::Left(children())
+        Either::Left(children.into_inner()())
     } else {
         let here = use_location().pathname.get_untracked();
         Either::Right(view! { <Redirect path=format!("/login?next={here}") /> })

@@ -1,6 +1,6 @@
 //! `/directory`: the public profiles of members, for signed-in members.
 
-use leptos::prelude::*;
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 
 use crate::{
@@ -19,29 +19,28 @@ pub fn DirectoryPage() -> impl IntoView {
             {Suspend::new(async move {
                 match member_directory().await {
                     Ok(entries) if entries.is_empty() => {
-                        view! {
+                        EitherOf3::A(view! {
                             <p class="muted">
                                 "No public profiles yet. Make yours public on your "
                                 <a href="/profile/professional">"professional profile"</a>
                                 " page."
                             </p>
-                        }
-                            .into_any()
+                        })
                     }
                     Ok(entries) => {
-                        view! {
+                        EitherOf3::B(view! {
                             <ul class="directory">
                                 {entries
                                     .into_iter()
                                     .map(|entry| view! { <DirectoryCard entry /> })
                                     .collect_view()}
                             </ul>
-                        }
-                            .into_any()
+                        })
                     }
                     Err(error) => {
-                        view! { <p class="form-alert" role="alert">{error.message()}</p> }
-                            .into_any()
+                        EitherOf3::C(
+                            view! { <p class="form-alert" role="alert">{error.message()}</p> },
+                        )
                     }
                 }
             })}

@@ -14,8 +14,8 @@ const NONCE_SLOT: &str = "portalnonceslotportalnonceslot";
 
 #[derive(Clone, Debug)]
 pub struct PageHead {
-    /// With `NONCE_SLOT` where the nonce goes.
-    with_nonce: String,
+    /// The tags with a nonce, cut where the nonce goes: the nonce joins them.
+    around_nonce: Vec<String>,
     /// As Leptos renders the tags when a response has no nonce.
     without_nonce: String,
 }
@@ -32,7 +32,10 @@ impl PageHead {
             })
         };
         PageHead {
-            with_nonce: tags(Some(NONCE_SLOT)),
+            around_nonce: tags(Some(NONCE_SLOT))
+                .split(NONCE_SLOT)
+                .map(str::to_owned)
+                .collect(),
             without_nonce: tags(None),
         }
     }
@@ -45,7 +48,7 @@ impl PageHead {
             context.set_is_hydrating(false);
         }
         InertElement::new(match use_context::<Nonce>() {
-            Some(nonce) => self.with_nonce.replace(NONCE_SLOT, nonce.as_inner()),
+            Some(nonce) => self.around_nonce.join(nonce.as_inner()),
             None => self.without_nonce.clone(),
         })
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::{
-    either::{Either, EitherOf4},
+    either::{Either, EitherOf3, EitherOf4},
     prelude::*,
 };
 
@@ -338,30 +338,26 @@ pub fn FieldControl(state: FieldState, page: StoredValue<ProfilePage>) -> impl I
     };
 
     let extra = match field.kind() {
-        FieldKind::Tags => Some(view! { <TagChips state /> }.into_any()),
+        FieldKind::Tags => Some(EitherOf3::A(view! { <TagChips state /> })),
         FieldKind::Markdown { .. } => {
             let initial = page.with_value(|page| page.summary_html.clone().unwrap_or_default());
-            Some(
-                view! {
-                    <MarkdownPreview state initial />
-                    <SummaryDraft state />
-                }
-                .into_any(),
-            )
+            Some(EitherOf3::B(view! {
+                <MarkdownPreview state initial />
+                <SummaryDraft state />
+            }))
         }
         _ if field == FormField::Profile(ProfileField::NewPassword) => page
             .with_value(|page| page.policy.clone())
             .map(|policy| {
                 let email = page.with_value(|page| page.email.clone());
-                view! {
+                EitherOf3::C(view! {
                     <PasswordChecklist
                         policy
                         password=Signal::derive(move || state.value())
                         email=Signal::stored(email)
                         note="Not a commonly used password or your current password (checked when you save)"
                     />
-                }
-                .into_any()
+                })
             }),
         _ => None,
     };

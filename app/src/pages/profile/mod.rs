@@ -8,7 +8,7 @@ mod form;
 mod security;
 mod two_factor;
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 
@@ -48,11 +48,12 @@ pub fn ProfileSectionPage() -> impl IntoView {
                     Ok(page) => {
                         let returned = action.value().get_untracked().and_then(Result::err);
                         let saved = query.read_untracked().get(SAVED_QUERY).is_some();
-                        view! { <ProfileForm section page returned saved /> }.into_any()
+                        Either::Left(view! { <ProfileForm section page returned saved /> })
                     }
                     Err(error) => {
-                        view! { <p class="form-alert" role="alert">{error.message()}</p> }
-                            .into_any()
+                        Either::Right(
+                            view! { <p class="form-alert" role="alert">{error.message()}</p> },
+                        )
                     }
                 }
             })}
