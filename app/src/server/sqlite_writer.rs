@@ -207,7 +207,7 @@ fn run(
 /// beginning at the next write only if every frame has been copied by then. A checkpoint from
 /// another connection (as this portal once ran from the pool every 500 ms) races the writer's
 /// next commit and, under writes that never pause, never copies the last frame: the log grew
-/// by 300 MB a second, and every read searched it. `PASSIVE` waits for no reader; one that is
+/// by 300 MB a second, and a read of a page it did not hold searched all of its index. `PASSIVE` waits for no reader; one that is
 /// still on an older snapshot stops it short, and the next checkpoint goes further.
 fn checkpoint(connection: &Connection) {
     let done = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
@@ -224,11 +224,11 @@ fn checkpoint(connection: &Connection) {
 
 /// Syncs the write-ahead log at `log` every `FLUSH_EVERY` while the writer commits, and sleeps
 /// (parked, until the writer's next commit wakes it) while it does not, until the writer has
-/// ended. A checkpoint must sync the log before it copies it, and
-/// what the writer appended in 100 ms is tens of megabytes at full speed: synced here, on the
-/// side, the writer's own checkpoint finds it clean (at 8 clients it took 30-45 ms before, and
-/// the PATCH's p99 with it). Commits become durable within `FLUSH_EVERY` too (`synchronous =
-/// NORMAL` syncs only at checkpoints).
+/// ended. A checkpoint must sync the log before it copies it, and what the writer appends in
+/// 100 ms is tens of megabytes at full speed: synced here, on the side, the writer's own
+/// checkpoint finds it clean (at 8 clients it took 30-45 ms before, and the PATCH's p99 with
+/// it). Commits become durable within `FLUSH_EVERY` too (`synchronous = NORMAL` syncs only at
+/// checkpoints).
 fn flush(log: OsString, progress: &Progress) {
     let mut flushed = 0;
     loop {
