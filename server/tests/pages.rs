@@ -271,6 +271,66 @@ async fn a_profile_page_arrives_filled_in_with_a_safe_preview() {
     );
 }
 
+/// The form's HTML is kept by the values it shows (`island_memo`): the page shown again is the
+/// same page, a change shows at once, and another member never gets this member's form.
+#[tokio::test]
+async fn a_profile_page_shown_again_is_the_same_and_a_change_shows_at_once() {
+    let app = test_app().await;
+    let token = app.sign_up("jane@example.com", PASSWORD, "Jane Doe").await;
+    let other = app.sign_up("joe@example.com", PASSWORD, "Joe Bloggs").await;
+    let shown = |token: String| {
+        let app = &app;
+        async move {
+            let response = page(app, "/profile/professional", Some(&token)).await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+            let nonce = csp_nonce(&response);
+            response.text.replace(&nonce, "NONCE")
+        }
+    };
+    let value = |position: &str| {
+        format!(
+            r#"name="values[Position]" type="text" autocomplete="organization-title" value="{position}""#
+        )
+    };
+
+    patch(
+        &app,
+        &token,
+        serde_json::json!({"Position": "Cartographer"}),
+    )
+    .await;
+    let first = shown(token.clone()).await;
+    assert!(first.contains(&value("Cartographer")), "{first}");
+    assert_eq!(shown(token.clone()).await, first);
+
+    patch(&app, &token, serde_json::json!({"Position": "Surveyor"})).await;
+    let changed = shown(token.clone()).await;
+    assert!(changed.contains(&value("Surveyor")), "{changed}");
+    assert!(!changed.contains("Cartographer"), "{changed}");
+
+    // Another member with other values gets their own form.
+    let theirs = shown(other.clone()).await;
+    assert!(theirs.contains(&value("")), "{theirs}");
+    assert!(!theirs.contains("Surveyor") && theirs.contains("Joe Bloggs"));
+
+    // The first values again: the first page again.
+    patch(
+        &app,
+        &token,
+        serde_json::json!({"Position": "Cartographer"}),
+    )
+    .await;
+    assert_eq!(shown(token.clone()).await, first);
+    // After a save without JavaScript the same values come with the confirmation.
+    let saved = page(&app, "/profile/professional?saved=1", Some(&token)).await;
+    assert!(
+        saved.text.contains("Your changes were saved."),
+        "{}",
+        saved.text
+    );
+    assert!(!first.contains("Your changes were saved."));
+}
+
 #[tokio::test]
 async fn the_personal_page_selects_the_stored_country_and_gender() {
     let app = test_app().await;

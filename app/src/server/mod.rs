@@ -11,6 +11,7 @@ pub mod directory;
 pub mod drafting;
 pub mod email_address;
 pub mod error;
+pub mod island_memo;
 pub mod links;
 pub mod mail;
 pub mod markdown;

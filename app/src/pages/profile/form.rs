@@ -101,8 +101,33 @@ fn billing_country_code(page: &ProfilePage, id: &str) -> Option<String> {
 /// The form of `section`, filled with `page`: an island, the part of the page the browser runs.
 /// `returned` is a refused save that came back in the address (a post without JavaScript),
 /// with what was typed; `saved` says the page was reached after a successful one.
+///
+/// The server's render comes from `island_memo` when the same form with the same values was
+/// shown before (its props are all it depends on; the country options, which are left out of
+/// them, are fixed for the life of the server).
 #[island]
 pub fn ProfileForm(
+    section: ProfileSection,
+    page: ProfilePage,
+    returned: Option<PortalError>,
+    saved: bool,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::island_memo::rendered(
+            "ProfileForm",
+            (section, page, returned, saved),
+            |(section, page, returned, saved)| profile_form(section, page, returned, saved),
+        )
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        profile_form(section, page, returned, saved)
+    }
+}
+
+/// What `ProfileForm` renders.
+fn profile_form(
     section: ProfileSection,
     page: ProfilePage,
     returned: Option<PortalError>,
