@@ -1,13 +1,13 @@
 //! Prometheus metrics at `/metrics` on a listener of their own (`METRICS_ADDR`, off by default),
 //! never on the public address: requests by route and status with latency histograms (recorded
 //! by `access_log`), profile-write batch sizes and queue depth, the size of SQLite's write-ahead
-//! log at the writer's last checkpoint, password-hashing slots busy and waiting, database
+//! log at the writer's last checkpoint, forms rendered or taken from their memo, password-hashing slots busy and waiting, database
 //! connections in use, throttle refusals and drafts by backend and outcome.
 //! Gauges of current state are read when scraped.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use app::server::{passwords, state::AppState};
+use app::server::{island_memo, passwords, state::AppState};
 use axum::{extract::State, routing::get, Router};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -65,6 +65,14 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
         "portal_sqlite_wal_frames",
         "Pages in SQLite's write-ahead log at the profile writer's last checkpoint."
     );
+    metrics::describe_counter!(
+        "portal_island_renders_total",
+        "Forms (islands) put into pages, by island and whether they came from the memo or were rendered."
+    );
+    metrics::describe_gauge!(
+        "portal_island_memo_bytes",
+        "Bytes of keys and HTML held by the memo of rendered forms."
+    );
     metrics::describe_gauge!(
         "portal_password_hashing_slots",
         "Password-hashing slots busy, and hashes waiting for one."
@@ -89,6 +97,7 @@ async fn scrape(State((handle, state)): State<(PrometheusHandle, AppState)>) -> 
     metrics::gauge!("portal_password_hashing_slots", "state" => "waiting").set(waiting as f64);
     metrics::gauge!("portal_profile_write_queue_depth")
         .set(state.profile_writer.queue_depth() as f64);
+    metrics::gauge!("portal_island_memo_bytes").set(island_memo::held_bytes() as f64);
     let (open, idle) = state.store.pool_use();
     metrics::gauge!("portal_database_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("portal_database_connections", "state" => "in_use")

@@ -333,6 +333,19 @@ fn metrics_are_served_on_their_own_address_in_the_prometheus_text_format() {
         r#"{"Position": "Designer"}"#,
     );
     assert!(patch.starts_with("HTTP/1.1 200"), "{patch}");
+    // The professional page twice: its form rendered once, then taken from the memo.
+    let cookie = format!("portal_session={}", &bearer["Bearer ".len()..]);
+    for _ in 0..2 {
+        let page = common::binary::http(
+            &server.address,
+            "GET",
+            "/profile/professional",
+            &[("Cookie", &cookie)],
+            "",
+        );
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains(r#"value="Designer""#), "{page}");
+    }
     // One wrong password is allowed for the account, the next is refused by the throttle.
     let wrong = serde_json::json!({"Email": "jane@example.com", "Password": "not it at all"});
     let statuses: Vec<u16> = (0..2)
@@ -404,6 +417,12 @@ fn metrics_are_served_on_their_own_address_in_the_prometheus_text_format() {
     );
     assert_eq!(value("portal_profile_write_batch_size_count", &[]), 1.0);
     assert_eq!(value("portal_profile_write_queue_depth", &[]), 0.0);
+    assert!(value("portal_sqlite_wal_frames", &[]) >= 0.0);
+    for from in ["render", "memo"] {
+        let form = [("island", "ProfileForm"), ("from", from)];
+        assert_eq!(value("portal_island_renders_total", &form), 1.0, "{from}");
+    }
+    assert!(value("portal_island_memo_bytes", &[]) > 1_000.0);
     assert!(value("portal_password_hashing_slots", &[("state", "busy")]) >= 0.0);
     assert_eq!(
         value("portal_password_hashing_slots", &[("state", "waiting")]),

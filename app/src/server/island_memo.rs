@@ -42,7 +42,7 @@ impl Weighter<String, Arc<str>> for ByLength {
 /// `render` must build the island's whole view from `props` (and from nothing a request
 /// changes); its reactive parts are read once, as the server's render reads them.
 pub fn rendered<P: Serialize, V: RenderHtml>(
-    name: &str,
+    name: &'static str,
     props: P,
     render: impl FnOnce(P) -> V,
 ) -> InertElement {
@@ -56,13 +56,26 @@ pub fn rendered<P: Serialize, V: RenderHtml>(
     key.push('\n');
     key.push_str(&json);
     if let Some(html) = RENDERED.get(key.as_str()) {
+        counted(name, "memo");
         return InertElement::new(String::from(&*html));
     }
+    counted(name, "render");
     // Not `get_or_insert_with`: that would hold a second request for the same form waiting on
     // this one's render, blocking its worker thread; two renders of one form cost less.
     let html = html_of(render(props));
     RENDERED.insert(key, Arc::from(html.as_str()));
     InertElement::new(html)
+}
+
+/// Counts a form shown from the memo or rendered (`portal_island_renders_total`).
+fn counted(island: &'static str, from: &'static str) {
+    metrics::counter!("portal_island_renders_total", "island" => island, "from" => from)
+        .increment(1);
+}
+
+/// What the memo holds now, in bytes of keys and HTML (`portal_island_memo_bytes`).
+pub fn held_bytes() -> u64 {
+    RENDERED.weight()
 }
 
 /// The HTML of `view` as the page's render writes it: through the streaming renderer, whose
@@ -109,7 +122,7 @@ mod tests {
         })
     }
 
-    fn memoised(name: &str, props: (&str, u32), renders: &Cell<u32>) -> String {
+    fn memoised(name: &'static str, props: (&str, u32), renders: &Cell<u32>) -> String {
         Owner::new().with(|| {
             in_page(rendered(name, props, |(text, count)| {
                 renders.set(renders.get() + 1);
