@@ -87,8 +87,17 @@ build-debug:
 	cargo leptos build
 
 # --precompress: a .br and a .gz copy of every file of the site, served to browsers that accept them.
+# cargo-leptos' gzip copies are made at a fast level (the wasm: 256,853 bytes where gzip -9 makes
+# 221,607), so they are made again with gzip -9 for the clients that take gzip but not brotli.
 build-release:
 	cargo leptos build --release --precompress
+	$(call regzip,target/site)
+
+# Makes every precompressed .gz under $(1) again from its file with gzip -9 (-n: no name or time
+# in it, so the same file gives the same bytes).
+define regzip
+	@find $(1) -name '*.gz' | while read -r gz; do [ -f "$${gz%.gz}" ] || continue; gzip -9 -n -c "$${gz%.gz}" > "$$gz.tmp" && mv "$$gz.tmp" "$$gz" || exit 1; done
+endef
 
 RUST_TESTS := cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
 
@@ -150,12 +159,15 @@ test-e2e: mail-server
 ## wasm is over the gzip budget or the release server does not serve the files its pages link to
 bundle-check:
 	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --precompress
+	$(call regzip,target/site-release)
 	@wasm=$$(ls target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).*.wasm); \
 	for file in $$wasm $$wasm.br $$wasm.gz; do \
 		[ -f "$$file" ] || { echo "error: $$file is missing (content-hashed, precompressed)" >&2; exit 1; }; \
 	done; \
-	raw=$$(wc -c < $$wasm); gz=$$(gzip -9 -c $$wasm | wc -c); br=$$(wc -c < $$wasm.br); \
-	echo "release wasm $$(basename $$wasm): $$gz bytes gzipped, $$br as served with brotli ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
+	gzip -t $$wasm.gz && gzip -dc $$wasm.gz | cmp -s - $$wasm \
+		|| { echo "error: $$wasm.gz is not the wasm gzipped" >&2; exit 1; }; \
+	raw=$$(wc -c < $$wasm); gz=$$(wc -c < $$wasm.gz); br=$$(wc -c < $$wasm.br); \
+	echo "release wasm $$(basename $$wasm): $$gz bytes as served gzipped, $$br with brotli ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
 	if [ "$$gz" -gt $(WASM_GZIP_BUDGET) ]; then \
 		echo "error: the release wasm is over its budget of $(WASM_GZIP_BUDGET) bytes gzipped" >&2; exit 1; \
 	fi
