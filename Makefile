@@ -87,8 +87,8 @@ build-debug:
 	cargo leptos build
 
 # --precompress: a .br and a .gz copy of every file of the site, served to browsers that accept them.
-# cargo-leptos' gzip copies are made at a fast level (the wasm: 256,853 bytes where gzip -9 makes
-# 221,607), so they are made again with gzip -9 for the clients that take gzip but not brotli.
+# cargo-leptos' gzip copies are made at a fast level (the wasm: 256,792 bytes where gzip -9 makes
+# 221,597), so they are made again with gzip -9 for the clients that take gzip but not brotli.
 build-release:
 	cargo leptos build --release --precompress
 	$(call regzip,target/site)

@@ -1,8 +1,9 @@
 //! Prometheus metrics at `/metrics` on a listener of their own (`METRICS_ADDR`, off by default),
 //! never on the public address: requests by route and status with latency histograms (recorded
 //! by `access_log`), profile-write batch sizes and queue depth, the size of SQLite's write-ahead
-//! log at the writer's last checkpoint, forms rendered or taken from their memo, password-hashing slots busy and waiting, database
-//! connections in use, throttle refusals and drafts by backend and outcome.
+//! log at the writer's last checkpoint, forms rendered or taken from their memo, password-hashing
+//! slots busy and waiting, database connections in use, throttle refusals and drafts by backend
+//! and outcome.
 //! Gauges of current state are read when scraped.
 
 use std::sync::atomic::{AtomicBool, Ordering};

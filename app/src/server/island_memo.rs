@@ -11,6 +11,8 @@
 //! members' forms could share). Server-only inputs an island reads besides its props must be
 //! fixed for the life of the process (the country list, loaded once) or be part of `props`.
 //! Bounded by bytes, so many members' forms evict older ones instead of growing the process.
+//! A form from the memo comes faster than a rendered one; that tells a member only that some
+//! form held exactly the props of their own request, every value of it, which they chose.
 
 use std::sync::{Arc, LazyLock};
 
