@@ -364,7 +364,15 @@ fn metrics_are_served_on_their_own_address_in_the_prometheus_text_format() {
     // Not on the public address.
     assert!(http_get(&server.address, "/metrics").starts_with("HTTP/1.1 404"));
 
-    let scraped = http_get(&metrics_address, "/metrics");
+    // The writer checkpoints after answering its first batch: give it a moment to have done so.
+    let mut scraped = http_get(&metrics_address, "/metrics");
+    for _ in 0..100 {
+        if scraped.contains("\nportal_sqlite_wal_frames ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        scraped = http_get(&metrics_address, "/metrics");
+    }
     let (status, text) = common::binary::status_and_body(&scraped);
     assert_eq!(status, 200, "{scraped}");
     assert!(
