@@ -211,8 +211,9 @@ fn run(
 /// beginning at the next write only if every frame has been copied by then. A checkpoint from
 /// another connection (as this portal once ran from the pool every 500 ms) races the writer's
 /// next commit and, under writes that never pause, never copies the last frame: the log grew
-/// by 300 MB a second, and a read of a page it did not hold searched all of its index. `PASSIVE` waits for no reader; one that is
-/// still on an older snapshot stops it short, and the next checkpoint goes further.
+/// by 300 MB a second, and a read of a page it did not hold searched all of its index.
+/// `PASSIVE` waits for no reader; one that is still on an older snapshot stops it short, and the
+/// next checkpoint goes further.
 fn checkpoint(connection: &Connection) {
     let done = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
         Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
