@@ -123,3 +123,23 @@ test("a deleted account cannot sign in, and its address can sign up again", asyn
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.locator(".member-name")).toHaveText("Jane Again");
 });
+
+test("two sessions of the same browser get sign-out buttons with different names", async ({ page, request }) => {
+  const member = await signUpViaApi(page);
+  // Two more sessions of this same browser from this address, in the same minute.
+  const userAgent = await page.evaluate(() => navigator.userAgent);
+  for (let i = 0; i < 2; i++) {
+    const signIn = await request.post("/api/auth/login", {
+      data: { Email: member.email, Password: member.password },
+      // The first sign-in leaves its cookie, which a request without Origin may not carry.
+      headers: { "User-Agent": userAgent, Origin: test.info().project.use.baseURL ?? "" },
+    });
+    expect(signIn.status()).toBe(200);
+  }
+  await page.goto("/profile/security");
+  const buttons = page.getByRole("button", { name: /^Sign out this device/ });
+  await expect(buttons).toHaveCount(2);
+  const names = await buttons.evaluateAll((all) => all.map((button) => button.getAttribute("aria-label")));
+  expect(new Set(names).size).toBe(2);
+  for (const name of names) expect(name).toMatch(/^Sign out this device: .+, signed in \d{4}-\d\d-\d\d/);
+});

@@ -118,18 +118,53 @@ pub fn SecurityPrivacyPage() -> impl IntoView {
     }
 }
 
+/// The accessible name of each session's sign-out button. It starts with the button's words,
+/// so speech input finds it (WCAG 2.5.3), and tells the sessions apart: the device, when and
+/// where it signed in, and where two still read the same, which of them it is.
+fn sign_out_labels(sessions: &[SessionInfo]) -> Vec<String> {
+    let labels: Vec<String> = sessions
+        .iter()
+        .map(|session| {
+            let mut label = format!(
+                "Sign out this device: {}, signed in {}",
+                session.device.description(),
+                when(session.signed_in_at).0
+            );
+            if !session.client_address.is_empty() {
+                label.push_str(&format!(" from {}", session.client_address));
+            }
+            label
+        })
+        .collect();
+    labels
+        .iter()
+        .enumerate()
+        .map(|(index, label)| {
+            let alike = labels.iter().filter(|other| *other == label).count();
+            if alike == 1 {
+                return label.clone();
+            }
+            let nth = labels[..=index]
+                .iter()
+                .filter(|other| *other == label)
+                .count();
+            format!("{label} ({nth} of {alike})")
+        })
+        .collect()
+}
+
 #[component]
 fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
     let others = sessions.iter().filter(|session| !session.current).count();
+    let labels = sign_out_labels(&sessions);
     view! {
         <section class="card security-panel" aria-labelledby="sessions-title">
             <h2 id="sessions-title">"Where you are signed in"</h2>
             <ul class="session-list">
                 {sessions
                     .into_iter()
-                    .map(|session| {
-                        // Starts with the visible text, so speech input finds it (WCAG 2.5.3).
-                        let label = format!("Sign out this device: {}", session.device.description());
+                    .zip(labels)
+                    .map(|(session, label)| {
                         view! {
                             <li class="session" data-testid="session">
                                 <p class="session-device">
@@ -290,5 +325,47 @@ pub fn DeleteAccountPage() -> impl IntoView {
                 }
             }
         </RequireMember>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::security::Device;
+
+    fn session(id: i64, browser: &str, signed_in_at: i64, address: &str) -> SessionInfo {
+        SessionInfo {
+            id,
+            device: Device {
+                browser: browser.to_owned(),
+                system: "Linux".to_owned(),
+                category: "pc".to_owned(),
+            },
+            user_agent: String::new(),
+            client_address: address.to_owned(),
+            signed_in_at,
+            last_active_at: signed_in_at,
+            current: false,
+        }
+    }
+
+    #[test]
+    fn each_sign_out_button_starts_with_its_words_and_names_one_session() {
+        let sessions = [
+            session(1, "Chrome", 1_765_000_000, "192.0.2.7"),
+            session(2, "Chrome", 1_765_000_000, "192.0.2.7"),
+            session(3, "Chrome", 1_765_090_000, "192.0.2.7"),
+            session(4, "Firefox", 1_765_000_000, ""),
+        ];
+        let labels = sign_out_labels(&sessions);
+        assert_eq!(
+            labels,
+            [
+                "Sign out this device: Chrome on Linux, signed in 2025-12-06 05:46 UTC from 192.0.2.7 (1 of 2)",
+                "Sign out this device: Chrome on Linux, signed in 2025-12-06 05:46 UTC from 192.0.2.7 (2 of 2)",
+                "Sign out this device: Chrome on Linux, signed in 2025-12-07 06:46 UTC from 192.0.2.7",
+                "Sign out this device: Firefox on Linux, signed in 2025-12-06 05:46 UTC",
+            ]
+        );
     }
 }
