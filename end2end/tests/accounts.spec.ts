@@ -122,6 +122,8 @@ test("a sign-in form on another site cannot sign the visitor in", async ({
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(
     "This form was not sent from this site",
   );
+  // The refusal carries the site's style (its stylesheet loaded: the card has its border).
+  await expect(page.locator(".auth-card")).toHaveCSS("border-top-style", "solid");
   const cookies = await page.context().cookies();
   expect(cookies.map((cookie) => cookie.name)).toEqual([]);
   await page.goto("/profile");

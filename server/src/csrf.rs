@@ -55,7 +55,11 @@ pub async fn reject_cross_site_requests(
         ?verdict,
         "refused a cross-site state-changing request"
     );
-    refusal(request.uri().path(), request.headers())
+    refusal(
+        request.uri().path(),
+        request.headers(),
+        state.page_head.stylesheet(),
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,8 +128,9 @@ impl Expected<'_> {
     }
 }
 
-/// A 403 in the shape of the door the request came through.
-fn refusal(path: &str, headers: &HeaderMap) -> Response {
+/// A 403 in the shape of the door the request came through; the page (a form posted without
+/// JavaScript) links `stylesheet`, the site's.
+fn refusal(path: &str, headers: &HeaderMap, stylesheet: &str) -> Response {
     if path.starts_with("/v1/") || path.starts_with("/v1.0/") {
         return PartnerError::Body(StatusCode::FORBIDDEN, REFUSED.to_owned()).into_response();
     }
@@ -138,7 +143,7 @@ fn refusal(path: &str, headers: &HeaderMap) -> Response {
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html {
         // A form posted without JavaScript: a page that says what happened and where to go.
-        return (StatusCode::FORBIDDEN, Html(REFUSED_PAGE)).into_response();
+        return (StatusCode::FORBIDDEN, Html(refused_page(stylesheet))).into_response();
     }
     // A page's own call: the server function error its islands read.
     let body = serde_json::to_string(&PortalError::rejected(REFUSED)).unwrap_or_default();
@@ -150,14 +155,22 @@ fn refusal(path: &str, headers: &HeaderMap) -> Response {
     response
 }
 
-const REFUSED_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+/// The page of a refused form post, in the site's frame and style.
+fn refused_page(stylesheet: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\
-<title>Request refused - Member Portal</title></head><body><main>\
-<h1>This form was not sent from this site</h1>\
+<link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">{stylesheet}\
+<title>Request refused · Member Portal</title></head><body>\
+<header class=\"site-header\"><a class=\"brand\" href=\"/\">\
+<span class=\"brand-mark\" aria-hidden=\"true\">◆</span>Member Portal</a></header>\
+<div class=\"site-body\"><main id=\"main\" class=\"content\">\
+<section class=\"auth-card card\"><h1>This form was not sent from this site</h1>\
 <p>A form on another site tried to send this request in your name, so nothing was done.</p>\
-<p><a href=\"/login\">Sign in</a> or <a href=\"/\">go to the start page</a> on this site \
-and try again there.</p></main></body></html>\n";
+<p class=\"auth-switch\"><a href=\"/login\">Sign in</a> or <a href=\"/\">go to the start page</a> \
+on this site and try again there.</p></section></main></div></body></html>\n"
+    )
+}
 
 #[cfg(test)]
 mod tests {

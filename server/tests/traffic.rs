@@ -402,6 +402,13 @@ async fn another_site_cannot_sign_a_visitor_in_through_any_door() {
         "{}",
         page.text
     );
+    // In the site's style: the stylesheet every page links.
+    assert!(
+        page.text
+            .contains(r#"rel="stylesheet" href="/pkg/portal.css""#),
+        "{}",
+        page.text
+    );
     assert!(page.header("set-cookie").is_none());
     let island = browser_sign_in(
         &app,

@@ -18,6 +18,8 @@ pub struct PageHead {
     around_nonce: Vec<String>,
     /// As Leptos renders the tags when a response has no nonce.
     without_nonce: String,
+    /// The stylesheet's tag alone, for pages made outside Leptos (the cross-site refusal).
+    stylesheet: String,
 }
 
 impl PageHead {
@@ -37,7 +39,16 @@ impl PageHead {
                 .map(str::to_owned)
                 .collect(),
             without_nonce: tags(None),
+            stylesheet: Owner::new().with(|| {
+                view! { <leptos_meta::HashedStylesheet options=options.clone() id="leptos" /> }
+                    .to_html()
+            }),
         }
+    }
+
+    /// The `<link rel="stylesheet">` of the site's hashed stylesheet.
+    pub fn stylesheet(&self) -> &str {
+        &self.stylesheet
     }
 
     /// The tags for the page being rendered, with its nonce (see `security::use_request_nonce`).
@@ -94,5 +105,11 @@ mod tests {
                 );
             }
         }
+        assert!(
+            head.stylesheet().starts_with("<link")
+                && head.stylesheet().contains(r#"href="/pkg/portal.css""#),
+            "{}",
+            head.stylesheet()
+        );
     }
 }
