@@ -565,6 +565,39 @@ async fn the_security_page_lists_the_session_and_shows_only_a_number_from_its_ad
 }
 
 #[tokio::test]
+async fn a_closed_sign_up_says_so_on_the_page_before_the_form_is_filled() {
+    let app = test_app().await;
+    let open = page(&app, "/signup", None).await;
+    assert!(
+        open.text.contains(r#"action="/api/fn/sign_up""#),
+        "{}",
+        open.text
+    );
+
+    app.store.set_sign_up_open(false).await.expect("closed");
+    // Another address: the signed-out page cache may serve "/signup" as it was for 2 s.
+    let closed = page(&app, "/signup?next=/directory", None).await;
+    assert_eq!(closed.status, StatusCode::OK);
+    assert!(
+        closed
+            .text
+            .contains("Sign-up is closed: the portal is not taking new members"),
+        "{}",
+        closed.text
+    );
+    assert!(
+        !closed.text.contains(r#"action="/api/fn/sign_up""#),
+        "{}",
+        closed.text
+    );
+    assert!(
+        !closed.text.contains(r#"name="password""#),
+        "{}",
+        closed.text
+    );
+}
+
+#[tokio::test]
 async fn a_closed_sign_up_says_so_on_the_page_without_javascript_and_creates_nothing() {
     let app = test_app().await;
     app.store.set_sign_up_open(false).await.expect("closed");

@@ -154,10 +154,15 @@ pub async fn sign_out() -> Result<(), PortalError> {
     Ok(())
 }
 
-/// The password policy new members sign up under, for the live checklist.
+/// The password policy new members sign up under, for the live checklist; refused with the
+/// reason while the operator has closed sign-up, so the page says so before anyone fills it in.
 #[server(prefix = "/api/fn", endpoint = "sign_up_policy")]
 pub async fn sign_up_policy() -> Result<PasswordPolicy, PortalError> {
+    use crate::server::{accounts, operator};
     let state = ssr::state()?;
-    let (_, policy) = crate::server::accounts::default_location(&state.store).await?;
+    if !operator::sign_up_open(&state.store).await? {
+        return Err(accounts::sign_up_closed().into());
+    }
+    let (_, policy) = accounts::default_location(&state.store).await?;
     Ok(policy)
 }
