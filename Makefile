@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := run
 
-CARGO_LEPTOS_VERSION := 0.3.5
+CARGO_LEPTOS_VERSION := 0.3.8
 # Must equal the wasm-bindgen crate pinned in Cargo.toml.
 WASM_BINDGEN_VERSION := 0.2.130
 
@@ -16,8 +16,9 @@ export LEPTOS_OUTPUT_NAME := portal
 # What cargo-leptos passes to debug builds; the Rust tests use the same flags to share them.
 DEBUG_RUSTFLAGS := --cfg erase_components
 
-# The release wasm must stay small for phones: at most this many bytes gzipped (250 KB).
-WASM_GZIP_BUDGET := 250000
+# The wasm a page loads first must stay small for phones: at most this many bytes as served
+# gzipped (190 KB), checked on the pages a member meets first (`bench site-check`).
+WASM_GZIP_BUDGET := 190000
 
 # The Python virtualenv of `make fuzz-api` (Schemathesis).
 FUZZ_VENV := target/fuzz-venv
@@ -83,14 +84,16 @@ browser:
 	@command -v chromium >/dev/null \
 		|| { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
+# --split: each island is lazy (`#[island(lazy)]`), its code in chunks of its own that the page
+# loads once the main wasm is there; the debug build is split too, so the tests run what ships.
 build-debug:
-	cargo leptos build
+	cargo leptos build --split
 
 # --precompress: a .br and a .gz copy of every file of the site, served to browsers that accept them.
 # cargo-leptos' gzip copies are made at a fast level (the wasm: 256,792 bytes where gzip -9 makes
 # 221,597), so they are made again with gzip -9 for the clients that take gzip but not brotli.
 build-release:
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 	$(call regzip,target/site)
 
 # Makes every precompressed .gz under $(1) again from its file with gzip -9 (-n: no name or time
@@ -156,9 +159,10 @@ test-e2e: mail-server
 
 ## bundle-check: build the whole release (server and wasm, as `make run` does; the site goes to
 ## its own folder, so the debug site used by the end-to-end tests stays intact), fail if the
-## wasm is over the gzip budget or the release server does not serve the files its pages link to
+## release server does not serve the files its pages link to, or a page's first wasm is over the
+## gzip budget
 bundle-check:
-	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --precompress
+	LEPTOS_SITE_ROOT=target/site-release cargo leptos build --release --precompress --split
 	$(call regzip,target/site-release)
 	@wasm=$$(ls target/site-release/pkg/$(LEPTOS_OUTPUT_NAME).*.wasm); \
 	for file in $$wasm $$wasm.br $$wasm.gz; do \
@@ -167,12 +171,10 @@ bundle-check:
 	gzip -t $$wasm.gz && gzip -dc $$wasm.gz | cmp -s - $$wasm \
 		|| { echo "error: $$wasm.gz is not the wasm gzipped" >&2; exit 1; }; \
 	raw=$$(wc -c < $$wasm); gz=$$(wc -c < $$wasm.gz); br=$$(wc -c < $$wasm.br); \
-	echo "release wasm $$(basename $$wasm): $$gz bytes as served gzipped, $$br with brotli ($$raw raw), budget $(WASM_GZIP_BUDGET)"; \
-	if [ "$$gz" -gt $(WASM_GZIP_BUDGET) ]; then \
-		echo "error: the release wasm is over its budget of $(WASM_GZIP_BUDGET) bytes gzipped" >&2; exit 1; \
-	fi
+	echo "release main wasm $$(basename $$wasm): $$gz bytes gzipped, $$br with brotli ($$raw raw)"
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo build -p bench
-	PORTAL_SERVER=target/release/server LEPTOS_SITE_ROOT=target/site-release ./target/debug/bench site-check
+	PORTAL_SERVER=target/release/server LEPTOS_SITE_ROOT=target/site-release \
+		WASM_GZIP_BUDGET=$(WASM_GZIP_BUDGET) ./target/debug/bench site-check
 
 ## bench: load-test the release server (the pages /login, /profile, /profile/professional and
 ## /directory at 50 clients beside the JSON read; PATCH, GET /en/profile, the SSR page and

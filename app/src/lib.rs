@@ -178,8 +178,7 @@ pub fn hydrate_islands() {
         let _ = window().location().set_href(location);
     });
     leptos::mount::hydrate_islands();
-    // Lets end-to-end tests (and CSS) tell an interactive page from a static one.
-    if let Some(root) = document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    // Lets end-to-end tests (and CSS) tell an interactive page from a static one; a page with
+    // islands is marked once they are (`components::hydrated::keep_typed`).
+    components::hydrated::mark_page_if_hydrated();
 }

@@ -18,6 +18,7 @@
 //! (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
 
 mod baseline;
+mod bundle;
 mod cluster;
 mod crash;
 mod load;
@@ -163,15 +164,51 @@ async fn site_check() -> Result<(usize, usize), String> {
     )
     .await;
     let checked = match server {
-        Ok(_server) => process::check_site(addr).await,
+        Ok(_server) => match process::check_site(addr).await {
+            Ok(checked) => wasm_of_pages(addr, &settings.site_root)
+                .await
+                .map(|pages| (checked, pages)),
+            Err(error) => Err(error),
+        },
         Err(error) => Err(error),
     };
     let _ = std::fs::remove_dir_all(&dir);
-    let checked = checked?;
+    let (checked, pages) = checked?;
     for path in &checked {
         println!("ok: {} serves {path}", settings.server);
     }
-    Ok((checked.len(), 0))
+    // The budget the wasm a page loads first must stay within (WASM_GZIP_BUDGET, bytes gzipped).
+    let budget: usize = std::env::var("WASM_GZIP_BUDGET")
+        .ok()
+        .and_then(|budget| budget.parse().ok())
+        .ok_or("WASM_GZIP_BUDGET must name the budget in bytes")?;
+    println!("page                     first wasm (gzip)  all wasm until interactive");
+    let mut over = 0;
+    for page in &pages {
+        let files = page.linked.len() + page.chunks.len();
+        println!(
+            "{:<24} {:>17}  {:>9} in {files} files",
+            page.path,
+            page.first(),
+            page.total()
+        );
+        if page.first() > budget {
+            eprintln!(
+                "error: {} loads {} bytes of wasm first, over the budget of {budget}",
+                page.path,
+                page.first()
+            );
+            over += 1;
+        }
+    }
+    Ok((checked.len() + pages.len() - over, over))
+}
+
+/// Signs a member up and measures the wasm of the pages a member meets first.
+async fn wasm_of_pages(addr: SocketAddr, site_root: &str) -> Result<Vec<bundle::PageWasm>, String> {
+    let members = sign_up(addr, 1).await?;
+    let (_, token) = members.first().ok_or("no member")?;
+    bundle::measure(addr, site_root, token).await
 }
 
 async fn crash_test() -> Result<(usize, usize), String> {

@@ -31,9 +31,26 @@ export const test = base.extend<{ browserErrors: BrowserErrors }>({
 
 export { expect };
 
-/** Waits until the wasm has hydrated the page (App sets the marker in an effect). */
+/** Waits until the wasm has hydrated the page: the marker comes once every island is. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+}
+
+/**
+ * Holds every wasm file the page asks for back by `ms`, as a slow phone's network would, so
+ * what a test does meanwhile happens before hydration. Returns a check that the page is still
+ * not hydrated (call it after typing, to know the typing came first).
+ */
+export async function holdBackWasm(page: Page, ms = 3_000) {
+  await page.route(/\.wasm(\?.*)?$/, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await route.continue().catch(() => {
+      // The page went away meanwhile.
+    });
+  });
+  return async () => {
+    expect(await page.locator("html").getAttribute("data-hydrated"), "hydrated already").toBeNull();
+  };
 }
 
 let counter = 0;

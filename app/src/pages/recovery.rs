@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::{PasswordChecklist, TextField},
+    components::{
+        form::{PasswordChecklist, TextField},
+        hydrated::keep_typed,
+    },
     functions::{
         error::PortalError,
         recovery::{
@@ -159,24 +162,28 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
 /// The new password's field with the location's rules ticked off as it is typed: the page's
 /// only island (the form around it posts without JavaScript, and then the rules are listed).
-#[island]
+#[island(lazy)]
 fn NewPasswordField(policy: PasswordPolicy, email: String, messages: Vec<String>) -> impl IntoView {
     let password = RwSignal::new(String::new());
+    // A box for the directive that keeps what was typed before hydration; the form around it
+    // is the page's, outside the island.
     view! {
-        <TextField
-            name="new_password"
-            label="New password"
-            kind="password"
-            autocomplete="new-password"
-            value=password
-            messages=Signal::stored(messages)
-        />
-        <PasswordChecklist
-            policy
-            password
-            email=Signal::stored(Some(email))
-            note="Not a commonly used password (checked when you submit)"
-        />
+        <div use:keep_typed>
+            <TextField
+                name="new_password"
+                label="New password"
+                kind="password"
+                autocomplete="new-password"
+                value=password
+                messages=Signal::stored(messages)
+            />
+            <PasswordChecklist
+                policy
+                password
+                email=Signal::stored(Some(email))
+                note="Not a commonly used password (checked when you submit)"
+            />
+        </div>
     }
 }
 

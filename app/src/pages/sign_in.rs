@@ -1,12 +1,15 @@
 //! `/login` and `/signup`: forms that work with and without JavaScript, checked in the browser
 //! with the same rules the server applies.
 
-use leptos::{prelude::*, server_fn::ServerFn};
+use leptos::{either::Either, prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::form::{keep_focus, sync_from_form, FormAlert, PasswordChecklist, TextField},
+    components::{
+        form::{keep_focus, sync_from_form, FormAlert, PasswordChecklist, TextField},
+        hydrated::keep_typed,
+    },
     functions::{
         auth::{sign_in, sign_up, sign_up_policy, SignIn, SignInCode, SignUp},
         error::PortalError,
@@ -80,7 +83,7 @@ fn PasskeyButton(purpose: &'static str, label: &'static str, next: String) -> im
 }
 
 /// The sign-in form: an island, checked in the browser before it is sent.
-#[island]
+#[island(lazy)]
 fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
     // Not a `ServerAction`: a refused post without JavaScript arrives as `returned`, so the
     // island need not decode it from the address again (which would ship that code).
@@ -151,6 +154,7 @@ fn LoginForm(next: String, returned: Option<PortalError>) -> impl IntoView {
                 method="post"
                 action=SignIn::url()
                 novalidate
+                use:keep_typed
                 on:submit=move |event| {
                     event.prevent_default();
                     sync_from_form(&event, &[("email", email), ("password", password)]);
@@ -231,8 +235,13 @@ pub fn SignupPage() -> impl IntoView {
                     move || {
                         let (next, returned) = (next.clone(), returned.clone());
                         Suspend::new(async move {
-                            let policy = policy.await.unwrap_or_default();
-                            view! { <SignupForm next returned policy /> }
+                            match policy.await {
+                                Ok(policy) => Either::Left(view! { <SignupForm next returned policy /> }),
+                                // Closed by the operator (or out of order): said before anything is typed.
+                                Err(error) => Either::Right(view! {
+                                    <p class="form-alert" role="alert">{error.message()}</p>
+                                }),
+                            }
                         })
                     }
                 }
@@ -243,7 +252,7 @@ pub fn SignupPage() -> impl IntoView {
 }
 
 /// The sign-up form: an island with the live password checklist of the location's policy.
-#[island]
+#[island(lazy)]
 fn SignupForm(
     next: String,
     returned: Option<PortalError>,
@@ -343,6 +352,7 @@ fn SignupForm(
                 method="post"
                 action=SignUp::url()
                 novalidate
+                use:keep_typed
                 on:submit=move |event| {
                     event.prevent_default();
                     sync_from_form(

@@ -16,6 +16,7 @@ use super::controls::{shown_messages, FieldControl, FieldState, FormSignals};
 use crate::{
     components::{
         form::{keep_focus, FormAlert},
+        hydrated::keep_typed,
         unsaved::warn_before_leaving,
     },
     functions::{
@@ -105,7 +106,7 @@ fn billing_country_code(page: &ProfilePage, id: &str) -> Option<String> {
 /// The server's render comes from `island_memo` when the same form with the same values was
 /// shown before (its props are all it depends on; the country options, which are left out of
 /// them, are fixed for the life of the server).
-#[island]
+#[island(lazy)]
 pub fn ProfileForm(
     section: ProfileSection,
     page: ProfilePage,
@@ -271,6 +272,7 @@ fn profile_form(
             novalidate
             aria-busy=move || saving.get().then_some("true")
             on:submit=on_submit
+            use:keep_typed
         >
             <input type="hidden" name="section" value=section_name(section) />
             {loaded

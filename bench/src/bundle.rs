@@ -1,0 +1,194 @@
+//! The wasm each page makes a browser fetch, measured as the release server sends it gzipped:
+//! the file its head links (what the browser loads first) and the chunks its lazy islands load
+//! after it (cargo-leptos `--split`, listed in the site's split manifest).
+
+use std::{collections::BTreeMap, net::SocketAddr, path::Path};
+
+use bytes::Bytes;
+use http::Request;
+use http_body_util::Full;
+
+use crate::load::Connection;
+
+/// The pages a member meets first, and whether they need a session.
+const PAGES: [(&str, bool); 5] = [
+    ("/login", false),
+    ("/profile", true),
+    ("/profile/professional", true),
+    ("/profile/password", true),
+    ("/profile/security", true),
+];
+
+/// What one page makes the browser fetch.
+pub struct PageWasm {
+    pub path: &'static str,
+    /// The wasm files its head links, with their gzipped sizes.
+    pub linked: Vec<(String, usize)>,
+    /// The chunks its islands load after hydration starts, with their gzipped sizes.
+    pub chunks: Vec<(String, usize)>,
+}
+
+impl PageWasm {
+    /// The largest file the page links.
+    pub fn first(&self) -> usize {
+        self.linked.iter().map(|(_, size)| *size).max().unwrap_or(0)
+    }
+
+    /// Every wasm byte the page needs before its forms work.
+    pub fn total(&self) -> usize {
+        self.linked
+            .iter()
+            .chain(&self.chunks)
+            .map(|(_, size)| size)
+            .sum()
+    }
+}
+
+/// Measures each of `PAGES` on the server at `addr` (signed in with `session`, a token), whose
+/// site is at `site_root`.
+pub async fn measure(
+    addr: SocketAddr,
+    site_root: &str,
+    session: &str,
+) -> Result<Vec<PageWasm>, String> {
+    let manifest = split_manifest(site_root)?;
+    let mut connection = Connection::open(addr)
+        .await
+        .map_err(|error| format!("cannot connect to {addr}: {error}"))?;
+    let mut measured = Vec::new();
+    for (path, signed_in) in PAGES {
+        let page = fetch(
+            &mut connection,
+            addr,
+            path,
+            signed_in.then_some(session),
+            false,
+        )
+        .await?;
+        let page = String::from_utf8_lossy(&page);
+        let mut linked = Vec::new();
+        for file in quoted(&page, "/pkg/").filter(|file| file.ends_with(".wasm")) {
+            let size = fetch(&mut connection, addr, file, None, true).await?.len();
+            linked.push((file.to_owned(), size));
+        }
+        let mut chunks = Vec::new();
+        for island in islands(&page) {
+            let files = manifest
+                .iter()
+                .find(|(key, _)| key.starts_with(&format!("{}_loader_", snake_case(island))))
+                .map(|(_, files)| files.clone())
+                .unwrap_or_default();
+            for file in files {
+                let path = format!("/pkg/{file}.wasm");
+                if chunks.iter().any(|(known, _)| *known == path) {
+                    continue;
+                }
+                let size = fetch(&mut connection, addr, &path, None, true).await?.len();
+                chunks.push((path, size));
+            }
+        }
+        if linked.is_empty() {
+            return Err(format!("{path} links no wasm file"));
+        }
+        measured.push(PageWasm {
+            path,
+            linked,
+            chunks,
+        });
+    }
+    Ok(measured)
+}
+
+/// The lazy islands' chunks by loader (`profile_form_loader_<hash>`), from the split manifest
+/// cargo-leptos writes beside the bundle; none without `--split`.
+fn split_manifest(site_root: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let pkg = Path::new(site_root).join("pkg");
+    let entries = std::fs::read_dir(&pkg).map_err(|error| format!("{}: {error}", pkg.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("__wasm_split_manifest") && name.ends_with(".json") {
+            let text = std::fs::read_to_string(entry.path()).map_err(|error| error.to_string())?;
+            return serde_json::from_str(&text).map_err(|error| format!("{name}: {error}"));
+        }
+    }
+    Ok(BTreeMap::new())
+}
+
+/// The quoted values in `html` that start with `prefix`.
+fn quoted<'a>(html: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+    html.split(['"', '\''])
+        .filter(move |token| token.starts_with(prefix))
+}
+
+/// The islands on a page: `ProfileForm` for `<leptos-island data-component="ProfileForm_123">`.
+fn islands(html: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = html
+        .split("data-component=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|id| id.rsplit_once('_').map_or(id, |(name, _)| name))
+        .collect();
+    names.dedup();
+    names
+}
+
+/// `profile_form` for `ProfileForm`.
+fn snake_case(name: &str) -> String {
+    let mut snake = String::new();
+    for (index, letter) in name.char_indices() {
+        if letter.is_ascii_uppercase() && index > 0 {
+            snake.push('_');
+        }
+        snake.push(letter.to_ascii_lowercase());
+    }
+    snake
+}
+
+/// GETs `path` (with the session cookie of `session`); with `gzipped`, asks for gzip and
+/// returns the body as sent, which must be gzip.
+async fn fetch(
+    connection: &mut Connection,
+    addr: SocketAddr,
+    path: &str,
+    session: Option<&str>,
+    gzipped: bool,
+) -> Result<Bytes, String> {
+    let mut request = Request::get(path).header("host", addr.to_string());
+    if let Some(token) = session {
+        request = request.header("cookie", format!("portal_session={token}"));
+    }
+    if gzipped {
+        request = request.header("accept-encoding", "gzip");
+    }
+    let request = request.body(Full::default()).expect("a valid request");
+    let (status, headers, body) = connection
+        .exchange(request)
+        .await
+        .map_err(|error| format!("GET {path}: {error}"))?;
+    if !status.is_success() {
+        return Err(format!("GET {path} answered {status}"));
+    }
+    let encoding = headers
+        .get("content-encoding")
+        .and_then(|value| value.to_str().ok());
+    if gzipped && encoding != Some("gzip") {
+        return Err(format!(
+            "GET {path} with gzip accepted came as {encoding:?}"
+        ));
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn islands_are_found_by_name_and_named_as_their_loaders() {
+        let html =
+            r#"<leptos-island data-component="ProfileForm_3363687548771413890" data-props="{}">"#;
+        assert_eq!(islands(html), ["ProfileForm"]);
+        assert_eq!(snake_case("ProfileForm"), "profile_form");
+        assert_eq!(snake_case("NewPasswordField"), "new_password_field");
+    }
+}
