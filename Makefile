@@ -102,14 +102,13 @@ define regzip
 	@find $(1) -name '*.gz' | while read -r gz; do [ -f "$${gz%.gz}" ] || continue; gzip -9 -n -c "$${gz%.gz}" > "$$gz.tmp" && mv "$$gz.tmp" "$$gz" || exit 1; done
 endef
 
-RUST_TESTS := cargo test --no-fail-fast -p app -p server -p bench --features app/ssr -- --test-threads=1
+RUST_TESTS := cargo test --no-fail-fast -p app -p server -p bench --features app/ssr
 
 ## test-rust: the Rust suite on SQLite, then the same binaries on a throwaway PostgreSQL cluster
 test-rust: mail-server test-rust-sqlite test-rust-postgres
 
-# One test at a time within each binary: when tests that render Leptos pages ran in parallel in
-# one process, a render now and then never finished (about 2 in 30 runs; none serially, none in
-# 5,000 concurrent requests to the real server). The whole suite still takes seconds.
+# Tests run in parallel: each builds its own router while others render, which once left a render
+# now and then unfinished (Leptos' route listing, see `PAGE_ROUTES` in server/src/routes.rs).
 test-rust-sqlite:
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" $(RUST_TESTS)
 

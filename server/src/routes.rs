@@ -1,8 +1,10 @@
 //! The router: the JSON API, the Leptos pages and server functions, and the static site files.
 
+use std::sync::LazyLock;
+
 use app::{server::state::AppState, shell, App};
 use axum::{extract::DefaultBodyLimit, Router};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt, routes};
@@ -89,8 +91,15 @@ pub fn api_document() -> serde_json::Value {
     document::finish(api().into_openapi())
 }
 
+/// The pages' routes, listed once per process. While Leptos lists them it tells every resource
+/// in the process not to load (a global flag, leptos#4773), and a resource first polled in that
+/// window never loads: a page rendering meanwhile would never finish. Listed once, before the
+/// first router serves, no render can meet the flag, however many routers are built (every test
+/// builds its own while others render).
+static PAGE_ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = PAGE_ROUTES.clone();
     let (api, openapi) = api().split_for_parts();
     let api = api.layer(axum::Extension(ServedDocument::new(&document::finish(
         openapi,

@@ -628,3 +628,43 @@ async fn a_closed_sign_up_says_so_on_the_page_without_javascript_and_creates_not
         .expect("count");
     assert_eq!(users, 0);
 }
+
+/// Leptos tells resources not to load, for the whole process, while it makes a router's list of
+/// routes (`SuppressResourceLoad`, leptos#4773): a resource first polled in that window never
+/// resolves, and the page waiting for it never finishes. Tests build a router each while others
+/// render; a server that built a second router while serving would do the same. Every render
+/// here must finish while routers are built beside it.
+#[test]
+fn pages_finish_while_another_router_is_built() {
+    const RENDERS: usize = 150;
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    };
+    let app = runtime().block_on(test_app());
+    let state = app.state.clone();
+    let rendering = std::thread::spawn(move || {
+        runtime().block_on(async {
+            for round in 0..RENDERS {
+                // A new address each time: the signed-out page cache would answer a repeat.
+                let uri = format!("/signup?next=/directory%3Fround%3D{round}");
+                let response = tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    page(&app, &uri, None),
+                )
+                .await
+                .unwrap_or_else(|_| panic!("render {round} of {uri} never finished"));
+                assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+            }
+        })
+    });
+    let mut built = 0;
+    while !rendering.is_finished() {
+        drop(server::routes::router(state.clone()));
+        built += 1;
+    }
+    rendering.join().expect("every render finished");
+    assert!(built > 0);
+}

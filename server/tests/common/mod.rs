@@ -30,6 +30,8 @@ pub const SESSION_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 
 pub struct TestApp {
     pub router: Router,
+    /// What the router serves with, to build another router over the same app.
+    pub state: AppState,
     pub store: Store,
     /// Holds the database file and the fake built site until the test ends.
     _dir: TempDir,
@@ -132,19 +134,21 @@ async fn serving(
         .site_root(site_root.to_str().expect("utf-8"))
         .hash_files(hash_files)
         .build();
+    let state = AppState::new(Services {
+        page_head: Arc::new(PageHead::render(&leptos_options)),
+        countries: CountryList::default(),
+        directory: Default::default(),
+        leptos_options,
+        profile_writer: ProfileWriter::start(&store).await.expect("writer starts"),
+        store: store.clone(),
+        session_ttl_secs: SESSION_TTL_SECS,
+        drafter,
+        security: Arc::new(security),
+        mail: app::server::mail::MailQueue::new(MAIL_ORIGIN),
+    });
     TestApp {
-        router: router(AppState::new(Services {
-            page_head: Arc::new(PageHead::render(&leptos_options)),
-            countries: CountryList::default(),
-            directory: Default::default(),
-            leptos_options,
-            profile_writer: ProfileWriter::start(&store).await.expect("writer starts"),
-            store: store.clone(),
-            session_ttl_secs: SESSION_TTL_SECS,
-            drafter,
-            security: Arc::new(security),
-            mail: app::server::mail::MailQueue::new(MAIL_ORIGIN),
-        })),
+        router: router(state.clone()),
+        state,
         store,
         _dir: dir,
     }
