@@ -2,7 +2,8 @@
 //! it serves the files its pages link to, and measures the pages `/login`, `/profile`,
 //! `/profile/professional` and `/directory` at 50 clients beside the JSON read of the same
 //! profile (taking turns in rounds, so that the machine's drift during the run moves them
-//! alike); then the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the
+//! alike); then the soak (`soak.rs`: every page by every member at once, counting stalls); then
+//! the profile PATCH, `GET /en/profile`, the server-rendered `/profile` and the
 //! sign-in at 1, 8 and 64 clients; then the same PATCH transaction behind a bare axum handler
 //! (the baseline); then the PATCH at 64 clients while 20 sign-ins a second run alongside. Prints
 //! a Markdown table and each page's ratios to the JSON read, and fails if any answer was not a
@@ -14,8 +15,9 @@
 //! baseline-server` is the baseline's own process.
 //!
 //! Environment: `BENCH_SECS` (default 20) per measurement, `BENCH_CLIENTS` (default `1,8,64`),
-//! `BENCH_ONLY` (some of `pages,patch,read,page,signin,mixed,baseline`; default all), `PORTAL_SERVER`
-//! (default `target/release/server`), `LEPTOS_SITE_ROOT` (default `target/site`).
+//! `BENCH_ONLY` (some of `pages,soak,patch,read,page,signin,mixed,baseline`; default all),
+//! `SOAK_SECS` (default 60), `PORTAL_SERVER` (default `target/release/server`),
+//! `LEPTOS_SITE_ROOT` (default `target/site`).
 
 mod baseline;
 mod bundle;
@@ -24,6 +26,7 @@ mod crash;
 mod load;
 mod mail_sink;
 mod process;
+mod soak;
 
 use std::{
     net::SocketAddr,
@@ -45,6 +48,8 @@ const WARM_UP: Duration = Duration::from_secs(1);
 
 struct Settings {
     duration: Duration,
+    /// How long the soak runs (`SOAK_SECS`).
+    soak: Duration,
     /// Which groups of rows to measure (all when empty).
     only: Vec<String>,
     clients: Vec<usize>,
@@ -63,8 +68,12 @@ fn settings() -> Result<Settings, String> {
         .map(|n| n.trim().parse::<usize>().ok().filter(|n| *n > 0))
         .collect::<Option<Vec<_>>>()
         .ok_or("BENCH_CLIENTS must be a list like 1,8,64")?;
+    let soak_secs: u64 = var("SOAK_SECS", "60")
+        .parse()
+        .map_err(|_| "SOAK_SECS must be a whole number of seconds".to_owned())?;
     Ok(Settings {
         duration: Duration::from_secs(secs.max(1)),
+        soak: Duration::from_secs(soak_secs.max(1)),
         only: var("BENCH_ONLY", "")
             .split(',')
             .map(|key| key.trim().to_owned())
@@ -147,6 +156,8 @@ struct Row {
     clients: usize,
     stats: Stats,
     peak_rss_mib: Option<f64>,
+    /// Answers slower than `soak::STALL`, or none (the soak's row; 0 elsewhere).
+    stalls: u64,
 }
 
 /// `bench site-check`: starts the server as an operator would (`PORTAL_SERVER`, with its site in
@@ -341,7 +352,7 @@ async fn bench() -> Result<bool, String> {
     print_table(&settings, &rows);
     Ok(rows
         .iter()
-        .all(|row| row.stats.non_2xx == 0 && row.stats.failed == 0))
+        .all(|row| row.stats.non_2xx == 0 && row.stats.failed == 0 && row.stalls == 0))
 }
 
 /// Where the servers the benchmark starts write their mail (there is no SMTP server here).
@@ -484,6 +495,28 @@ async fn measure(
             &mut measure_pages(settings, setup, addr, &members, &portal_pids, &read).await?,
         );
     }
+    if settings.wants("soak") && setup != Setup::PostgresBatched {
+        eprintln!(
+            "{}: soak, every page by {MEMBERS} members at once for {} s...",
+            setup.name(),
+            settings.soak.as_secs()
+        );
+        let tokens = Arc::new(members.iter().map(|(_, token)| token.clone()).collect());
+        let watch = RssWatch::start_all(&portal_pids);
+        let soak = soak::run(addr, tokens, MEMBERS, settings.soak).await;
+        rows.push(Row {
+            setup,
+            name: format!(
+                "soak: every page, each client a member ({} stalls over {} s)",
+                soak.stalls,
+                soak::STALL.as_secs()
+            ),
+            clients: soak.clients,
+            stats: soak.stats,
+            peak_rss_mib: Some(watch.peak_mib()),
+            stalls: soak.stalls,
+        });
+    }
 
     let scenarios = [
         ("patch", "PATCH /api/public/coworker/profile", &patch),
@@ -513,6 +546,7 @@ async fn measure(
                 clients,
                 stats,
                 peak_rss_mib: Some(watch.peak_mib()),
+                stalls: 0,
             });
         }
     }
@@ -540,6 +574,7 @@ async fn measure(
                 ..stats
             },
             peak_rss_mib: Some(watch.peak_mib()),
+            stalls: 0,
         });
     }
     for pid in &portal_pids {
@@ -592,6 +627,7 @@ async fn measure(
             clients,
             stats,
             peak_rss_mib: Some(watch.peak_mib()),
+            stalls: 0,
         });
     }
     Ok(rows)
@@ -707,6 +743,7 @@ async fn measure_pages(
             clients: PAGE_CLIENTS,
             stats,
             peak_rss_mib: Some(peak_mib),
+            stalls: 0,
         })
         .collect())
 }

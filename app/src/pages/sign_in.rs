@@ -51,11 +51,12 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             {notice.map(|notice| view! { <p class="notice" role="status">{notice}</p> })}
             <LoginForm next=next.clone() returned />
-            <PasskeyButton purpose="sign-in" label="Use a passkey" next=next.clone() />
             <p class="auth-switch">
                 <a href="/password/forgot">"Forgot your password?"</a>
             </p>
             <p class="auth-switch">"New here? " <a href=signup>"Create an account"</a></p>
+            // Last: it appears once passkeys.js finds WebAuthn, and nothing below it moves.
+            <PasskeyButton purpose="sign-in" label="Use a passkey" next=next.clone() />
         </section>
     }
 }
@@ -210,8 +211,9 @@ pub fn SignInCodePage() -> impl IntoView {
                 <crate::pages::profile::CodeField id="code" label="Code" />
                 <button type="submit" class="button-primary">"Sign in"</button>
             </form>
-            <PasskeyButton purpose="second-step" label="Use a passkey instead" next=next.clone() />
             <p class="auth-switch">"The code expired, or you have neither? " <a href=format!("/login?next={next}")>"Start again"</a></p>
+            // Last, so that nothing moves when it appears.
+            <PasskeyButton purpose="second-step" label="Use a passkey instead" next=next.clone() />
         </section>
     }
 }
