@@ -1,6 +1,6 @@
 //! The wasm each page makes a browser fetch, measured as the release server sends it gzipped:
-//! the file its head links (what the browser loads first) and the chunks its lazy islands load
-//! after it (cargo-leptos `--split`, listed in the site's split manifest).
+//! the file its islands' loader imports first and the chunks its lazy islands load after it
+//! (cargo-leptos `--split`, listed in the site's split manifest).
 
 use std::{collections::BTreeMap, net::SocketAddr, path::Path};
 
@@ -22,7 +22,7 @@ const PAGES: [(&str, bool); 5] = [
 /// What one page makes the browser fetch.
 pub struct PageWasm {
     pub path: &'static str,
-    /// The wasm files its head links, with their gzipped sizes.
+    /// The wasm files it loads by itself (`linked_files`), with their gzipped sizes.
     pub linked: Vec<(String, usize)>,
     /// The chunks its islands load after hydration starts, with their gzipped sizes.
     pub chunks: Vec<(String, usize)>,
@@ -67,9 +67,12 @@ pub async fn measure(
         .await?;
         let page = String::from_utf8_lossy(&page);
         let mut linked = Vec::new();
-        for file in quoted(&page, "/pkg/").filter(|file| file.ends_with(".wasm")) {
-            let size = fetch(&mut connection, addr, file, None, true).await?.len();
-            linked.push((file.to_owned(), size));
+        for file in linked_files(&page)
+            .into_iter()
+            .filter(|file| file.ends_with(".wasm"))
+        {
+            let size = fetch(&mut connection, addr, &file, None, true).await?.len();
+            linked.push((file, size));
         }
         let mut chunks = Vec::new();
         for island in islands(&page) {
@@ -114,10 +117,27 @@ fn split_manifest(site_root: &str) -> Result<BTreeMap<String, Vec<String>>, Stri
     Ok(BTreeMap::new())
 }
 
-/// The quoted values in `html` that start with `prefix`.
-fn quoted<'a>(html: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
-    html.split(['"', '\''])
-        .filter(move |token| token.starts_with(prefix))
+/// The bundle files a page loads by itself: what its head links under `/pkg/` (the stylesheet)
+/// and the script and wasm its islands' loader imports, which Leptos' loader names in its call,
+/// `(root, "pkg", "portal.<hash>", "portal.<hash>", ...)`.
+pub fn linked_files(html: &str) -> Vec<String> {
+    let tokens: Vec<&str> = html.split('"').collect();
+    let mut files: Vec<String> = tokens
+        .iter()
+        .filter(|token| token.starts_with("/pkg/"))
+        .map(|token| (*token).to_owned())
+        .collect();
+    for (at, token) in tokens.iter().enumerate() {
+        if let [", ", script, ", ", wasm, ..] = tokens.get(at + 1..).unwrap_or_default() {
+            if *token == "pkg" && !script.contains(['<', ' ']) && !wasm.contains(['<', ' ']) {
+                files.push(format!("/pkg/{script}.js"));
+                files.push(format!("/pkg/{wasm}.wasm"));
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
 }
 
 /// The islands on a page: `ProfileForm` for `<leptos-island data-component="ProfileForm_123">`.
@@ -182,6 +202,24 @@ async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_files_a_page_loads_are_its_links_and_its_loaders_arguments() {
+        let html = concat!(
+            r#"<link id="leptos" rel="stylesheet" href="/pkg/portal.c1.css">"#,
+            r#"<script type="module">((root, pkg_path) => {})"#,
+            r#"("", "pkg", "portal.j1", "portal.w1", false);</script>"#,
+            r#"<p>"pkg", "not a file"</p>"#,
+        );
+        assert_eq!(
+            linked_files(html),
+            [
+                "/pkg/portal.c1.css",
+                "/pkg/portal.j1.js",
+                "/pkg/portal.w1.wasm"
+            ]
+        );
+    }
 
     #[test]
     fn islands_are_found_by_name_and_named_as_their_loaders() {

@@ -131,9 +131,10 @@ impl RssWatch {
     }
 }
 
-/// Checks that the server at `addr` serves what its pages link to: `/login`'s stylesheet,
-/// script and wasm under `/pkg/` must each answer 200 (a build that replaced the site with an
-/// empty one, or left it from another build, fails here). Returns the paths checked.
+/// Checks that the server at `addr` serves what its pages load: `/login`'s stylesheet, and the
+/// script and wasm its islands' loader imports, under `/pkg/`, must each answer 200 (a build
+/// that replaced the site with an empty one, or left it from another build, fails here).
+/// Returns the paths checked.
 pub async fn check_site(addr: SocketAddr) -> Result<Vec<String>, String> {
     let mut connection = Connection::open(addr)
         .await
@@ -145,14 +146,7 @@ pub async fn check_site(addr: SocketAddr) -> Result<Vec<String>, String> {
     if !status.is_success() {
         return Err(format!("GET /login answered {status}"));
     }
-    let page = String::from_utf8_lossy(&body);
-    let mut linked: Vec<String> = page
-        .split(['"', '\''])
-        .filter(|token| token.starts_with("/pkg/"))
-        .map(str::to_owned)
-        .collect();
-    linked.sort();
-    linked.dedup();
+    let linked = crate::bundle::linked_files(&String::from_utf8_lossy(&body));
     for kind in [".css", ".js", ".wasm"] {
         if !linked.iter().any(|path| path.ends_with(kind)) {
             return Err(format!("/login links no {kind} file under /pkg/"));

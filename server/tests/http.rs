@@ -31,7 +31,16 @@ async fn the_start_page_renders_the_shell_with_navigation_to_every_profile_page(
             "no link to {path}"
         );
     }
-    assert!(body.contains("/pkg/portal.js"), "hydration script missing");
+    // The islands' loader, named with the script and wasm it imports (root, pkg dir, names).
+    assert!(
+        body.contains(r#"<script type="module""#)
+            && body.contains(r#"("", "pkg", "portal", "portal"#),
+        "hydration script missing: {body}"
+    );
+    assert!(
+        !body.contains("preload"),
+        "preloads come before the first paint"
+    );
     assert!(body.contains("/pkg/portal.css"), "stylesheet missing");
 }
 
