@@ -507,7 +507,8 @@ async fn measure(
         rows.push(Row {
             setup,
             name: format!(
-                "soak: every page, each client a member ({} stalls over {} s)",
+                "soak: every page for {} s, each client a member ({} stalls over {} s)",
+                settings.soak.as_secs(),
                 soak.stalls,
                 soak::STALL.as_secs()
             ),
