@@ -2,8 +2,8 @@
 // Runs with JavaScript (hydrated forms) and without it (plain form posts).
 import { test, expect, newMember, waitForHydration } from "./fixtures";
 
-// With JavaScript, each test waits for the form to hydrate before typing: hydration sets the
-// inputs to their (empty) initial values, so text typed before it is lost (see the README).
+// With JavaScript, each test waits for the form to hydrate before typing, so that the island
+// handles the form; typing before hydration is typed-before-hydration.js.spec.ts's subject.
 test("a new member signs up, signs out, and signs in again", async ({
   page,
   javaScriptEnabled: javaScript,
