@@ -18,7 +18,10 @@ use crate::model::{
 /// profiles again only when it moved, so another server's changes count as much as this
 /// one's. Shared by the clones of the application state.
 #[derive(Clone, Default)]
-pub struct DirectoryCache(Arc<Mutex<Option<(i64, Arc<Vec<DirectoryEntry>>)>>>);
+pub struct DirectoryCache(Arc<Mutex<Option<ReadDirectory>>>);
+
+/// The directory's version and its entries as read at that version.
+type ReadDirectory = (i64, Arc<Vec<DirectoryEntry>>);
 
 impl std::fmt::Debug for DirectoryCache {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

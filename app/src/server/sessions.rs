@@ -216,7 +216,10 @@ async fn authenticate_presented(
 /// puts one in every request's extensions; only reads (GET, HEAD) use it, since a request that
 /// changes sessions must see its changes.
 #[derive(Clone, Debug, Default)]
-pub struct PageSession(Arc<OnceCell<Option<(Session, Option<MemberBanner>)>>>);
+pub struct PageSession(Arc<OnceCell<Option<SessionWithBanner>>>);
+
+/// A session and, for a member, the page header's banner.
+type SessionWithBanner = (Session, Option<MemberBanner>);
 
 impl PageSession {
     /// `authenticate_request`, once per request for reads.
