@@ -34,7 +34,8 @@ const HYDRATED: &str = "data-hydrated";
 /// handlers, so its derived state (unsaved changes, the rules' messages, the password
 /// checklist) follows as it does for typing. A control the member has left also gets a `blur`,
 /// as leaving it after hydration would have. Then the island, and once every island is, the
-/// page, is marked hydrated.
+/// page, is marked hydrated: every island carries this directive, or its page is never marked
+/// (the end-to-end tests, which wait for the mark, would fail on that page).
 pub fn keep_typed(around: Element) {
     let held: Vec<(Element, Held)> = controls(&around)
         .into_iter()
