@@ -9,8 +9,8 @@ use leptos::{
 
 use crate::model::password_policy::{PasswordCandidate, PasswordPolicy};
 
-/// Copies what the submitted form's inputs hold into their signals, so that text typed before
-/// the page finished hydrating is not lost.
+/// Copies what the submitted form's inputs hold into their signals, so that a value no event
+/// told the island about (a password manager's fill that fires no `input`) is sent as shown.
 pub fn sync_from_form(event: &SubmitEvent, fields: &[(&str, RwSignal<String>)]) {
     let Some(form) = event
         .target()

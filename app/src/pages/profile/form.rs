@@ -55,7 +55,7 @@ fn today() -> NaiveDate {
     }
 }
 
-/// What the page's form holds as the browser submits it (also text typed before hydration).
+/// What the page's form holds as the browser submits it (also a fill that fired no `input`).
 fn submitted_values(event: &SubmitEvent, section: ProfileSection) -> Option<FormValues> {
     let form = event.target()?.dyn_into::<HtmlFormElement>().ok()?;
     let data = FormData::new_with_form(&form).ok()?;
