@@ -206,6 +206,41 @@ impl SignUp {
     }
 }
 
+/// The account as the API shows it (`GET /login/me`, the profiles list).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    /// Whether the member followed a link mailed to this address (verification, reset or
+    /// e-mail change).
+    pub email_verified: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct ProfileSummary {
+    pub id: i64,
+    pub full_name: String,
+    pub company_name: Option<String>,
+    pub active: bool,
+    pub is_default_profile: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct NotificationPreferences {
+    pub notify_on_help_desk_replies: bool,
+    pub notify_on_community_board_posts: bool,
+    pub notify_on_blog_comments: bool,
+    pub notify_on_event_comments: bool,
+    pub receive_activity_digest: bool,
+    pub sign_up_to_newsletter: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

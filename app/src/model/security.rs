@@ -3,6 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a change came from, as sessions and the security log keep it: the client address and
+/// the browser's `User-Agent`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
 /// What the log records. The text of each is what the security page and the API show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {

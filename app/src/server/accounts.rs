@@ -16,6 +16,7 @@ use super::{
     store::{accounts::NewMember, two_factor::Challenge, Store},
     throttle, two_factor,
 };
+pub use crate::model::account::{NotificationPreferences, ProfileSummary, UserSummary};
 use crate::model::{
     account::{normalize_email, SignIn, SignUp},
     field_error::FieldError,
@@ -486,37 +487,6 @@ async fn upgrade_hash(
     store.replace_password_hash(user_id, old, &new).await?;
     tracing::info!(user_id, "re-hashed a password with today's parameters");
     Ok(())
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct UserSummary {
-    pub id: i64,
-    pub email: String,
-    /// Whether the member followed a link mailed to this address (verification, reset or
-    /// e-mail change).
-    pub email_verified: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct ProfileSummary {
-    pub id: i64,
-    pub full_name: String,
-    pub company_name: Option<String>,
-    pub active: bool,
-    pub is_default_profile: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "PascalCase")]
-pub struct NotificationPreferences {
-    pub notify_on_help_desk_replies: bool,
-    pub notify_on_community_board_posts: bool,
-    pub notify_on_blog_comments: bool,
-    pub notify_on_event_comments: bool,
-    pub receive_activity_digest: bool,
-    pub sign_up_to_newsletter: bool,
 }
 
 /// `GET /login/me`: who is signed in, acting as which profile, with which notifications.

@@ -198,13 +198,7 @@ pub fn user_agent(headers: &HeaderMap) -> String {
         .collect()
 }
 
-/// Where a change came from, as sessions and the security log keep it: the client address and
-/// the browser's `User-Agent`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Origin {
-    pub client_addr: String,
-    pub user_agent: String,
-}
+pub use crate::model::security::Origin;
 
 /// Who is calling, as the throttles, cookies and the security log see them: the client
 /// address, whether they came over https, the device cookie they presented and their

@@ -5,14 +5,8 @@
 //! limit together. An event that would exceed a limit is removed again and refused with the time
 //! until the oldest event that still counts leaves the window.
 
+pub use super::store::events::Key;
 use super::{clock, error::ServiceError, store::Store};
-
-/// The value of one key column of an event.
-#[derive(Clone, Copy, Debug)]
-pub enum Key<'a> {
-    Text(&'a str),
-    Id(i64),
-}
 
 /// At most `limit` events with this value of `column` within the window.
 #[derive(Clone, Copy, Debug)]

@@ -13,10 +13,10 @@ use super::{
     client::{is_https, Origin},
     clock,
     error::ServiceError,
-    mail::NewMail,
     security_log::EventKind,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
     store::{
+        mail::NewMail,
         sessions::{MemberBanner, NewSession, StoredSession},
         Store,
     },

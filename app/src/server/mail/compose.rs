@@ -1,8 +1,8 @@
 //! The portal's messages, each as plain text and as HTML. Everything a member or a visitor
 //! could have typed (a name, an address) is escaped in the HTML; links are the portal's own.
 
-use super::NewMail;
 use crate::html::escape_html;
+use crate::server::store::mail::NewMail;
 
 /// The product's name as messages sign it.
 const SENDER_NAME: &str = "Member Portal";

@@ -12,17 +12,6 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-/// A message about to be queued: who gets it, and both renderings of its body.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewMail {
-    /// What the message is for (`reset_password`, `password_changed`, ...): for logs and tests.
-    pub kind: &'static str,
-    pub recipient: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
 /// What services need to queue mail: the origin the links in it point at, and a way to wake the
 /// worker of this instance (other instances find the message on their next poll).
 #[derive(Clone, Debug)]

@@ -1,8 +1,8 @@
 //! What a member can take with them and what leaving deletes: the password confirmation a data
 //! export needs, the rows an export reads beside the profile's, and the deletion of a member.
 
+use super::mail::NewMail;
 use super::{mail::insert_mail, on_pool, Store};
-use crate::server::mail::NewMail;
 
 /// The account's own row, without its password hash.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,17 +1,15 @@
 //! Members, their locations' password policies and their customer profiles' summaries.
 
+use super::mail::NewMail;
 use super::{
     mail::insert_mail,
     on_pool,
     tokens::{insert_token, NewToken},
     Store,
 };
-use crate::{
-    model::password_policy::PasswordPolicy,
-    server::{
-        accounts::{NotificationPreferences, ProfileSummary, UserSummary},
-        mail::NewMail,
-    },
+use crate::model::{
+    account::{NotificationPreferences, ProfileSummary, UserSummary},
+    password_policy::PasswordPolicy,
 };
 
 pub(super) type PolicyRow = (i64, i64, bool, bool, bool, bool);

@@ -74,13 +74,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{store::scratch, testing};
+    use crate::server::store::scratch;
 
     #[tokio::test]
     async fn a_backup_is_a_new_checked_file_with_every_member() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = scratch::open_sqlite(dir.path()).await.expect("store");
-        testing::signed_up(&store, "jane@example.com", "Jane Doe").await;
+        scratch::member(&store, "jane@example.com", "Jane Doe").await;
         let path = dir.path().join("backup.db");
         let backup = store.backup_into(&path).await.expect("backup");
         assert_eq!(backup.members, 1);

@@ -15,7 +15,7 @@ use crate::model::profile::{
     field::{FieldKind, ProfileField},
     patch::StoredValue,
 };
-use crate::server::security_log::EventKind;
+use crate::model::security::EventKind;
 
 /// Prepared statements kept per connection: the session read and the update differ by the
 /// fields sent, the audit inserts by the size of the batch.

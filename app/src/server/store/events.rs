@@ -2,7 +2,13 @@
 //! `summary_drafts`. Each has an `id`, the time `at` in Unix seconds, and key columns.
 
 use super::{on_pool, Store};
-use crate::server::rate_limit::Key;
+
+/// The value of one key column of an event.
+#[derive(Clone, Copy, Debug)]
+pub enum Key<'a> {
+    Text(&'a str),
+    Id(i64),
+}
 
 /// Binds a key column's value, whichever type it has.
 macro_rules! bind_key {

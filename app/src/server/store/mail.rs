@@ -3,7 +3,17 @@
 //! asks first, and marked sent or due again.
 
 use super::{on_pool, Store};
-use crate::server::mail::NewMail;
+
+/// A message about to be queued: who gets it, and both renderings of its body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMail {
+    /// What the message is for (`reset_password`, `password_changed`, ...): for logs and tests.
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
 
 /// A queued message as the worker sends it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +32,7 @@ pub struct QueuedMail {
 /// backend): a macro, so that each expansion binds for that backend's concrete types.
 macro_rules! insert_mail {
     ($executor:expr, $mail:expr, $now:expr) => {{
-        let mail: &$crate::server::mail::NewMail = $mail;
+        let mail: &$crate::server::store::mail::NewMail = $mail;
         sqlx::query(
             "INSERT INTO outgoing_mail
                  (kind, recipient, subject, text_body, html_body, created_at, next_attempt_at)
@@ -148,12 +158,15 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::server::{mail::compose, testing::member};
+    use super::NewMail;
+    use crate::server::store::scratch;
 
     #[tokio::test]
     async fn each_due_message_is_claimed_once_until_its_lease_runs_out() {
-        let (_dir, store, _) = member().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = scratch::open(dir.path()).await.expect("store");
         // Jane's sign-up queued her verification link.
+        scratch::member(&store, "jane@example.com", "Jane Doe").await;
         let first = store
             .claim_due_mail(100_000_000_000, 100_000_000_300)
             .await
@@ -162,11 +175,13 @@ mod tests {
         assert_eq!(first.kind, "verify_email");
         store
             .queue_mail(
-                &[compose::password_changed(
-                    "jane@example.com",
-                    "x".to_owned(),
-                    false,
-                )],
+                &[NewMail {
+                    kind: "password_changed",
+                    recipient: "jane@example.com".to_owned(),
+                    subject: "Your password was changed".to_owned(),
+                    text: "x".to_owned(),
+                    html: "<p>x</p>".to_owned(),
+                }],
                 1,
             )
             .await

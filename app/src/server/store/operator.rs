@@ -1,6 +1,7 @@
 //! What the operator's commands read and change: members (listed, disabled, given a password),
 //! locations' password policies and the portal's switches (`portal_settings`).
 
+use super::mail::NewMail;
 use super::{
     accounts::{policy_from_row, POLICY_COLUMNS},
     mail::insert_mail,
@@ -8,7 +9,7 @@ use super::{
     security_log::{insert_event, NewEvent},
     Store,
 };
-use crate::{model::password_policy::PasswordPolicy, server::mail::NewMail};
+use crate::model::password_policy::PasswordPolicy;
 
 /// A member as the operator's list shows them, with their default profile's location.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -221,7 +222,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{client::Origin, store::scratch, testing};
+    use crate::{model::security::Origin, server::store::scratch};
 
     fn event<'a>(user_id: i64, kind: &'static str, origin: &'a Origin) -> NewEvent<'a> {
         NewEvent {
@@ -237,21 +238,21 @@ mod tests {
     async fn disabling_ends_every_session_once_and_enabling_undoes_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = scratch::open(dir.path()).await.expect("store");
-        let jane = testing::signed_up(&store, "jane@example.com", "Jane Doe").await;
-        testing::signed_up(&store, "omar@example.com", "Omar Haddad").await;
+        let (jane, _) = scratch::member(&store, "jane@example.com", "Jane Doe").await;
+        scratch::member(&store, "omar@example.com", "Omar Haddad").await;
         let origin = Origin::default();
-        let disable = event(jane.user_id, "operator_action", &origin);
+        let disable = event(jane, "operator_action", &origin);
 
         assert!(store
-            .set_member_disabled(jane.user_id, Some(1_000), &disable)
+            .set_member_disabled(jane, Some(1_000), &disable)
             .await
             .expect("disable"));
         // A second disable changes nothing and logs nothing.
         assert!(!store
-            .set_member_disabled(jane.user_id, Some(2_000), &disable)
+            .set_member_disabled(jane, Some(2_000), &disable)
             .await
             .expect("disable again"));
-        assert!(store.is_disabled(jane.user_id).await.expect("read"));
+        assert!(store.is_disabled(jane).await.expect("read"));
         let members = store.member_rows(None, None).await.expect("members");
         let summary: Vec<(&str, Option<i64>, i64)> = members
             .iter()
@@ -268,17 +269,17 @@ mod tests {
             .scalar_sql(&format!(
                 "SELECT COUNT(*) FROM security_events
                  WHERE user_id = {} AND kind = 'operator_action'",
-                jane.user_id
+                jane
             ))
             .await
             .expect("count");
         assert_eq!(logged, 1);
 
         assert!(store
-            .set_member_disabled(jane.user_id, None, &disable)
+            .set_member_disabled(jane, None, &disable)
             .await
             .expect("enable"));
-        assert!(!store.is_disabled(jane.user_id).await.expect("read"));
+        assert!(!store.is_disabled(jane).await.expect("read"));
     }
 
     #[tokio::test]

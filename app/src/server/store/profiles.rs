@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
+use super::mail::NewMail;
 use super::{on_pool, sessions::StoredSession, Store};
 use crate::model::profile::{
     field::{FieldKind, ProfileField},
     patch::StoredValue,
 };
-use crate::server::{client::Origin, mail::NewMail, security_log::EventKind};
+use crate::model::security::{EventKind, Origin};
 
 /// The column of a stored field: its name in snake_case, as everywhere in the code. The
 /// password fields are not columns of the profile.
@@ -297,7 +298,7 @@ macro_rules! write_statements {
                 query.push_values(writes, |mut row, write| {
                     row.push_bind(write.user_id)
                         .push_bind(now)
-                        .push_bind($crate::server::security_log::EventKind::ProfileChanged.as_str())
+                        .push_bind($crate::model::security::EventKind::ProfileChanged.as_str())
                         .push_bind(write.changed_fields.clone())
                         .push_bind(write.origin.user_agent.clone())
                         .push_bind(write.origin.client_addr.clone());

@@ -10,7 +10,11 @@ use sqlx::{
     Sqlite, Type,
 };
 
-use super::{on_pool, open, DatabaseError, Store};
+use super::{
+    accounts::NewMember, mail::NewMail, on_pool, open, sessions::NewSession, tokens::NewToken,
+    DatabaseError, Store,
+};
+use crate::model::{link::LinkPurpose, security::Origin};
 
 /// The variable that moves the tests and benchmarks to PostgreSQL.
 pub const POSTGRES_ENV: &str = "PORTAL_TEST_POSTGRES";
@@ -57,6 +61,61 @@ pub async fn open(dir: &Path) -> Result<Store, DatabaseError> {
 /// A new SQLite database in `dir`, whatever the environment says: for what only SQLite has.
 pub async fn open_sqlite(dir: &Path) -> Result<Store, DatabaseError> {
     Store::open(&format!("sqlite://{}", dir.join("sqlite.db").display())).await
+}
+
+/// A member made through the store alone, for the store's own tests: signed up at the default
+/// location with a verification message queued, as a sign-up leaves them, and signed in once
+/// (the session's token hash is the address). Their user and profile ids.
+pub async fn member(store: &Store, email: &str, full_name: &str) -> (i64, i64) {
+    let (location_id, _) = store
+        .default_location()
+        .await
+        .expect("reads")
+        .expect("a location");
+    let verify = NewMail {
+        kind: "verify_email",
+        recipient: email.to_owned(),
+        subject: "Verify your e-mail address".to_owned(),
+        text: String::new(),
+        html: String::new(),
+    };
+    let hash = format!("link of {email}");
+    let (user_id, profile_id) = store
+        .create_member(&NewMember {
+            email,
+            email_normalized: &email.to_lowercase(),
+            password_hash: "not a hash",
+            full_name,
+            location_id,
+            now: 1,
+            verification: NewToken {
+                token_hash: hash.as_bytes(),
+                user_id: 0,
+                purpose: LinkPurpose::VerifyEmail,
+                email,
+                now: 1,
+                expires_at: i64::MAX,
+            },
+            mails: &[verify],
+        })
+        .await
+        .expect("inserts")
+        .expect("a new address");
+    store
+        .insert_session(&NewSession {
+            token_hash: email.as_bytes(),
+            user_id,
+            profile_id,
+            now: 1,
+            expires_at: i64::MAX,
+            mails: &[],
+            origin: &Origin::default(),
+            event_kind: "signed_up",
+            event_detail: "",
+        })
+        .await
+        .expect("signs in");
+    (user_id, profile_id)
 }
 
 /// A value that both backends can decode from a column.

@@ -2,7 +2,7 @@
 //! Events are written in the transaction of the change they record (`insert_event!`).
 
 use super::{on_pool, Store};
-use crate::server::client::Origin;
+use crate::model::security::Origin;
 
 /// An event about to be stored.
 #[derive(Clone, Copy, Debug)]

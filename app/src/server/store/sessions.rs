@@ -1,12 +1,13 @@
 //! Sessions: stored by the SHA-256 of their token, with a sliding expiry.
 
+use super::mail::NewMail;
 use super::{
     mail::insert_mail,
     on_pool,
     security_log::{insert_event, NewEvent},
     Store,
 };
-use crate::server::{client::Origin, mail::NewMail};
+use crate::model::security::Origin;
 
 /// A live session as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]

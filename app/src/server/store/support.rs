@@ -5,9 +5,9 @@ use super::{
     security_log::{insert_event, NewEvent},
     Store,
 };
-use crate::{
-    model::support::SupportProfile,
-    server::{client::Origin, security_log::EventKind},
+use crate::model::{
+    security::{EventKind, Origin},
+    support::SupportProfile,
 };
 
 /// The stored profile and its version (for the ETag).

@@ -1,13 +1,14 @@
 //! Single-use links sent by mail (`account_tokens`), stored as the SHA-256 of their token, and
 //! the changes that following one makes, each in one transaction with the mail it causes.
 
+use super::mail::NewMail;
 use super::{
     mail::insert_mail,
     on_pool,
     security_log::{insert_event, NewEvent},
     Store,
 };
-use crate::{model::link::LinkPurpose, server::mail::NewMail};
+use crate::model::link::LinkPurpose;
 
 /// Which move of the sign-in address a link makes.
 #[derive(Clone, Copy, Debug)]
