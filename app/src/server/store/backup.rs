@@ -70,33 +70,3 @@ impl Store {
         Ok(Backup { bytes, members })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::server::store::scratch;
-
-    #[tokio::test]
-    async fn a_backup_is_a_new_checked_file_with_every_member() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = scratch::open_sqlite(dir.path()).await.expect("store");
-        scratch::member(&store, "jane@example.com", "Jane Doe").await;
-        let path = dir.path().join("backup.db");
-        let backup = store.backup_into(&path).await.expect("backup");
-        assert_eq!(backup.members, 1);
-        assert!(backup.bytes > 0);
-        // Never over an existing file (yesterday's backup, or the database itself).
-        assert!(matches!(
-            store.backup_into(&path).await,
-            Err(BackupError::Exists(_))
-        ));
-        let copy = Store::open(&format!("sqlite://{}", path.display()))
-            .await
-            .expect("the copy opens as a portal database");
-        let email: String = copy
-            .scalar_sql("SELECT email FROM users")
-            .await
-            .expect("read");
-        assert_eq!(email, "jane@example.com");
-    }
-}
