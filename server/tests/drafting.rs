@@ -10,9 +10,9 @@ use std::{
     time::Duration,
 };
 
-use app::server::drafting::{
-    openai::{OpenAiDrafter, OpenAiSettings, MAX_ANSWER_BYTES},
-    DRAFTS_PER_HOUR,
+use app::server::{
+    drafting::openai::{OpenAiDrafter, OpenAiSettings, MAX_ANSWER_BYTES},
+    settings::DRAFTS_PER_HOUR,
 };
 use axum::{
     extract::State,

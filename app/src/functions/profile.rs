@@ -223,23 +223,28 @@ pub async fn draft_profile_summary(current: String) -> Result<String, PortalErro
     use crate::server::drafting;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    let draft = drafting::draft_summary(&state, &session)
-        .await
-        .map_err(|error| {
-            let mut error = PortalError::from(error);
-            // The review shows one message: what to fill in before asking again.
-            if let PortalError::Rejected {
-                message, errors, ..
-            } = &mut error
-            {
-                let mut sentences: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
-                sentences.dedup();
-                if !sentences.is_empty() {
-                    *message = sentences.join(" ");
-                }
+    let draft = drafting::draft_summary(
+        &state.store,
+        state.drafter.as_ref(),
+        state.security.limits.drafts_per_hour,
+        &session,
+    )
+    .await
+    .map_err(|error| {
+        let mut error = PortalError::from(error);
+        // The review shows one message: what to fill in before asking again.
+        if let PortalError::Rejected {
+            message, errors, ..
+        } = &mut error
+        {
+            let mut sentences: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            sentences.dedup();
+            if !sentences.is_empty() {
+                *message = sentences.join(" ");
             }
-            error
-        })?;
+        }
+        error
+    })?;
     Ok(drafting::review::render(&current, &draft))
 }
 

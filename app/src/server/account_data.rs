@@ -7,18 +7,14 @@ use super::{
     clock,
     error::ServiceError,
     mail::{compose, MailQueue},
-    passwords,
     security_log::{self, LogEntry, SessionInfo},
     sessions::Session,
     settings::Limits,
     store::{account_data::AuditRecord, profiles::stored_fields, Store},
-    support,
-    throttle::{self, Attempt},
-    two_factor,
+    support, two_factor,
 };
 use crate::model::{
     account::{normalize_email, ConfirmPassword, DeleteAccount},
-    field_error::FieldError,
     profile::patch::values_json,
 };
 
@@ -27,36 +23,6 @@ pub const REAUTHENTICATION_SECS: i64 = 10 * 60;
 
 /// The version of the export's shape, in its `Format`.
 pub const EXPORT_FORMAT: &str = "member-portal-data-export/1";
-
-/// Checks that `password` is member `user_id`'s: throttled as a sign-in is, per member and per
-/// client address; a wrong one is a validation error on `CurrentPassword`.
-pub async fn confirm_current_password(
-    store: &Store,
-    limits: &Limits,
-    user_id: i64,
-    password: &str,
-    client: &str,
-) -> Result<(), ServiceError> {
-    if password.is_empty() {
-        return Err(ServiceError::Validation(vec![FieldError::secret(
-            "CurrentPassword",
-            "Current password",
-            "is required",
-        )]));
-    }
-    let (_, hash) = store.email_and_hash(user_id).await?;
-    let attempt = Attempt::CurrentPassword { user_id, client };
-    throttle::begin(store, limits, attempt).await?;
-    if !passwords::verify(password.to_owned(), Some(hash)).await? {
-        return Err(ServiceError::Validation(vec![FieldError::secret(
-            "CurrentPassword",
-            "Current password",
-            "is not correct",
-        )]));
-    }
-    throttle::succeeded(store, attempt).await?;
-    Ok(())
-}
 
 /// Confirms the member's password (and a code, with two-factor sign-in on) in this session;
 /// until when it lets the session export.

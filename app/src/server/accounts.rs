@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{
-    client::Origin,
+    client::{Origin, Requester},
     clock,
     error::ServiceError,
     links::IssuedLink,
@@ -26,14 +26,6 @@ use crate::model::{
 };
 
 const WRONG_CREDENTIALS: &str = "The e-mail address or password is not correct.";
-
-/// What a disabled member is told once their password (or passkey) was right.
-pub fn disabled() -> ServiceError {
-    ServiceError::Forbidden(
-        "This account is disabled by the portal's operator; ask them to enable it again."
-            .to_owned(),
-    )
-}
 
 /// What a sign-up is told while the operator has closed sign-up.
 pub fn sign_up_closed() -> ServiceError {
@@ -68,24 +60,6 @@ pub async fn policy_for_member(
 ) -> Result<PasswordPolicy, ServiceError> {
     let profile_id = store.first_profile_of(user_id).await?;
     policy_for_profile(store, profile_id).await
-}
-
-/// Who is signing up or in: the client address the throttles count, and the device cookie the
-/// browser presented, if any.
-#[derive(Clone, Copy, Debug)]
-pub struct Requester<'a> {
-    pub client: &'a str,
-    pub device_cookie: Option<&'a str>,
-    pub user_agent: &'a str,
-}
-
-impl Requester<'_> {
-    pub fn origin(&self) -> Origin {
-        Origin {
-            client_addr: self.client.to_owned(),
-            user_agent: self.user_agent.to_owned(),
-        }
-    }
 }
 
 /// A new session, and the device cookie that marks the browser as one the member signed in on.
@@ -288,7 +262,7 @@ pub async fn sign_in(
         upgrade_hash(store, user_id, &old, form.password).await?;
     }
     if store.is_disabled(user_id).await? {
-        return Err(disabled());
+        return Err(sessions::disabled());
     }
     let known_device = device.is_some();
     if two_factor::enabled(store, user_id).await? {

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use http::{request::Parts, Extensions, HeaderMap};
 use ipnet::IpNet;
 
-use super::{accounts::Requester, session_cookie::presented_device_cookie};
+use super::session_cookie::presented_device_cookie;
 
 /// The reverse proxies whose forwarding headers are believed (addresses or CIDR blocks).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -199,6 +199,24 @@ pub fn user_agent(headers: &HeaderMap) -> String {
 }
 
 pub use crate::model::security::Origin;
+
+/// Who is signing up or in: the client address the throttles count, and the device cookie the
+/// browser presented, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Requester<'a> {
+    pub client: &'a str,
+    pub device_cookie: Option<&'a str>,
+    pub user_agent: &'a str,
+}
+
+impl Requester<'_> {
+    pub fn origin(&self) -> Origin {
+        Origin {
+            client_addr: self.client.to_owned(),
+            user_agent: self.user_agent.to_owned(),
+        }
+    }
+}
 
 /// Who is calling, as the throttles, cookies and the security log see them: the client
 /// address, whether they came over https, the device cookie they presented and their

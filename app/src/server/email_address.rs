@@ -2,8 +2,8 @@
 //! that the old address can undo.
 
 use super::{
-    accounts::Requester,
     client::Origin,
+    client::Requester,
     clock,
     error::ServiceError,
     links::{self, IssuedLink, LinkProblem},

@@ -25,8 +25,9 @@ use webauthn_rs::prelude::{
 };
 
 use super::{
-    accounts::{self, Requester, SignedIn},
+    accounts::{self, SignedIn},
     client::Origin,
+    client::Requester,
     clock,
     error::ServiceError,
     mail::MailQueue,

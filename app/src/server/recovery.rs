@@ -1,8 +1,9 @@
 //! Forgot password: a reset link by mail, and the new password it sets.
 
 use super::{
-    accounts::{policy_for_member, Requester},
+    accounts::policy_for_member,
     client::Origin,
+    client::Requester,
     clock,
     error::ServiceError,
     links::{self, IssuedLink},

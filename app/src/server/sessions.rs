@@ -9,11 +9,9 @@ use http::{Extensions, HeaderMap};
 use tokio::sync::OnceCell;
 
 use super::{
-    accounts,
     client::{is_https, Origin},
     clock,
     error::ServiceError,
-    security_log::EventKind,
     session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
     store::{
         mail::NewMail,
@@ -21,6 +19,16 @@ use super::{
         Store,
     },
 };
+use crate::model::security::EventKind;
+
+/// What a disabled member is told once their password (or passkey) was right: no session
+/// starts for them.
+pub fn disabled() -> ServiceError {
+    ServiceError::Forbidden(
+        "This account is disabled by the portal's operator; ask them to enable it again."
+            .to_owned(),
+    )
+}
 
 /// 256 random bits per token.
 const TOKEN_BYTES: usize = 32;
@@ -101,7 +109,7 @@ pub async fn create_with(
         })
         .await?;
     if !started {
-        return Err(accounts::disabled());
+        return Err(disabled());
     }
     Ok(IssuedToken { token, expires_at })
 }

@@ -3,6 +3,9 @@
 
 use super::{client::TrustedProxies, device::DeviceKey};
 
+/// The default of `DRAFTS_PER_HOUR`: profile drafts one member may ask for in an hour.
+pub const DRAFTS_PER_HOUR: i64 = 10;
+
 /// How many attempts each throttle allows, and within which sliding window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -41,7 +44,7 @@ impl Default for Limits {
             sign_in_per_device: 5,
             sign_up_window_secs: 60 * 60,
             sign_ups_per_client: 20,
-            drafts_per_hour: super::drafting::DRAFTS_PER_HOUR,
+            drafts_per_hour: DRAFTS_PER_HOUR,
             mail_window_secs: 60 * 60,
             mails_per_address: 5,
             mails_per_device: 5,

@@ -4,7 +4,8 @@
 use sqlx::SqlitePool;
 
 use super::{
-    accounts::{self, Requester},
+    accounts,
+    client::Requester,
     device::DeviceKey,
     mail::MailQueue,
     sessions::Session,

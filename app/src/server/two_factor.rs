@@ -16,10 +16,10 @@ use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
 
 use super::{
-    account_data::confirm_current_password,
     client::Origin,
     clock,
     error::ServiceError,
+    passwords,
     security_log::EventKind,
     sessions::{new_token, token_hash, IssuedToken, Session},
     settings::Limits,
@@ -329,6 +329,36 @@ pub async fn verify_code(
     };
     throttle::succeeded(store, attempt).await?;
     Ok(passed)
+}
+
+/// Checks that `password` is member `user_id`'s: throttled as a sign-in is, per member and per
+/// client address; a wrong one is a validation error on `CurrentPassword`.
+pub async fn confirm_current_password(
+    store: &Store,
+    limits: &Limits,
+    user_id: i64,
+    password: &str,
+    client: &str,
+) -> Result<(), ServiceError> {
+    if password.is_empty() {
+        return Err(ServiceError::Validation(vec![FieldError::secret(
+            "CurrentPassword",
+            "Current password",
+            "is required",
+        )]));
+    }
+    let (_, hash) = store.email_and_hash(user_id).await?;
+    let attempt = Attempt::CurrentPassword { user_id, client };
+    throttle::begin(store, limits, attempt).await?;
+    if !passwords::verify(password.to_owned(), Some(hash)).await? {
+        return Err(ServiceError::Validation(vec![FieldError::secret(
+            "CurrentPassword",
+            "Current password",
+            "is not correct",
+        )]));
+    }
+    throttle::succeeded(store, attempt).await?;
+    Ok(())
 }
 
 /// What confirming the member's identity for a sensitive change takes: the password, and a code

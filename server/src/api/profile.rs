@@ -239,7 +239,13 @@ pub async fn generate_summary(
     State(state): State<AppState>,
     Authenticated { session }: Authenticated,
 ) -> Result<Response, ApiError> {
-    let draft = drafting::draft_summary(&state, &session).await?;
+    let draft = drafting::draft_summary(
+        &state.store,
+        state.drafter.as_ref(),
+        state.security.limits.drafts_per_hour,
+        &session,
+    )
+    .await?;
     let mut response = success(
         StatusCode::OK,
         GeneratedSummary {

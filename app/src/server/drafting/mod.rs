@@ -8,10 +8,8 @@ pub mod review;
 
 use std::{fmt::Debug, future::Future, pin::Pin};
 
-use super::{error::ServiceError, profiles, sessions::Session, state::AppState};
+use super::{error::ServiceError, profiles, sessions::Session, store::Store};
 use crate::model::profile::draft::{compose, ProfessionalFacts};
-
-pub use quota::DRAFTS_PER_HOUR;
 
 pub type DraftFuture<'a> = Pin<Box<dyn Future<Output = Result<String, DraftError>> + Send + 'a>>;
 
@@ -79,18 +77,19 @@ pub struct Draft {
 /// Drafts a summary from the member's saved professional facts. Too little to write about is a
 /// validation error naming the fields to fill; a draft counts against the hourly quota even when
 /// the backend then fails, since the backend may have done the work.
-pub async fn draft_summary(state: &AppState, session: &Session) -> Result<Draft, ServiceError> {
-    let profile = profiles::editable(&state.store, session).await?;
+/// `drafts_per_hour` is the member's quota (`Limits::drafts_per_hour`).
+pub async fn draft_summary(
+    store: &Store,
+    drafter: &dyn SummaryDrafter,
+    drafts_per_hour: i64,
+    session: &Session,
+) -> Result<Draft, ServiceError> {
+    let profile = profiles::editable(store, session).await?;
     let facts =
         ProfessionalFacts::from_profile(&profile.values).map_err(ServiceError::Validation)?;
-    quota::take(
-        &state.store,
-        session.user_id,
-        state.security.limits.drafts_per_hour,
-    )
-    .await?;
-    let drafted = state.drafter.draft(&facts).await;
-    let backend = if state.drafter.uses_language_model() {
+    quota::take(store, session.user_id, drafts_per_hour).await?;
+    let drafted = drafter.draft(&facts).await;
+    let backend = if drafter.uses_language_model() {
         "language_model"
     } else {
         "built_in"
@@ -107,6 +106,6 @@ pub async fn draft_summary(state: &AppState, session: &Session) -> Result<Draft,
     let markdown = drafted?;
     Ok(Draft {
         markdown,
-        by_language_model: state.drafter.uses_language_model(),
+        by_language_model: drafter.uses_language_model(),
     })
 }

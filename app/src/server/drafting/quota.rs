@@ -8,8 +8,6 @@ use crate::server::{
 };
 
 pub const WINDOW_SECS: i64 = 60 * 60;
-/// The default of `DRAFTS_PER_HOUR`.
-pub const DRAFTS_PER_HOUR: i64 = 10;
 
 pub const DRAFTS: Events = Events {
     table: "summary_drafts",
@@ -35,6 +33,7 @@ pub async fn take(store: &Store, user_id: i64, per_hour: i64) -> Result<(), Serv
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::settings::DRAFTS_PER_HOUR;
     use crate::server::{
         clock,
         testing::{member, signed_up},
