@@ -4,14 +4,20 @@
 
 use app::{
     model::{password_policy::PasswordPolicy, security::Origin},
-    server::store::{backup::BackupError, mail::NewMail, scratch, security_log::NewEvent, Store},
+    server::store::{
+        backup::BackupError, mail::NewMail, scratch, security_log::NewEvent, sessions::NewSession,
+        Store,
+    },
 };
+
+/// The password hash of the members made here: none of these tests signs in.
+const NOT_A_HASH: &str = "not a hash";
 
 #[tokio::test]
 async fn a_backup_is_a_new_checked_file_with_every_member() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = scratch::open_sqlite(dir.path()).await.expect("store");
-    scratch::member(&store, "jane@example.com", "Jane Doe").await;
+    scratch::member(&store, "jane@example.com", "Jane Doe", NOT_A_HASH).await;
     let path = dir.path().join("backup.db");
     let backup = store.backup_into(&path).await.expect("backup");
     assert_eq!(backup.members, 1);
@@ -36,7 +42,7 @@ async fn each_due_message_is_claimed_once_until_its_lease_runs_out() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = scratch::open(dir.path()).await.expect("store");
     // Jane's sign-up queued her verification link.
-    scratch::member(&store, "jane@example.com", "Jane Doe").await;
+    scratch::member(&store, "jane@example.com", "Jane Doe", NOT_A_HASH).await;
     let first = store
         .claim_due_mail(100_000_000_000, 100_000_000_300)
         .await
@@ -107,8 +113,28 @@ fn event<'a>(user_id: i64, kind: &'static str, origin: &'a Origin) -> NewEvent<'
 async fn disabling_ends_every_session_once_and_enabling_undoes_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = scratch::open(dir.path()).await.expect("store");
-    let (jane, _) = scratch::member(&store, "jane@example.com", "Jane Doe").await;
-    scratch::member(&store, "omar@example.com", "Omar Haddad").await;
+    let (jane, jane_profile) =
+        scratch::member(&store, "jane@example.com", "Jane Doe", NOT_A_HASH).await;
+    let (omar, omar_profile) =
+        scratch::member(&store, "omar@example.com", "Omar Haddad", NOT_A_HASH).await;
+    for (user_id, profile_id, token_hash) in
+        [(jane, jane_profile, b"j"), (omar, omar_profile, b"o")]
+    {
+        store
+            .insert_session(&NewSession {
+                token_hash,
+                user_id,
+                profile_id,
+                now: 1,
+                expires_at: i64::MAX,
+                mails: &[],
+                origin: &Origin::default(),
+                event_kind: "signed_up",
+                event_detail: "",
+            })
+            .await
+            .expect("signs in");
+    }
     let origin = Origin::default();
     let disable = event(jane, "operator_action", &origin);
 

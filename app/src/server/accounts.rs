@@ -513,7 +513,15 @@ mod tests {
     use argon2::{password_hash::SaltString, Algorithm, Argon2, Params, PasswordHasher, Version};
 
     use super::*;
-    use crate::server::testing::{mail_queue, member, security};
+    use crate::server::{device::DeviceKey, testing::member};
+
+    fn security() -> SecuritySettings {
+        SecuritySettings::with_defaults(DeviceKey::random().expect("key"))
+    }
+
+    fn mail_queue() -> MailQueue {
+        MailQueue::new("http://127.0.0.1:3000")
+    }
 
     #[tokio::test]
     async fn a_hash_with_weaker_parameters_is_replaced_at_the_next_sign_in() {

@@ -84,10 +84,7 @@ pub fn spawn(store: Store, limits: Limits) -> tokio::task::JoinHandle<()> {
 mod tests {
     use super::*;
     use crate::server::{
-        client::Origin,
-        security_log::EventKind,
-        sessions,
-        testing::{member, security},
+        client::Origin, security_log::EventKind, sessions, settings::Limits, testing::member,
         throttle::Attempt,
     };
 
@@ -101,7 +98,7 @@ mod tests {
     #[tokio::test]
     async fn expired_sessions_and_old_throttle_rows_go_and_live_ones_stay() {
         let (_dir, store, session) = member().await;
-        let limits = security().limits;
+        let limits = Limits::default();
         // A session with a one-second lifetime beside Jane's hour-long one.
         sessions::create(
             &store,
@@ -157,7 +154,7 @@ mod tests {
     #[tokio::test]
     async fn security_log_entries_go_after_the_retention_period() {
         let (_dir, store, session) = member().await;
-        let limits = security().limits;
+        let limits = Limits::default();
         // Jane's sign-up is in her log; an entry from long ago beside it.
         store
             .execute_sql(&format!(

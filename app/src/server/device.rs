@@ -110,7 +110,10 @@ mod tests {
 
     #[tokio::test]
     async fn every_instance_on_one_database_shares_the_key() {
-        let (_dir, store, _) = crate::server::testing::member().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::server::store::scratch::open(dir.path())
+            .await
+            .expect("opens");
         let first = DeviceKey::load_or_create(&store).await.expect("key");
         let second = DeviceKey::load_or_create(&store).await.expect("key");
         let cookie = first.issue("jane@example.com").expect("cookie");

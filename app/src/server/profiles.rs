@@ -412,7 +412,11 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::server::testing::{mail_queue, member};
+    use crate::server::testing::member;
+
+    fn mail_queue() -> MailQueue {
+        MailQueue::new("http://127.0.0.1:3000")
+    }
 
     const GUESSES: (&Limits, &Origin) = (
         &Limits {

@@ -1,60 +1,50 @@
-//! For the repository tests: a fresh database with the real migrations and one member, on the
-//! backend the environment names (see `store::scratch`).
+//! For the services' tests: a fresh database with the real migrations and one member, on the
+//! backend the environment names (see `store::scratch`). The member is made through the store
+//! and signed in through `sessions`, so any service's tests may use this without importing the
+//! services that sign members up.
 
 use sqlx::SqlitePool;
 
 use super::{
-    accounts,
-    client::Requester,
-    device::DeviceKey,
-    mail::MailQueue,
-    sessions::Session,
-    settings::SecuritySettings,
+    passwords,
+    sessions::{self, Session, Start},
     store::{scratch, Store},
 };
-use crate::model::account::SignUp;
+use crate::model::security::{EventKind, Origin};
 
-/// The default settings with a fresh device key.
-pub fn security() -> SecuritySettings {
-    SecuritySettings::with_defaults(DeviceKey::random().expect("key"))
+/// The password of the members made here.
+pub const PASSWORD: &str = "a quiet harbour at dusk";
+
+/// Makes a member with `PASSWORD` and returns the token of a session of theirs.
+pub async fn signed_up_token(store: &Store, email: &str, full_name: &str) -> String {
+    let hash = passwords::hash(PASSWORD.to_owned()).await.expect("hashes");
+    let (user_id, profile_id) = scratch::member(store, email, full_name, &hash).await;
+    sessions::create(
+        store,
+        Start {
+            user_id,
+            profile_id,
+            ttl_secs: 3600,
+            origin: &Origin {
+                client_addr: "127.0.0.1".to_owned(),
+                user_agent: String::new(),
+            },
+            kind: EventKind::SignedUp,
+            detail: "",
+        },
+    )
+    .await
+    .expect("signs in")
+    .token
 }
 
-/// A queue whose links point at the default address (nothing sends its messages).
-pub fn mail_queue() -> MailQueue {
-    MailQueue::new("http://127.0.0.1:3000")
-}
-
-/// Signs a member up and returns their session.
+/// Makes a member with `PASSWORD` and returns their session.
 pub async fn signed_up(store: &Store, email: &str, full_name: &str) -> Session {
     let token = signed_up_token(store, email, full_name).await;
-    super::sessions::authenticate(store, &token, 3600, false)
+    sessions::authenticate(store, &token, 3600, false)
         .await
         .expect("query")
         .expect("session")
-}
-
-/// Signs a member up and returns their session's token.
-pub async fn signed_up_token(store: &Store, email: &str, full_name: &str) -> String {
-    accounts::sign_up(
-        store,
-        &security(),
-        &mail_queue(),
-        SignUp {
-            email: email.to_owned(),
-            password: "a quiet harbour at dusk".to_owned(),
-            full_name: full_name.to_owned(),
-        },
-        Requester {
-            client: "127.0.0.1",
-            device_cookie: None,
-            user_agent: "",
-        },
-        3600,
-    )
-    .await
-    .expect("signs up")
-    .session
-    .token
 }
 
 /// A fresh database (SQLite's file kept while the `TempDir` lives) with Jane signed up, and her

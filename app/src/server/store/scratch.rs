@@ -11,10 +11,9 @@ use sqlx::{
 };
 
 use super::{
-    accounts::NewMember, mail::NewMail, on_pool, open, sessions::NewSession, tokens::NewToken,
-    DatabaseError, Store,
+    accounts::NewMember, mail::NewMail, on_pool, open, tokens::NewToken, DatabaseError, Store,
 };
-use crate::model::{link::LinkPurpose, security::Origin};
+use crate::model::link::LinkPurpose;
 
 /// The variable that moves the tests and benchmarks to PostgreSQL.
 pub const POSTGRES_ENV: &str = "PORTAL_TEST_POSTGRES";
@@ -63,10 +62,15 @@ pub async fn open_sqlite(dir: &Path) -> Result<Store, DatabaseError> {
     Store::open(&format!("sqlite://{}", dir.join("sqlite.db").display())).await
 }
 
-/// A member made through the store alone, for the store's own tests: signed up at the default
-/// location with a verification message queued, as a sign-up leaves them, and signed in once
-/// (the session's token hash is the address). Their user and profile ids.
-pub async fn member(store: &Store, email: &str, full_name: &str) -> (i64, i64) {
+/// A member made through the store alone, for tests: signed up at the default location with
+/// `password_hash` and a verification message queued, as a sign-up leaves them, but with no
+/// session yet. Their user and profile ids.
+pub async fn member(
+    store: &Store,
+    email: &str,
+    full_name: &str,
+    password_hash: &str,
+) -> (i64, i64) {
     let (location_id, _) = store
         .default_location()
         .await
@@ -84,7 +88,7 @@ pub async fn member(store: &Store, email: &str, full_name: &str) -> (i64, i64) {
         .create_member(&NewMember {
             email,
             email_normalized: &email.to_lowercase(),
-            password_hash: "not a hash",
+            password_hash,
             full_name,
             location_id,
             now: 1,
@@ -101,20 +105,6 @@ pub async fn member(store: &Store, email: &str, full_name: &str) -> (i64, i64) {
         .await
         .expect("inserts")
         .expect("a new address");
-    store
-        .insert_session(&NewSession {
-            token_hash: email.as_bytes(),
-            user_id,
-            profile_id,
-            now: 1,
-            expires_at: i64::MAX,
-            mails: &[],
-            origin: &Origin::default(),
-            event_kind: "signed_up",
-            event_detail: "",
-        })
-        .await
-        .expect("signs in");
     (user_id, profile_id)
 }
 
