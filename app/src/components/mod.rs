@@ -4,4 +4,5 @@ pub mod form;
 pub mod hydrated;
 pub mod layout;
 pub mod session;
+pub mod time;
 pub mod unsaved;

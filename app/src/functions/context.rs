@@ -17,6 +17,27 @@ use crate::{
     },
 };
 
+/// Converts a service error for a page, and gives the server function's HTTP response the
+/// matching status (400, 401, 404, 429, 500) instead of the generic 500 of server functions.
+/// A plain form post (no JavaScript) keeps the redirect back to the form that Leptos answers
+/// it with, which carries the error.
+impl From<ServiceError> for PortalError {
+    fn from(error: ServiceError) -> Self {
+        let rendered = error.render();
+        if let Some(response) = use_context::<ResponseOptions>().filter(|_| !plain_form_post()) {
+            response.set_status(rendered.status);
+            for (name, value) in rendered.headers() {
+                response.insert_header(name, value);
+            }
+        }
+        PortalError::Rejected {
+            message: rendered.message,
+            errors: rendered.errors.unwrap_or_default(),
+            values: Default::default(),
+        }
+    }
+}
+
 pub fn state() -> Result<AppState, PortalError> {
     use_context::<AppState>()
         .ok_or_else(|| ServiceError::Internal("no application state".to_owned()).into())

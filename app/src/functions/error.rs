@@ -101,27 +101,3 @@ impl PortalError {
         }
     }
 }
-
-/// Converts a service error for a page, and gives the server function's HTTP response the
-/// matching status (400, 401, 404, 429, 500) instead of the generic 500 of server functions.
-/// A plain form post (no JavaScript) keeps the redirect back to the form that Leptos answers
-/// it with, which carries the error.
-#[cfg(feature = "ssr")]
-impl From<crate::server::error::ServiceError> for PortalError {
-    fn from(error: crate::server::error::ServiceError) -> Self {
-        let rendered = error.render();
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-            .filter(|_| !super::context::plain_form_post())
-        {
-            response.set_status(rendered.status);
-            for (name, value) in rendered.headers() {
-                response.insert_header(name, value);
-            }
-        }
-        PortalError::Rejected {
-            message: rendered.message,
-            errors: rendered.errors.unwrap_or_default(),
-            values: BTreeMap::new(),
-        }
-    }
-}

@@ -14,7 +14,7 @@ use crate::model::{
     country::CountryChoices,
     directory::DirectoryEntry,
     password_policy::PasswordPolicy,
-    profile::section::{FormValues, ProfileSection},
+    profile::{field::FormValues, section::ProfileSection},
 };
 #[cfg(feature = "ssr")]
 use crate::model::{

@@ -206,7 +206,7 @@ impl SignUp {
     }
 }
 
-/// The account as the API shows it (`GET /login/me`, the profiles list).
+// The account as the API shows it (`GET /login/me`, the profiles list).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]

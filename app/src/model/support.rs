@@ -6,7 +6,10 @@ use serde_json::Value;
 
 use super::{
     field_error::FieldError,
-    profile::{field::FieldKind, rules, section::FormValues},
+    profile::{
+        field::{FieldKind, FormValues},
+        rules,
+    },
 };
 
 /// A support profile, as stored and as returned.

@@ -35,6 +35,14 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// A profile write made against a version that moved on (`If-Match`, or a page loaded before
+    /// another change): nothing was written.
+    pub fn stale_profile() -> Self {
+        ServiceError::PreconditionFailed(
+            "The profile was changed since you loaded it; reload it and try again.".to_owned(),
+        )
+    }
+
     /// The HTTP status every door answers this error with.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;

@@ -444,7 +444,7 @@ fn saved(outcome: ChangeOutcome) -> Result<Saved, ServiceError> {
             version,
             changed: Vec::new(),
         }),
-        ChangeOutcome::Stale => Err(stale()),
+        ChangeOutcome::Stale => Err(ServiceError::stale_profile()),
         ChangeOutcome::Missing => Err(missing()),
     }
 }
@@ -491,7 +491,7 @@ async fn write_alone(pool: &SqlitePool, write: &ProfileWrite) -> Result<i64, Ser
     // Dropping the transaction on a stale version rolls it back.
     let version = sqlite::apply(&mut transaction, write, now)
         .await?
-        .ok_or_else(stale)?;
+        .ok_or_else(ServiceError::stale_profile)?;
     sqlite::audit(&mut transaction, &[write], now).await?;
     transaction.commit().await?;
     Ok(version)
@@ -576,7 +576,7 @@ async fn commit_together(
                 audited.push(write);
                 Ok(version)
             }
-            Ok(None) => Err(stale()),
+            Ok(None) => Err(ServiceError::stale_profile()),
             // Dropping the transaction rolls it back.
             Err(error) => return Err(BatchFailed::Statement(error)),
         });
@@ -590,18 +590,12 @@ async fn commit_together(
         .map_err(BatchFailed::Transaction)?;
     Ok(results
         .into_iter()
-        .map(|result| result.unwrap_or_else(|| Err(stale())))
+        .map(|result| result.unwrap_or_else(|| Err(ServiceError::stale_profile())))
         .collect())
 }
 
 fn missing() -> ServiceError {
     ServiceError::NotFound("The active profile no longer exists.".to_owned())
-}
-
-pub fn stale() -> ServiceError {
-    ServiceError::PreconditionFailed(
-        "The profile was changed since you loaded it; reload it and try again.".to_owned(),
-    )
 }
 
 #[cfg(test)]

@@ -307,7 +307,7 @@ fn commit_together(connection: &mut Connection, jobs: &[Job]) -> Result<Vec<Done
                     written.push(Write::Given(write));
                     done.push(Done::Write(Ok(version)));
                 }
-                Ok(None) => done.push(Done::Write(Err(super::profile_writer::stale()))),
+                Ok(None) => done.push(Done::Write(Err(ServiceError::stale_profile()))),
                 Err(error) => return Err(BatchFailed::Statement(error)),
             },
             Job::BySession { change, .. } => {

@@ -41,12 +41,19 @@ pub const SESSION_COOKIE: &str = "session_cookie";
     ),
     servers((url = "/", description = "The server this document is served by.")),
     components(
-        schemas(crate::api::profile::ResourceName),
+        schemas(ResourceName),
         responses(Unauthorized, CrossSite, NotJson, ServerError),
     ),
     modifiers(&Described),
 )]
 pub struct ApiDoc;
+
+/// The resources `GET /en/profile` can read (the seed's `_resource`); only one is offered.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Named in the OpenAPI document only.
+pub enum ResourceName {
+    Coworker,
+}
 
 /// Adds the security schemes.
 struct Described;

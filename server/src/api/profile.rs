@@ -27,7 +27,10 @@ use super::{
     envelope::{success, ActionConfirmation, ApiError, NoValue},
     etag,
     json_body::JsonBody,
-    openapi::{CrossSite, NotJson, ProfilePatchBody, ProfileValues, ServerError, Unauthorized},
+    openapi::{
+        CrossSite, NotJson, ProfilePatchBody, ProfileValues, ResourceName, ServerError,
+        Unauthorized,
+    },
     session_auth::Authenticated,
 };
 
@@ -38,13 +41,6 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct ResourceQuery {
     #[serde(rename = "_resource")]
     resource: Option<String>,
-}
-
-/// The resources `GET /en/profile` can read (the seed's `_resource`); only one is offered.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Named in the OpenAPI document only.
-pub enum ResourceName {
-    Coworker,
 }
 
 /// `GET /en/profile?_resource=Coworker`: every editable field, with an `ETag`.

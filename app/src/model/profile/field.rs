@@ -1,6 +1,11 @@
 //! The fields of the profile patch: their wire names, labels and what kind of value they take.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+/// A page's form: wire name to the text its input holds (`"true"`/`"false"` for switches).
+pub type FormValues = BTreeMap<String, String>;
 
 /// What a field holds, which decides how it is parsed and checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

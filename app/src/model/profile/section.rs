@@ -1,12 +1,10 @@
 //! The profile pages as slices of the one profile patch: which fields each page edits, and how
 //! a page's form values (strings, as a form holds them) become a patch of what changed.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::{
-    field::{FieldKind, ProfileField},
+    field::{FieldKind, FormValues, ProfileField},
     patch::{ProfilePatch, ProfileValues, StoredValue},
 };
 use crate::model::{gender::Gender, support::SupportField};
@@ -59,9 +57,6 @@ pub enum ProfileSection {
     /// The support profile (seed 000), replaced whole rather than patched.
     Support,
 }
-
-/// A page's form: wire name to the text its input holds (`"true"`/`"false"` for switches).
-pub type FormValues = BTreeMap<String, String>;
 
 impl ProfileSection {
     pub const ALL: [ProfileSection; 6] = [

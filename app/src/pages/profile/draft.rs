@@ -13,7 +13,7 @@ use leptos::{
     web_sys::{Element, HtmlElement, HtmlFormElement, MouseEvent},
 };
 
-use super::controls::FieldState;
+use super::form_state::FieldState;
 use crate::{functions::profile::draft_profile_summary, html::escape_html};
 
 /// The id of the "Draft with AI" button, which gets the focus back when a review closes.

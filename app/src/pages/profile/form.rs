@@ -12,7 +12,10 @@ use leptos::{
     web_sys::{FormData, HtmlElement, HtmlFormElement, SubmitEvent},
 };
 
-use super::controls::{shown_messages, FieldControl, FieldState, FormSignals};
+use super::{
+    controls::FieldControl,
+    form_state::{shown_messages, FieldState, FormSignals},
+};
 use crate::{
     components::{
         form::{keep_focus, FormAlert},
@@ -29,9 +32,9 @@ use crate::{
         gender::{salutation, Gender},
         password_policy::PasswordCandidate,
         profile::{
-            field::ProfileField,
+            field::{FormValues, ProfileField},
             patch::ValidationContext,
-            section::{FormField, FormValues, ProfileSection},
+            section::{FormField, ProfileSection},
         },
         support::SupportProfile,
     },

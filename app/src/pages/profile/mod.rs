@@ -5,6 +5,7 @@ mod controls;
 mod draft;
 mod email;
 mod form;
+mod form_state;
 mod security;
 mod two_factor;
 

@@ -2,7 +2,6 @@
 //! address, ended with a button) and the security log, a page at a time. Server-rendered
 //! forms and links only: the page works without JavaScript and adds nothing to the bundle.
 
-use chrono::DateTime;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -19,25 +18,7 @@ use crate::{
 };
 
 use super::two_factor::{CodeField, PasskeysPanel, TwoFactorPanel};
-
-/// `2026-12-01 21:30 UTC`, and the same time for a `<time datetime>`.
-fn when(unix: i64) -> (String, String) {
-    DateTime::from_timestamp(unix, 0).map_or_else(
-        || (String::new(), String::new()),
-        |time| {
-            (
-                time.format("%Y-%m-%d %H:%M UTC").to_string(),
-                time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            )
-        },
-    )
-}
-
-#[component]
-pub(super) fn Time(unix: i64) -> impl IntoView {
-    let (text, machine) = when(unix);
-    view! { <time datetime=machine>{text}</time> }
-}
+use crate::components::time::{when, Time};
 
 #[component]
 pub fn SecurityPrivacyPage() -> impl IntoView {

@@ -19,7 +19,7 @@ use crate::{
     pages::recovery::{returned, Returned},
 };
 
-use super::security::Time;
+use crate::components::time::Time;
 
 /// A field for a code from the app or a recovery code (`label` says which it takes).
 #[component]
