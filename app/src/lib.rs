@@ -40,7 +40,7 @@ pub const BUNDLE_NAME: &str = "portal";
 /// The HTML document around the application, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::security::use_request_nonce();
+    server::web::security::use_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -4,8 +4,8 @@
 use app::{
     model::security::{EventKind, Origin},
     server::{
-        security_log,
-        sessions::{self, PageSession, Start},
+        identity::security_log,
+        identity::sessions::{self, PageSession, Start},
         store::scratch,
     },
 };

@@ -475,7 +475,10 @@ async fn measure(
                 .header("host", addr.to_string())
                 .header(
                     "cookie",
-                    format!("{}={token}", app::server::session_cookie::SESSION_COOKIE),
+                    format!(
+                        "{}={token}",
+                        app::server::identity::session_cookie::SESSION_COOKIE
+                    ),
                 )
                 .body(Full::default())
                 .expect("a valid request")
@@ -691,7 +694,10 @@ async fn measure_pages(
                 let token = &members[client % members.len()].1;
                 request = request.header(
                     "cookie",
-                    format!("{}={token}", app::server::session_cookie::SESSION_COOKIE),
+                    format!(
+                        "{}={token}",
+                        app::server::identity::session_cookie::SESSION_COOKIE
+                    ),
                 );
             }
             request.body(Full::default()).expect("a valid request")

@@ -135,7 +135,10 @@ fn page(addr: SocketAddr, path: &str, token: Option<&String>) -> Request<Full<by
     if let Some(token) = token {
         request = request.header(
             "cookie",
-            format!("{}={token}", app::server::session_cookie::SESSION_COOKIE),
+            format!(
+                "{}={token}",
+                app::server::identity::session_cookie::SESSION_COOKIE
+            ),
         );
     }
     request.body(Full::default()).expect("a valid request")

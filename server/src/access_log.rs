@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, time::Instant};
 
-use app::server::{client::ClientInfo, state::AppState};
+use app::server::{identity::client::ClientInfo, state::AppState};
 use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
     http::HeaderValue,

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal};
 use app::server::{
     error::ServiceError,
     mail::MailQueue,
-    operator::{self, Location, Member, PolicyChange},
+    operations::operator::{self, Location, Member, PolicyChange},
     store::Store,
 };
 use clap::{Args, Subcommand};

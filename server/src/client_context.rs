@@ -1,14 +1,14 @@
 //! Per-request context every handler and server function relies on: who the client is (see
-//! `app::server::client`, believing forwarding headers only from `TRUSTED_PROXIES`), and the
+//! `app::server::identity::client`, believing forwarding headers only from `TRUSTED_PROXIES`), and the
 //! slot where authenticating the session leaves a renewed cookie, added to the response here,
 //! and the page's session, looked up once, before a page renders.
 
 use std::net::SocketAddr;
 
 use app::server::{
-    client::resolve,
-    session_cookie::{CookieRenewal, SESSION_COOKIE},
-    sessions::PageSession,
+    identity::client::resolve,
+    identity::session_cookie::{CookieRenewal, SESSION_COOKIE},
+    identity::sessions::PageSession,
     state::AppState,
 };
 use axum::{

@@ -3,8 +3,8 @@
 use std::{net::SocketAddr, time::Duration};
 
 use app::server::{
-    client::TrustedProxies, drafting::openai::OpenAiSettings, profile_writer::WriteMode,
-    settings::Limits,
+    identity::client::TrustedProxies, profiles::drafting::openai::OpenAiSettings,
+    profiles::profile_writer::WriteMode, settings::Limits,
 };
 use leptos::prelude::LeptosOptions;
 

@@ -13,7 +13,7 @@
 use app::{
     functions::error::PortalError,
     server::{
-        session_cookie::{presented_token, Credential},
+        identity::session_cookie::{presented_token, Credential},
         state::AppState,
     },
 };

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use app::server::{island_memo, passwords, state::AppState};
+use app::server::{identity::passwords, state::AppState, web::island_memo};
 use axum::{extract::State, routing::get, Router};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 

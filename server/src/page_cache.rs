@@ -22,7 +22,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::server::{security::CspNonce, session_cookie::presented_token};
+use app::server::{identity::session_cookie::presented_token, web::security::CspNonce};
 use axum::{
     body::{to_bytes, Body},
     extract::{Request, State},

@@ -1,13 +1,13 @@
 //! Headers every response carries. A page's Content-Security-Policy allows only scripts with
 //! the nonce made here for its response (the shell gives Leptos the same one, see
-//! `app::server::security`); anything else (JSON, files, errors) gets a policy that allows
+//! `app::server::web::security`); anything else (JSON, files, errors) gets a policy that allows
 //! nothing, since it is never meant to run as a page. Pages get their own browsing context
 //! group (COOP), no powerful feature the portal does not use (Permissions-Policy), and, over
 //! https, HSTS.
 
 use app::server::{
-    client::is_https,
-    security::{page_policy, CspNonce},
+    identity::client::is_https,
+    web::security::{page_policy, CspNonce},
 };
 use axum::{
     extract::Request,

@@ -3,23 +3,23 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use app::server::{
-    cleanup,
-    countries::CountryList,
-    device::DeviceKey,
-    drafting::{
-        openai::{OpenAiDrafter, OpenAiSettings},
-        BuiltInComposer, SummaryDrafter,
-    },
+    identity::device::DeviceKey,
+    identity::settings::SecuritySettings,
     mail::{
         transport::{sender, Mailer, TransportError},
         worker::{self, RetryPolicy},
         MailQueue,
     },
-    page_head::PageHead,
-    profile_writer::{ProfileWriter, WriteMode},
-    settings::SecuritySettings,
+    operations::cleanup,
+    profiles::countries::CountryList,
+    profiles::drafting::{
+        openai::{OpenAiDrafter, OpenAiSettings},
+        BuiltInComposer, SummaryDrafter,
+    },
+    profiles::profile_writer::{ProfileWriter, WriteMode},
     state::{AppState, Services},
     store::{open::redacted, DatabaseError, Store},
+    web::page_head::PageHead,
 };
 use tokio::net::TcpListener;
 

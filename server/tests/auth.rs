@@ -510,7 +510,7 @@ async fn each_location_applies_its_own_password_policy() {
     app.sign_up("jane@example.com", "Harbour dusk 7", "Jane")
         .await;
 
-    let strict = app::server::accounts::policy_for_profile(&app.store, 1)
+    let strict = app::server::identity::accounts::policy_for_profile(&app.store, 1)
         .await
         .expect("policy");
     assert_eq!((strict.min_length, strict.require_digit), (12, true));
@@ -520,7 +520,7 @@ async fn each_location_applies_its_own_password_policy() {
     )
     .await
     .expect("profile at the relaxed location");
-    let relaxed = app::server::accounts::policy_for_profile(&app.store, 2)
+    let relaxed = app::server::identity::accounts::policy_for_profile(&app.store, 2)
         .await
         .expect("policy");
     assert_eq!(

@@ -11,7 +11,7 @@ use std::{
 };
 
 use app::server::{
-    drafting::openai::{OpenAiDrafter, OpenAiSettings, MAX_ANSWER_BYTES},
+    profiles::drafting::openai::{OpenAiDrafter, OpenAiSettings, MAX_ANSWER_BYTES},
     settings::DRAFTS_PER_HOUR,
 };
 use axum::{

@@ -5,7 +5,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use app::server::settings::{Limits, SecuritySettings};
+use app::server::{identity::settings::SecuritySettings, settings::Limits};
 use axum::{body::Body, extract::ConnectInfo};
 use common::{default_security, test_app, test_app_secured, TestApp, TestResponse};
 use http::{header, Method, Request, StatusCode};

@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use app::server::settings::{Limits, SecuritySettings};
+use app::server::{identity::settings::SecuritySettings, settings::Limits};
 use axum::body::Body;
 use common::{default_security, test_app_secured, TestApp};
 use http::{header, Method, Request};

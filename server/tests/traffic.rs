@@ -7,8 +7,7 @@ mod common;
 use std::net::SocketAddr;
 
 use app::server::{
-    client::TrustedProxies,
-    settings::{Limits, SecuritySettings},
+    identity::client::TrustedProxies, identity::settings::SecuritySettings, settings::Limits,
 };
 use axum::{body::Body, extract::ConnectInfo};
 use common::{default_security, test_app, test_app_secured, TestApp, TestResponse};

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use app::server::settings::{Limits, SecuritySettings};
+use app::server::{identity::settings::SecuritySettings, settings::Limits};
 use axum::body::Body;
 use common::{default_security, test_app, test_app_secured, TestApp, TestResponse};
 use http::{header, Method, Request, StatusCode};

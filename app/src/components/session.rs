@@ -7,7 +7,7 @@ use crate::functions::auth::Member;
 
 /// Who is signed in, as the server found it before rendering the page: it looks a page
 /// request's session up, with the header's name and address, before the render starts (see
-/// `server::sessions::PageSession`), so the frame and the pages read it without waiting.
+/// `server::identity::sessions::PageSession`), so the frame and the pages read it without waiting.
 /// `None` for a visitor, and when that look-up failed (the page's own data then reports it).
 pub fn signed_in_member() -> Option<Member> {
     #[cfg(feature = "ssr")]

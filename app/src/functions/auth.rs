@@ -26,10 +26,10 @@ pub async fn sign_in(
     use crate::{
         model::account::SignIn,
         server::{
-            accounts::{self, SignInStep},
-            redirect::safe_next,
-            session_cookie::challenge_cookie,
-            two_factor::CHALLENGE_SECS,
+            identity::accounts::{self, SignInStep},
+            identity::session_cookie::challenge_cookie,
+            identity::two_factor::CHALLENGE_SECS,
+            web::redirect::safe_next,
         },
     };
     let state = ssr::state()?;
@@ -79,10 +79,10 @@ pub async fn sign_in_code(code: String, next: Option<String>) -> Result<(), Port
     use crate::{
         model::two_factor::SecondFactor,
         server::{
-            accounts,
-            redirect::safe_next,
-            session_cookie::{challenge_cookie, CHALLENGE_COOKIE},
-            two_factor,
+            identity::accounts,
+            identity::session_cookie::{challenge_cookie, CHALLENGE_COOKIE},
+            identity::two_factor,
+            web::redirect::safe_next,
         },
     };
     let state = ssr::state()?;
@@ -114,7 +114,7 @@ pub async fn sign_up(
 ) -> Result<(), PortalError> {
     use crate::{
         model::account::SignUp,
-        server::{accounts, redirect::safe_next},
+        server::{identity::accounts, web::redirect::safe_next},
     };
     let state = ssr::state()?;
     let caller = ssr::caller();
@@ -144,7 +144,7 @@ pub async fn sign_up(
 
 #[server(prefix = "/api/fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), PortalError> {
-    use crate::server::{security_log, session_cookie::expired_session_cookie};
+    use crate::server::{identity::security_log, identity::session_cookie::expired_session_cookie};
     let state = ssr::state()?;
     if let Some(session) = ssr::session(&state).await? {
         security_log::sign_out(&state.store, &session, &ssr::caller().origin()).await?;
@@ -158,7 +158,7 @@ pub async fn sign_out() -> Result<(), PortalError> {
 /// reason while the operator has closed sign-up, so the page says so before anyone fills it in.
 #[server(prefix = "/api/fn", endpoint = "sign_up_policy")]
 pub async fn sign_up_policy() -> Result<PasswordPolicy, PortalError> {
-    use crate::server::{accounts, operator};
+    use crate::server::{identity::accounts, operations::operator};
     let state = ssr::state()?;
     if !operator::sign_up_open(&state.store).await? {
         return Err(accounts::sign_up_closed().into());

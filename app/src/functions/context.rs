@@ -8,11 +8,11 @@ use leptos_axum::ResponseOptions;
 use crate::{
     functions::error::PortalError,
     server::{
-        accounts::SignedIn,
-        client::Caller,
         error::ServiceError,
-        session_cookie::{device_cookie, session_cookie},
-        sessions::{self, Session},
+        identity::accounts::SignedIn,
+        identity::client::Caller,
+        identity::session_cookie::{device_cookie, session_cookie},
+        identity::sessions::{self, Session},
         state::AppState,
     },
 };
@@ -89,7 +89,9 @@ pub fn page_banner() -> Option<crate::server::store::sessions::MemberBanner> {
 
 /// The value of the request's cookie `name`, if it sent one.
 pub fn request_cookie(name: &str) -> Option<String> {
-    parts().and_then(|parts| crate::server::session_cookie::cookie_value(&parts.headers, name))
+    parts().and_then(|parts| {
+        crate::server::identity::session_cookie::cookie_value(&parts.headers, name)
+    })
 }
 
 pub fn set_cookie(value: http::HeaderValue) {

@@ -58,12 +58,12 @@ pub const SAVED_QUERY: &str = "saved";
 pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, PortalError> {
     use crate::{
         model::profile::{field::FieldKind, section::FormField},
-        server::{accounts, profiles},
+        server::{identity::accounts, profiles},
     };
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     if section == ProfileSection::Support {
-        let stored = crate::server::support::read(&state.store, session.user_id).await?;
+        let stored = crate::server::profiles::support::read(&state.store, session.user_id).await?;
         return Ok(ProfilePage {
             values: stored.profile.form_values(),
             countries: None,
@@ -112,7 +112,9 @@ pub async fn load_profile_page(section: ProfileSection) -> Result<ProfilePage, P
         },
         summary_html: (section == ProfileSection::Professional).then(|| {
             match profile.values.get(&ProfileField::ProfileSummary) {
-                Some(Some(StoredValue::Text(summary))) => crate::server::markdown::render(summary),
+                Some(Some(StoredValue::Text(summary))) => {
+                    crate::server::profiles::markdown::render(summary)
+                }
                 _ => String::new(),
             }
         }),
@@ -177,10 +179,10 @@ pub async fn save_profile_page(
 #[cfg(feature = "ssr")]
 async fn replace_support_profile(
     state: &crate::server::state::AppState,
-    session: &crate::server::sessions::Session,
+    session: &crate::server::identity::sessions::Session,
     values: &FormValues,
 ) -> Result<SavedPage, PortalError> {
-    use crate::server::{error::ServiceError, support};
+    use crate::server::{error::ServiceError, profiles::support};
     let valid = SupportProfile::from_form(values)
         .validate_form()
         .map_err(|errors| PortalError::from(ServiceError::Validation(errors)))?;
@@ -212,7 +214,7 @@ pub async fn preview_markdown(markdown: String) -> Result<String, PortalError> {
     ssr::require_session(&state).await?;
     // Enough for a summary that is a little too long (the form says so); not a free renderer.
     let text: String = markdown.chars().take(SUMMARY_MAX_CHARS * 2).collect();
-    Ok(crate::server::markdown::render(&text))
+    Ok(crate::server::profiles::markdown::render(&text))
 }
 
 /// Drafts a summary from the member's saved professional fields and returns it for review,
@@ -220,7 +222,7 @@ pub async fn preview_markdown(markdown: String) -> Result<String, PortalError> {
 /// The draft itself travels in the `data-markdown` attribute of its column. Saves nothing.
 #[server(prefix = "/api/fn", endpoint = "draft_profile_summary")]
 pub async fn draft_profile_summary(current: String) -> Result<String, PortalError> {
-    use crate::server::drafting;
+    use crate::server::profiles::drafting;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     let draft = drafting::draft_summary(
@@ -253,6 +255,7 @@ pub async fn draft_profile_summary(current: String) -> Result<String, PortalErro
 pub async fn member_directory() -> Result<Vec<DirectoryEntry>, PortalError> {
     let state = ssr::state()?;
     ssr::require_session(&state).await?;
-    let entries = crate::server::directory::public_profiles(&state.store, &state.directory).await?;
+    let entries =
+        crate::server::profiles::directory::public_profiles(&state.store, &state.directory).await?;
     Ok(entries.as_ref().clone())
 }

@@ -27,7 +27,7 @@ pub const DONE_QUERY: &str = "done";
 
 #[server(prefix = "/api/fn", endpoint = "link_state")]
 pub async fn link_state(purpose: LinkPurpose, token: String) -> Result<FollowedLink, PortalError> {
-    use crate::server::{accounts, links};
+    use crate::server::{identity::accounts, identity::links};
     let state = ssr::state()?;
     Ok(match links::follow(&state.store, purpose, &token).await? {
         Ok(stored) => FollowedLink::Live {
@@ -47,7 +47,7 @@ pub async fn link_state(purpose: LinkPurpose, token: String) -> Result<FollowedL
 
 #[server(prefix = "/api/fn", endpoint = "forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), PortalError> {
-    use crate::{model::account, server::recovery};
+    use crate::{model::account, server::identity::recovery};
     let state = ssr::state()?;
     let caller = ssr::caller();
     recovery::request_reset(
@@ -67,7 +67,7 @@ pub async fn forgot_password(email: String) -> Result<(), PortalError> {
 
 #[server(prefix = "/api/fn", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), PortalError> {
-    use crate::{model::account, server::recovery};
+    use crate::{model::account, server::identity::recovery};
     let state = ssr::state()?;
     recovery::reset(
         &state.store,
@@ -86,7 +86,7 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), P
 /// Follows a verification, confirmation or undo link (the button on its page).
 #[server(prefix = "/api/fn", endpoint = "follow_link")]
 pub async fn follow_link(purpose: LinkPurpose, token: String) -> Result<(), PortalError> {
-    use crate::{model::account, server::email_address};
+    use crate::{model::account, server::identity::email_address};
     let state = ssr::state()?;
     let form = account::FollowLink { token };
     let origin = ssr::caller().origin();
@@ -115,7 +115,7 @@ pub async fn follow_link(purpose: LinkPurpose, token: String) -> Result<(), Port
 
 #[server(prefix = "/api/fn", endpoint = "resend_verification")]
 pub async fn resend_verification() -> Result<(), PortalError> {
-    use crate::server::email_address;
+    use crate::server::identity::email_address;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     let sent = email_address::resend_verification(
@@ -141,7 +141,7 @@ pub async fn change_email(
     current_password: String,
     code: Option<String>,
 ) -> Result<(), PortalError> {
-    use crate::{model::account, server::email_address};
+    use crate::{model::account, server::identity::email_address};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     email_address::request_change(

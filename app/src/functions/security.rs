@@ -33,7 +33,7 @@ pub const DELETE_PATH: &str = "/profile/security/delete";
 
 #[server(prefix = "/api/fn", endpoint = "security_page")]
 pub async fn security_page(page: i64) -> Result<SecurityOverview, PortalError> {
-    use crate::server::{account_data, security_log, two_factor};
+    use crate::server::{identity::security_log, identity::two_factor, privacy::account_data};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     Ok(SecurityOverview {
@@ -41,13 +41,13 @@ pub async fn security_page(page: i64) -> Result<SecurityOverview, PortalError> {
         log: security_log::log_page(&state.store, session.user_id, page).await?,
         export_until: account_data::reauthenticated_until(&state.store, &session).await?,
         two_factor: two_factor::status(&state.store, session.user_id).await?,
-        passkeys: crate::server::passkeys::list(&state.store, session.user_id).await?,
+        passkeys: crate::server::identity::passkeys::list(&state.store, session.user_id).await?,
     })
 }
 
 #[server(prefix = "/api/fn", endpoint = "end_session")]
 pub async fn end_session(id: i64) -> Result<(), PortalError> {
-    use crate::server::{security_log, session_cookie::expired_session_cookie};
+    use crate::server::{identity::security_log, identity::session_cookie::expired_session_cookie};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     let caller = ssr::caller();
@@ -63,7 +63,7 @@ pub async fn end_session(id: i64) -> Result<(), PortalError> {
 
 #[server(prefix = "/api/fn", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<(), PortalError> {
-    use crate::server::security_log;
+    use crate::server::identity::security_log;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     let ended =
@@ -79,7 +79,7 @@ pub async fn confirm_password(
     current_password: String,
     #[server(default)] code: String,
 ) -> Result<(), PortalError> {
-    use crate::{model::account, server::account_data};
+    use crate::{model::account, server::privacy::account_data};
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
     account_data::reauthenticate(
@@ -105,7 +105,7 @@ pub async fn delete_account(
 ) -> Result<(), PortalError> {
     use crate::{
         model::account,
-        server::{account_data, session_cookie::expired_session_cookie},
+        server::{identity::session_cookie::expired_session_cookie, privacy::account_data},
     };
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;

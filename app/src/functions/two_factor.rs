@@ -28,14 +28,14 @@ pub struct SetupKey {
 pub async fn load_two_factor() -> Result<TwoFactorStatus, PortalError> {
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    Ok(crate::server::two_factor::status(&state.store, session.user_id).await?)
+    Ok(crate::server::identity::two_factor::status(&state.store, session.user_id).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "start_totp")]
 pub async fn start_totp() -> Result<(), PortalError> {
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    crate::server::two_factor::begin(&state.store, &session).await?;
+    crate::server::identity::two_factor::begin(&state.store, &session).await?;
     leptos_axum::redirect(SETUP_PATH);
     Ok(())
 }
@@ -45,7 +45,8 @@ pub async fn start_totp() -> Result<(), PortalError> {
 pub async fn totp_setup() -> Result<Option<SetupKey>, PortalError> {
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    let pending = crate::server::two_factor::pending(&state.store, session.user_id).await?;
+    let pending =
+        crate::server::identity::two_factor::pending(&state.store, session.user_id).await?;
     Ok(pending.map(|enrolment| SetupKey {
         secret: enrolment
             .secret
@@ -63,7 +64,7 @@ pub async fn confirm_totp(code: String) -> Result<(), PortalError> {
     use crate::model::two_factor::TotpCode;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    crate::server::two_factor::confirm(
+    crate::server::identity::two_factor::confirm(
         &state.store,
         &state.security.limits,
         &session,
@@ -80,7 +81,10 @@ pub async fn confirm_totp(code: String) -> Result<(), PortalError> {
 pub async fn take_recovery_codes() -> Result<Option<Vec<String>>, PortalError> {
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    Ok(crate::server::two_factor::take_recovery_codes(&state.store, session.user_id).await?)
+    Ok(
+        crate::server::identity::two_factor::take_recovery_codes(&state.store, session.user_id)
+            .await?,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "disable_totp")]
@@ -88,7 +92,7 @@ pub async fn disable_totp(current_password: String, code: String) -> Result<(), 
     use crate::model::account::ConfirmPassword;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    crate::server::two_factor::disable(
+    crate::server::identity::two_factor::disable(
         &state.store,
         &state.security.limits,
         &session,
@@ -114,7 +118,7 @@ pub async fn regenerate_recovery_codes(
     use crate::model::account::ConfirmPassword;
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    crate::server::two_factor::regenerate(
+    crate::server::identity::two_factor::regenerate(
         &state.store,
         &state.security.limits,
         &session,
@@ -135,7 +139,8 @@ pub async fn regenerate_recovery_codes(
 pub async fn remove_passkey(id: i64) -> Result<(), PortalError> {
     let state = ssr::state()?;
     let session = ssr::require_session(&state).await?;
-    crate::server::passkeys::remove(&state.store, &session, id, &ssr::caller().origin()).await?;
+    crate::server::identity::passkeys::remove(&state.store, &session, id, &ssr::caller().origin())
+        .await?;
     leptos_axum::redirect(&format!(
         "{}?notice=passkey-removed#passkeys",
         super::security::SECURITY_PATH

@@ -1,5 +1,5 @@
 //! The member's security page: their sessions and the security log, as the page and the API
-//! show them (the server fills them, see `server::security_log`).
+//! show them (the server fills them, see `server::identity::security_log`).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,5 @@
 //! Two-factor sign-in: the forms that carry a code, and what a code looks like. Shared by the
-//! pages, the JSON API and the server (see `server::two_factor`).
+//! pages, the JSON API and the server (see `server::identity::two_factor`).
 
 use serde::{Deserialize, Serialize};
 

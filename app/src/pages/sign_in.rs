@@ -65,7 +65,7 @@ pub fn LoginPage() -> impl IntoView {
 /// which renders this page).
 fn safe_target(next: &str) -> String {
     #[cfg(feature = "ssr")]
-    return crate::server::redirect::safe_next(Some(next));
+    return crate::server::web::redirect::safe_next(Some(next));
     #[cfg(not(feature = "ssr"))]
     return next.to_owned();
 }

@@ -147,9 +147,3 @@ impl From<sqlx::Error> for ServiceError {
         ServiceError::Internal(format!("database: {error}"))
     }
 }
-
-impl From<super::passwords::PasswordError> for ServiceError {
-    fn from(error: super::passwords::PasswordError) -> Self {
-        ServiceError::Internal(error.to_string())
-    }
-}

@@ -1,39 +1,30 @@
-//! Server-only code: shared state, the database and accounts. Never compiled into the wasm bundle.
+//! Server-only code, never compiled into the wasm bundle. A folder per capability, from the top
+//! down; each uses only what lies below it:
+//!
+//! - `web`: what rendering the pages needs on the server (the head tags, the islands' memo, the
+//!   CSP nonce, safe redirects);
+//! - `operations`: the operator's commands and the periodic clean-up;
+//! - `privacy`: the member's own data (the export, the deletion of the account);
+//! - `profiles`: the profile and its writers, the support contact, the directory, drafting and
+//!   Markdown;
+//! - `identity`: accounts, sessions, passwords, throttles, two-factor sign-in, passkeys, mailed
+//!   links and the security log;
+//! - `mail`: composing, queueing and sending messages;
+//! - `store`: every SQL statement, for both backends, and nothing else;
+//!
+//! Beside them, what every capability uses (the clock, the error every service answers with, the
+//! limits the operator sets, the rate limits counted in the database), and at the very top the
+//! application state that carries the services to the doors.
 
-pub mod account_data;
-pub mod accounts;
-pub mod cleanup;
-pub mod client;
 pub mod clock;
-pub mod countries;
-pub mod device;
-pub mod directory;
-pub mod drafting;
-pub mod email_address;
 pub mod error;
-pub mod island_memo;
-pub mod links;
+pub mod identity;
 pub mod mail;
-pub mod markdown;
-pub mod operator;
-pub mod page_head;
-pub mod passkeys;
-pub mod passwords;
-pub mod profile_writer;
+pub mod operations;
+pub mod privacy;
 pub mod profiles;
 pub mod rate_limit;
-pub mod recovery;
-pub mod redirect;
-pub mod security;
-pub mod security_log;
-pub mod session_cookie;
-pub mod sessions;
 pub mod settings;
-pub mod sqlite_writer;
 pub mod state;
 pub mod store;
-pub mod support;
-#[cfg(test)]
-mod testing;
-pub mod throttle;
-pub mod two_factor;
+pub mod web;

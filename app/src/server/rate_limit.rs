@@ -5,8 +5,8 @@
 //! limit together. An event that would exceed a limit is removed again and refused with the time
 //! until the oldest event that still counts leaves the window.
 
-pub use super::store::events::Key;
-use super::{clock, error::ServiceError, store::Store};
+pub use crate::server::store::events::Key;
+use crate::server::{clock, error::ServiceError, store::Store};
 
 /// At most `limit` events with this value of `column` within the window.
 #[derive(Clone, Copy, Debug)]
@@ -81,7 +81,14 @@ impl Events {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testing::member;
+    use crate::server::store::scratch;
+
+    /// A fresh database: the events counted here need no member.
+    async fn fresh() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = scratch::open(dir.path()).await.expect("opens");
+        (dir, store)
+    }
 
     const EVENTS: Events = Events {
         table: "password_failures",
@@ -116,7 +123,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_limit_counts_its_own_key_and_a_refused_event_is_not_recorded() {
-        let (_dir, store, _) = member().await;
+        let (_dir, store) = fresh().await;
         EVENTS
             .record(&store, &limits("a", "x"))
             .await
@@ -142,7 +149,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refusal_waits_for_the_oldest_counted_event_and_old_ones_do_not_count() {
-        let (_dir, store, _) = member().await;
+        let (_dir, store) = fresh().await;
         let now = clock::now();
         for age in [700, 500, 100] {
             store

@@ -1,7 +1,6 @@
-//! What the operator configures about security, shared by every door: the throttles' limits,
-//! the trusted proxies, the site's public origin and the key that signs device cookies.
-
-use super::{client::TrustedProxies, device::DeviceKey};
+//! The limits the operator configures, shared by every door and capability: the throttles on
+//! passwords and sign-ups, the mail and drafting budgets, and how long the security log keeps
+//! an entry. The rest of the security settings are `identity::settings`.
 
 /// The default of `DRAFTS_PER_HOUR`: profile drafts one member may ask for in an hour.
 pub const DRAFTS_PER_HOUR: i64 = 10;
@@ -51,34 +50,5 @@ impl Default for Limits {
             mails_per_client: 30,
             security_log_kept_secs: 180 * 24 * 60 * 60,
         }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct SecuritySettings {
-    pub limits: Limits,
-    pub trusted_proxies: TrustedProxies,
-    /// The origin members reach the site at (`PUBLIC_URL`), such as `https://portal.example`;
-    /// `None` when unset, and then the request's `Host` stands in for it.
-    pub public_origin: Option<String>,
-    pub device_key: DeviceKey,
-}
-
-impl SecuritySettings {
-    /// The defaults: the default limits, no trusted proxy, no public address.
-    pub fn with_defaults(device_key: DeviceKey) -> Self {
-        SecuritySettings {
-            limits: Limits::default(),
-            trusted_proxies: TrustedProxies::default(),
-            public_origin: None,
-            device_key,
-        }
-    }
-
-    /// Whether the public origin is https: then every response is treated as served over https.
-    pub fn public_https(&self) -> bool {
-        self.public_origin
-            .as_deref()
-            .is_some_and(|origin| origin.starts_with("https://"))
     }
 }

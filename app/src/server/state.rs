@@ -5,9 +5,10 @@ use std::{ops::Deref, sync::Arc};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use super::{
-    countries::CountryList, directory::DirectoryCache, drafting::SummaryDrafter, mail::MailQueue,
-    page_head::PageHead, profile_writer::ProfileWriter, settings::SecuritySettings, store::Store,
+use crate::server::{
+    identity::settings::SecuritySettings, mail::MailQueue, profiles::countries::CountryList,
+    profiles::directory::DirectoryCache, profiles::drafting::SummaryDrafter,
+    profiles::profile_writer::ProfileWriter, store::Store, web::page_head::PageHead,
 };
 
 /// The services, behind one pointer: axum and Leptos clone the state for every route, layer and

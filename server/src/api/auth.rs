@@ -7,12 +7,12 @@ use app::{
         two_factor::SecondFactor,
     },
     server::{
-        accounts::{self, CurrentSession, LinkedProfiles, SignInStep, SignedIn},
-        client::Caller,
         error::ServiceError,
-        security_log,
-        session_cookie::{device_cookie, expired_session_cookie, session_cookie},
-        sessions,
+        identity::accounts::{self, CurrentSession, LinkedProfiles, SignInStep, SignedIn},
+        identity::client::Caller,
+        identity::security_log,
+        identity::session_cookie::{device_cookie, expired_session_cookie, session_cookie},
+        identity::sessions,
         state::AppState,
     },
 };

@@ -3,7 +3,9 @@
 
 use app::{
     model::account::{ChangeEmail, FollowLink, ForgotPassword, ResetPassword},
-    server::{client::Caller, email_address, recovery, state::AppState},
+    server::{
+        identity::client::Caller, identity::email_address, identity::recovery, state::AppState,
+    },
 };
 use axum::{extract::State, http::StatusCode, response::Response};
 use serde::Serialize;

@@ -75,7 +75,7 @@ impl Modify for Described {
         components.add_security_scheme(
             SESSION_COOKIE,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                app::server::session_cookie::SESSION_COOKIE,
+                app::server::identity::session_cookie::SESSION_COOKIE,
                 "The session cookie set by sign-in; requests that change something must then \
                  come from a page of this site (Sec-Fetch-Site, Origin or Referer), or they get \
                  403.",

@@ -1,16 +1,16 @@
-//! Passkeys through the API (see `app::server::passkeys`): the member's list, registering and
+//! Passkeys through the API (see `app::server::identity::passkeys`): the member's list, registering and
 //! removing one, signing in with one alone, and one as a sign-in's second step. Each ceremony is
 //! a `…/start` that answers with WebAuthn options and a `Ceremony` token, then the call that
 //! takes the authenticator's answer with that token. The security page's script uses the same
 //! operations with the session cookie.
 
 use app::server::{
-    client::Caller,
     error::ServiceError,
-    passkeys::{
+    identity::client::Caller,
+    identity::passkeys::{
         self, AddPasskey, CeremonyFinish, CeremonyStart, PasskeyStep, PasskeySummary, Webauthn,
     },
-    session_cookie::{challenge_cookie, cookie_value, CHALLENGE_COOKIE},
+    identity::session_cookie::{challenge_cookie, cookie_value, CHALLENGE_COOKIE},
     state::AppState,
 };
 use axum::{

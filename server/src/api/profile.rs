@@ -6,12 +6,13 @@ use app::{
         profile::patch::{values_json, ProfilePatch},
     },
     server::{
-        client::Caller,
-        countries, drafting,
         error::ServiceError,
+        identity::client::Caller,
+        identity::session_cookie::{presented_token, Credential},
+        identity::sessions,
+        profiles::countries,
+        profiles::drafting,
         profiles::{self, Presented},
-        session_cookie::{presented_token, Credential},
-        sessions,
         state::AppState,
     },
 };

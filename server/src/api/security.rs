@@ -7,11 +7,11 @@ use app::{
         field_error::FieldError,
     },
     server::{
-        account_data::{self, DataExport},
-        client::Caller,
         error::ServiceError,
-        security_log::{self, LogPage, SessionInfo},
-        session_cookie::expired_session_cookie,
+        identity::client::Caller,
+        identity::security_log::{self, LogPage, SessionInfo},
+        identity::session_cookie::expired_session_cookie,
+        privacy::account_data::{self, DataExport},
         state::AppState,
     },
 };

@@ -1,7 +1,7 @@
 //! Who is calling: the session behind an `Authorization: Bearer` token or the session cookie.
 
 use app::server::{
-    sessions::{self, Session},
+    identity::sessions::{self, Session},
     state::AppState,
 };
 use axum::{extract::FromRequestParts, http::request::Parts};

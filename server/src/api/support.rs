@@ -2,7 +2,7 @@
 
 use app::{
     model::support::SupportProfile,
-    server::{client::Caller, error::ServiceError, state::AppState, support},
+    server::{error::ServiceError, identity::client::Caller, profiles::support, state::AppState},
 };
 use axum::{
     body::Bytes,

@@ -1,5 +1,5 @@
 //! `/api/account/two-factor/*`: the member's two-factor sign-in with an authenticator app, and
-//! its recovery codes (see `app::server::two_factor`).
+//! its recovery codes (see `app::server::identity::two_factor`).
 
 use app::{
     model::{
@@ -7,9 +7,9 @@ use app::{
         two_factor::{TotpCode, TwoFactorStatus},
     },
     server::{
-        client::Caller,
+        identity::client::Caller,
+        identity::two_factor::{self, Enrolment},
         state::AppState,
-        two_factor::{self, Enrolment},
     },
 };
 use axum::{extract::State, http::StatusCode, response::Response};

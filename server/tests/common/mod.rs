@@ -8,14 +8,14 @@ pub mod smtp;
 use std::sync::Arc;
 
 use app::server::{
-    countries::CountryList,
-    device::DeviceKey,
-    drafting::{BuiltInComposer, SummaryDrafter},
-    page_head::PageHead,
-    profile_writer::ProfileWriter,
-    settings::SecuritySettings,
+    identity::device::DeviceKey,
+    identity::settings::SecuritySettings,
+    profiles::countries::CountryList,
+    profiles::drafting::{BuiltInComposer, SummaryDrafter},
+    profiles::profile_writer::ProfileWriter,
     state::{AppState, Services},
     store::{scratch, Store},
+    web::page_head::PageHead,
 };
 use axum::{body::Body, Router};
 use http::{header, HeaderMap, Method, Request, StatusCode};

@@ -118,7 +118,7 @@ pub fn ProfileForm(
 ) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
-        crate::server::island_memo::rendered(
+        crate::server::web::island_memo::rendered(
             "ProfileForm",
             (section, page, returned, saved),
             |(section, page, returned, saved)| profile_form(section, page, returned, saved),

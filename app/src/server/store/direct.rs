@@ -1,5 +1,5 @@
 //! The statements of SQLite's profile writer, run synchronously through rusqlite on the
-//! writer's own thread (see `server::sqlite_writer`): the same SQL as the sqlx statements in
+//! writer's own thread (see `server::profiles::sqlite_writer`): the same SQL as the sqlx statements in
 //! `profiles`, without a round trip to a connection's worker thread per statement.
 
 use std::{path::Path, time::Duration};

@@ -1,5 +1,5 @@
 //! Passkeys' rows: the members' registered credentials and the ceremonies waiting for the
-//! browser's answer (see `server::passkeys`).
+//! browser's answer (see `server::identity::passkeys`).
 
 use super::{
     on_pool,

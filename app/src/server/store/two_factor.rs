@@ -1,5 +1,5 @@
 //! Two-factor sign-in's rows: the member's TOTP secret, their recovery codes (hashed) and the
-//! half-finished sign-ins waiting for a code (see `server::two_factor`).
+//! half-finished sign-ins waiting for a code (see `server::identity::two_factor`).
 
 use super::{
     on_pool,

@@ -5,12 +5,12 @@
 
 use sqlx::SqlitePool;
 
-use super::{
-    passwords,
-    sessions::{self, Session, Start},
+use crate::model::security::{EventKind, Origin};
+use crate::server::{
+    identity::passwords,
+    identity::sessions::{self, Session, Start},
     store::{scratch, Store},
 };
-use crate::model::security::{EventKind, Origin};
 
 /// The password of the members made here.
 pub const PASSWORD: &str = "a quiet harbour at dusk";

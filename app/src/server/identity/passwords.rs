@@ -20,6 +20,8 @@ use argon2::{
 };
 use tokio::sync::Semaphore;
 
+use crate::server::error::ServiceError;
+
 /// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
 const MEMORY_KIB: u32 = 19_456;
 const PASSES: u32 = 2;
@@ -68,7 +70,7 @@ static BUFFERS: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 /// The 10,000 most common passwords, lower-cased (see `app/data/common-passwords.txt`).
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../../data/common-passwords.txt")
+    include_str!("../../../data/common-passwords.txt")
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
@@ -247,6 +249,12 @@ pub fn needs_rehash(phc: &str) -> bool {
 /// Whether `password` is on the common-password list, ignoring case.
 pub fn is_common(password: &str) -> bool {
     COMMON_PASSWORDS.contains(password.trim().to_lowercase().as_str())
+}
+
+impl From<PasswordError> for ServiceError {
+    fn from(error: PasswordError) -> Self {
+        ServiceError::Internal(error.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -2,18 +2,18 @@
 //! from, parsed from its User-Agent by `woothee`), ending them, and the security log of what
 //! happened to the account.
 
-use super::{
-    client::Origin,
+pub use crate::model::security::{Device, EventKind, LogEntry, LogPage, SessionInfo};
+use crate::server::{
     clock,
     error::ServiceError,
-    sessions::Session,
+    identity::client::Origin,
+    identity::sessions::Session,
     store::{
         security_log::{LoggedEvent, NewEvent},
         sessions::{EndedSession, Ending},
         Store,
     },
 };
-pub use crate::model::security::{Device, EventKind, LogEntry, LogPage, SessionInfo};
 
 /// Writes an event to `user_id`'s log, now.
 pub async fn record(

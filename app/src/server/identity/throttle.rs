@@ -14,7 +14,7 @@
 //! succeeds, so parallel guesses cannot slip past a limit while their hashes are computed.
 //! The counts live in the database, so every server instance sees the same ones.
 
-use super::{
+use crate::server::{
     error::ServiceError,
     rate_limit::{Events, Key, Limit},
     settings::Limits,
@@ -143,7 +143,7 @@ pub async fn begin_sign_in<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testing::member;
+    use crate::server::identity::testing::member;
 
     fn limits() -> Limits {
         Limits {

@@ -10,7 +10,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{error::ServiceError, store::Store};
+use crate::server::{error::ServiceError, store::Store};
 
 pub const DEVICE_COOKIE: &str = "portal_device";
 /// How long a browser stays a known device after its last sign-in.

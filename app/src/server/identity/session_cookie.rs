@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use http::{header, HeaderMap, HeaderValue};
 
-use super::device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
+use crate::server::identity::device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 
 /// The browser's copy of the session token.
 pub const SESSION_COOKIE: &str = "portal_session";

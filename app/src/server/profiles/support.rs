@@ -1,14 +1,14 @@
 //! The support profile: one per user, created empty on first read, replaced whole with a version
 //! check and an audit row.
 
-pub use super::store::support::StoredSupportProfile;
-use super::{
-    client::Origin,
+use crate::model::support::SupportProfile;
+pub use crate::server::store::support::StoredSupportProfile;
+use crate::server::{
     clock,
     error::ServiceError,
+    identity::client::Origin,
     store::{support::ReplaceRefused, Store},
 };
-use crate::model::support::SupportProfile;
 
 /// What a replacement left stored, and which fields (by API name) it changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub async fn replace(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::testing;
+    use crate::server::identity::testing;
 
     async fn member() -> (tempfile::TempDir, Store, i64) {
         let (dir, store, session) = testing::member().await;

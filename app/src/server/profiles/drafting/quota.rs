@@ -36,7 +36,7 @@ mod tests {
     use crate::server::settings::DRAFTS_PER_HOUR;
     use crate::server::{
         clock,
-        testing::{member, signed_up},
+        identity::testing::{member, signed_up},
     };
 
     #[tokio::test]

@@ -2,20 +2,6 @@
 
 use serde::Serialize;
 
-use super::{
-    client::{Origin, Requester},
-    clock,
-    error::ServiceError,
-    links::IssuedLink,
-    mail::{compose, MailQueue},
-    passwords,
-    rate_limit::{Events, Key, Limit},
-    security_log::{self, EventKind},
-    sessions::{self, IssuedToken, Session, Start},
-    settings::SecuritySettings,
-    store::{accounts::NewMember, two_factor::Challenge, Store},
-    throttle, two_factor,
-};
 pub use crate::model::account::{NotificationPreferences, ProfileSummary, UserSummary};
 use crate::model::{
     account::{normalize_email, SignIn, SignUp},
@@ -23,6 +9,21 @@ use crate::model::{
     link::LinkPurpose,
     password_policy::PasswordPolicy,
     two_factor::SecondFactor,
+};
+use crate::server::{
+    clock,
+    error::ServiceError,
+    identity::client::{Origin, Requester},
+    identity::links::IssuedLink,
+    identity::passwords,
+    identity::security_log::{self, EventKind},
+    identity::sessions::{self, IssuedToken, Session, Start},
+    identity::settings::SecuritySettings,
+    identity::throttle,
+    identity::two_factor,
+    mail::{compose, MailQueue},
+    rate_limit::{Events, Key, Limit},
+    store::{accounts::NewMember, two_factor::Challenge, Store},
 };
 
 const WRONG_CREDENTIALS: &str = "The e-mail address or password is not correct.";
@@ -155,7 +156,7 @@ pub async fn sign_up(
 }
 
 /// A member about to be made, with the password as typed (it passed its policy).
-pub(super) struct NewAccount<'a> {
+pub(crate) struct NewAccount<'a> {
     pub email: &'a str,
     pub password: String,
     pub full_name: &'a str,
@@ -166,7 +167,7 @@ pub(super) struct NewAccount<'a> {
 /// queueing the link that verifies their address: their user and profile ids, or `None` when
 /// the address is registered already (looked up first, to spare the hash; the unique index
 /// decides between two at once).
-pub(super) async fn create_account(
+pub(crate) async fn create_account(
     store: &Store,
     mail: &MailQueue,
     account: NewAccount<'_>,
@@ -513,7 +514,7 @@ mod tests {
     use argon2::{password_hash::SaltString, Algorithm, Argon2, Params, PasswordHasher, Version};
 
     use super::*;
-    use crate::server::{device::DeviceKey, testing::member};
+    use crate::server::{identity::device::DeviceKey, identity::testing::member};
 
     fn security() -> SecuritySettings {
         SecuritySettings::with_defaults(DeviceKey::random().expect("key"))

@@ -3,19 +3,20 @@
 
 use serde::Serialize;
 
-use super::{
-    clock,
-    error::ServiceError,
-    mail::{compose, MailQueue},
-    security_log::{self, LogEntry, SessionInfo},
-    sessions::Session,
-    settings::Limits,
-    store::{account_data::AuditRecord, profiles::stored_fields, Store},
-    support, two_factor,
-};
 use crate::model::{
     account::{normalize_email, ConfirmPassword, DeleteAccount},
     profile::patch::values_json,
+};
+use crate::server::{
+    clock,
+    error::ServiceError,
+    identity::security_log::{self, LogEntry, SessionInfo},
+    identity::sessions::Session,
+    identity::two_factor,
+    mail::{compose, MailQueue},
+    profiles::support,
+    settings::Limits,
+    store::{account_data::AuditRecord, profiles::stored_fields, Store},
 };
 
 /// How long a password confirmation lets the session export the member's data.
@@ -199,7 +200,7 @@ pub async fn export(store: &Store, session: &Session) -> Result<DataExport, Serv
             version: support.version,
         },
         two_factor: two_factor::status(store, user_id).await?,
-        passkeys: super::passkeys::list(store, user_id).await?,
+        passkeys: crate::server::identity::passkeys::list(store, user_id).await?,
         sessions: security_log::sessions(store, session).await?,
         security_log: security_log::whole_log(store, user_id).await?,
         profile_audit: audits(profile_audit),

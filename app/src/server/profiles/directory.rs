@@ -2,14 +2,14 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{
-    error::ServiceError,
-    markdown,
-    store::{catalog::PublicProfileRow, Store},
-};
 use crate::model::{
     directory::{DirectoryEntry, SocialLink},
     profile::{field::SocialNetwork, rules},
+};
+use crate::server::{
+    error::ServiceError,
+    profiles::markdown,
+    store::{catalog::PublicProfileRow, Store},
 };
 
 /// The directory as last read, with the version it was read at. A view asks the database
@@ -101,7 +101,7 @@ fn entry(row: PublicProfileRow) -> DirectoryEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{store::scratch, testing};
+    use crate::server::{identity::testing, store::scratch};
 
     fn names(entries: &[DirectoryEntry]) -> Vec<&str> {
         entries

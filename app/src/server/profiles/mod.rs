@@ -2,29 +2,37 @@
 //! the writer writes, atomically, only the columns whose value differs, bumps the version and
 //! records which fields changed.
 
+pub mod countries;
+pub mod directory;
+pub mod drafting;
+pub mod markdown;
+pub mod profile_writer;
+pub mod sqlite_writer;
+pub mod support;
+
 use chrono::Utc;
 
-use super::{
-    client::Origin,
-    clock, countries,
-    error::ServiceError,
-    mail::{compose, MailQueue},
-    passwords,
-    profile_writer::{ProfileWriter, Saved},
-    sessions::{self, Session},
-    settings::Limits,
-    store::{
-        profiles::{stored_fields, NewPassword, ProfileChange, StoredProfile, PASSWORD_CHANGED},
-        Store,
-    },
-    throttle::{self, Attempt},
-};
+use self::profile_writer::{ProfileWriter, Saved};
 use crate::model::{
     field_error::FieldError,
     password_policy::{PasswordCandidate, PasswordRule},
     profile::{
         field::{FieldKind, ProfileField},
         patch::{ProfilePatch, SentValue, StoredValue, ValidatedPatch, ValidationContext},
+    },
+};
+use crate::server::{
+    clock,
+    error::ServiceError,
+    identity::client::Origin,
+    identity::passwords,
+    identity::sessions::{self, Session},
+    identity::throttle::{self, Attempt},
+    mail::{compose, MailQueue},
+    settings::Limits,
+    store::{
+        profiles::{stored_fields, NewPassword, ProfileChange, StoredProfile, PASSWORD_CHANGED},
+        Store,
     },
 };
 
@@ -340,8 +348,11 @@ async fn validate(
             ));
         } else {
             throttle::succeeded(store, attempt).await?;
-            let policy =
-                super::accounts::policy_for_profile(store, session.active_profile_id).await?;
+            let policy = crate::server::identity::accounts::policy_for_profile(
+                store,
+                session.active_profile_id,
+            )
+            .await?;
             let violations: Vec<PasswordRule> = policy.violations(&PasswordCandidate {
                 password: &change.new_password,
                 email: Some(&email),
@@ -379,7 +390,7 @@ async fn second_factor_error(
     change: &crate::model::profile::patch::PasswordChange,
     origin: &Origin,
 ) -> Result<Option<FieldError>, ServiceError> {
-    if !super::two_factor::enabled(store, session.user_id).await? {
+    if !crate::server::identity::two_factor::enabled(store, session.user_id).await? {
         return Ok(None);
     }
     let field = ProfileField::TwoFactorCode;
@@ -394,8 +405,14 @@ async fn second_factor_error(
             "is required to change your password: two-factor sign-in is on",
         )));
     };
-    match super::two_factor::verify_code(store, limits, session.user_id, code, &origin.client_addr)
-        .await
+    match crate::server::identity::two_factor::verify_code(
+        store,
+        limits,
+        session.user_id,
+        code,
+        &origin.client_addr,
+    )
+    .await
     {
         Ok(_) => Ok(None),
         Err(ServiceError::Validation(_)) => Ok(Some(FieldError::secret(
@@ -412,7 +429,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::server::testing::member;
+    use crate::server::identity::testing::member;
 
     fn mail_queue() -> MailQueue {
         MailQueue::new("http://127.0.0.1:3000")
@@ -445,8 +462,12 @@ mod tests {
         let store = crate::server::store::scratch::open(dir.path())
             .await
             .expect("opens");
-        let token =
-            crate::server::testing::signed_up_token(&store, "jane@example.com", "Jane Doe").await;
+        let token = crate::server::identity::testing::signed_up_token(
+            &store,
+            "jane@example.com",
+            "Jane Doe",
+        )
+        .await;
         let writer = ProfileWriter::start(&store).await.expect("writer");
         let mail = mail_queue();
         let services = Services {

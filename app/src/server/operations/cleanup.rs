@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use super::{
-    clock, drafting::quota, error::ServiceError, links::KEPT_AFTER_EXPIRY_SECS, mail::budget,
-    settings::Limits, store::Store, throttle,
+use crate::server::{
+    clock, error::ServiceError, identity::links::KEPT_AFTER_EXPIRY_SECS, identity::throttle,
+    mail::budget, profiles::drafting::quota, settings::Limits, store::Store,
 };
 
 /// How long a sent message's record (kind, recipient, subject, outcome) is kept.
@@ -84,8 +84,8 @@ pub fn spawn(store: Store, limits: Limits) -> tokio::task::JoinHandle<()> {
 mod tests {
     use super::*;
     use crate::server::{
-        client::Origin, security_log::EventKind, sessions, settings::Limits, testing::member,
-        throttle::Attempt,
+        identity::client::Origin, identity::security_log::EventKind, identity::sessions,
+        identity::testing::member, identity::throttle::Attempt, settings::Limits,
     };
 
     async fn count(store: &Store, table: &str) -> i64 {

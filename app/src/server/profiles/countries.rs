@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::{error::ServiceError, store::Store};
 pub use crate::model::country::{Country, CountryChoices};
+use crate::server::{error::ServiceError, store::Store};
 
 /// The country list, read from the database on first use and kept: the migrations write it and
 /// nothing changes it while the server runs. (Read per page, it was a 249-row query and 500

@@ -8,18 +8,18 @@ use std::sync::Arc;
 use http::{Extensions, HeaderMap};
 use tokio::sync::OnceCell;
 
-use super::{
-    client::{is_https, Origin},
+use crate::model::security::EventKind;
+use crate::server::{
     clock,
     error::ServiceError,
-    session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
+    identity::client::{is_https, Origin},
+    identity::session_cookie::{presented_token, session_cookie, CookieRenewal, Credential},
     store::{
         mail::NewMail,
         sessions::{MemberBanner, NewSession, StoredSession},
         Store,
     },
 };
-use crate::model::security::EventKind;
 
 /// What a disabled member is told once their password (or passkey) was right: no session
 /// starts for them.

@@ -30,17 +30,17 @@ use std::{
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{
-    client::Origin,
+use crate::model::profile::{field::ProfileField, patch::StoredValue};
+use crate::server::{
     clock,
     error::ServiceError,
+    identity::client::Origin,
     store::{
         direct,
         profiles::{ChangeOutcome, ProfileChange, ProfileWrite},
         sessions::StoredSession,
     },
 };
-use crate::model::profile::{field::ProfileField, patch::StoredValue};
 
 /// The most updates committed together; more wait for the next transaction.
 pub const MAX_BATCH: usize = 512;

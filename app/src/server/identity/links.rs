@@ -1,16 +1,16 @@
 //! The single-use links the portal mails (password reset, address verification, e-mail change
 //! and its undo): how long each works, how one is made, and what a followed link turns out to be.
 
-use super::{
+use crate::model::{field_error::FieldError, link::LinkPurpose};
+use crate::server::{
     clock,
     error::ServiceError,
-    sessions::{new_token, token_hash},
+    identity::sessions::{new_token, token_hash},
     store::{
         tokens::{NewToken, StoredToken},
         Store,
     },
 };
-use crate::model::{field_error::FieldError, link::LinkPurpose};
 
 /// How long expired and used links are kept, so that following one says what happened to it
 /// instead of "unknown".

@@ -8,8 +8,8 @@ pub mod review;
 
 use std::{fmt::Debug, future::Future, pin::Pin};
 
-use super::{error::ServiceError, profiles, sessions::Session, store::Store};
 use crate::model::profile::draft::{compose, ProfessionalFacts};
+use crate::server::{error::ServiceError, identity::sessions::Session, profiles, store::Store};
 
 pub type DraftFuture<'a> = Pin<Box<dyn Future<Output = Result<String, DraftError>> + Send + 'a>>;
 

@@ -15,25 +15,25 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use totp_rs::{Builder, Totp};
 
-use super::{
-    client::Origin,
+use crate::model::{
+    field_error::FieldError,
+    two_factor::{
+        parse_code, Code, TotpCode, TwoFactorStatus, RECOVERY_ALPHABET, RECOVERY_CODE_LEN,
+    },
+};
+use crate::server::{
     clock,
     error::ServiceError,
-    passwords,
-    security_log::EventKind,
-    sessions::{new_token, token_hash, IssuedToken, Session},
+    identity::client::Origin,
+    identity::passwords,
+    identity::security_log::EventKind,
+    identity::sessions::{new_token, token_hash, IssuedToken, Session},
+    identity::throttle::{self, Attempt},
     settings::Limits,
     store::{
         security_log::NewEvent,
         two_factor::{Challenge, TotpFactor},
         Store,
-    },
-    throttle::{self, Attempt},
-};
-use crate::model::{
-    field_error::FieldError,
-    two_factor::{
-        parse_code, Code, TotpCode, TwoFactorStatus, RECOVERY_ALPHABET, RECOVERY_CODE_LEN,
     },
 };
 
@@ -518,7 +518,7 @@ pub async fn pass_challenge(
         }
         Err(refused) => {
             if matches!(refused, ServiceError::Validation(_)) {
-                super::security_log::record(
+                crate::server::identity::security_log::record(
                     store,
                     challenge.user_id,
                     EventKind::SecondFactorFailed,

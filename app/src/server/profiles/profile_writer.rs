@@ -26,11 +26,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::model::profile::{field::ProfileField, patch::StoredValue};
 
-use super::{
-    client::Origin,
+use crate::server::{
     clock,
     error::ServiceError,
-    sqlite_writer::{self, SessionChange},
+    identity::client::Origin,
+    profiles::sqlite_writer::{self, SessionChange},
     store::{
         profiles::{
             change_alone_postgres, change_by_session_postgres, postgres, sqlite, ChangeOutcome,
@@ -604,7 +604,7 @@ mod tests {
     use crate::server::store::direct;
     use crate::{
         model::profile::patch::StoredValue,
-        server::testing::{member, sqlite_member},
+        server::identity::testing::{member, sqlite_member},
     };
 
     fn position(profile_id: i64, user_id: i64, text: &str) -> ProfileWrite {
@@ -767,7 +767,7 @@ mod tests {
         assert!(grown < 64 * frame, "the log grew by {grown} bytes");
     }
 
-    fn change(session: &crate::server::sessions::Session) -> ProfileChange {
+    fn change(session: &crate::server::identity::sessions::Session) -> ProfileChange {
         ProfileChange {
             profile_id: session.active_profile_id,
             user_id: session.user_id,
@@ -896,8 +896,10 @@ mod tests {
     #[tokio::test]
     async fn a_change_by_session_checks_the_session_and_the_tag_where_it_writes() {
         let (_dir, store, _) = member().await;
-        let token = crate::server::testing::signed_up_token(&store, "ann@example.com", "Ann").await;
-        let hash = crate::server::sessions::token_hash(&token);
+        let token =
+            crate::server::identity::testing::signed_up_token(&store, "ann@example.com", "Ann")
+                .await;
+        let hash = crate::server::identity::sessions::token_hash(&token);
         let writer = ProfileWriter::start(&store).await.expect("writer");
         assert!(
             writer.checks_sessions(),
@@ -927,7 +929,7 @@ mod tests {
         );
         let profile = session.active_profile_id;
 
-        let unknown = crate::server::sessions::token_hash("not a token");
+        let unknown = crate::server::identity::sessions::token_hash("not a token");
         let expired = now + 400 * 24 * 3600;
         for (hash, now) in [(unknown, now), (hash.clone(), expired)] {
             let found = writer

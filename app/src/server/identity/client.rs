@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use http::{request::Parts, Extensions, HeaderMap};
 use ipnet::IpNet;
 
-use super::session_cookie::presented_device_cookie;
+use crate::server::identity::session_cookie::presented_device_cookie;
 
 /// The reverse proxies whose forwarding headers are believed (addresses or CIDR blocks).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -6,27 +6,27 @@
 
 use serde::Serialize;
 
-use super::{
-    accounts::{create_account, default_location, NewAccount},
-    client::Origin,
+use crate::model::{
+    account::{normalize_email, password_errors, validate_email, validate_full_name},
+    field_error::FieldError,
+    link::LinkPurpose,
+    password_policy::{PasswordCandidate, PasswordPolicy, LOWEST_MAX_LENGTH, LOWEST_MIN_LENGTH},
+};
+use crate::server::{
     clock,
     error::ServiceError,
-    links::IssuedLink,
+    identity::accounts::{create_account, default_location, NewAccount},
+    identity::client::Origin,
+    identity::links::IssuedLink,
+    identity::passwords,
+    identity::security_log::{self, EventKind},
     mail::{compose, MailQueue},
-    passwords,
-    security_log::{self, EventKind},
     store::{
         operator::{LocationRow, MemberRow},
         security_log::NewEvent,
         sessions::Ending,
         Store,
     },
-};
-use crate::model::{
-    account::{normalize_email, password_errors, validate_email, validate_full_name},
-    field_error::FieldError,
-    link::LinkPurpose,
-    password_policy::{PasswordCandidate, PasswordPolicy, LOWEST_MAX_LENGTH, LOWEST_MIN_LENGTH},
 };
 
 /// The longest password a policy may allow: no passphrase needs more, and each character is
@@ -238,7 +238,7 @@ pub async fn set_password(
     password: String,
 ) -> Result<Member, ServiceError> {
     let member = member(store, email).await?;
-    let policy = super::accounts::policy_for_member(store, member.id).await?;
+    let policy = crate::server::identity::accounts::policy_for_member(store, member.id).await?;
     check_password(&policy, &password, &member.email)?;
     let hash = passwords::hash(password).await?;
     let notice = compose::password_changed(&member.email, mail.page("/password/forgot"), true);

@@ -1,22 +1,22 @@
 //! Forgot password: a reset link by mail, and the new password it sets.
 
-use super::{
-    accounts::policy_for_member,
-    client::Origin,
-    client::Requester,
-    clock,
-    error::ServiceError,
-    links::{self, IssuedLink},
-    mail::{budget, compose, MailQueue},
-    passwords,
-    security_log::{self, EventKind},
-    settings::SecuritySettings,
-    store::Store,
-};
 use crate::model::{
     account::{normalize_email, password_errors, validate_email, ForgotPassword, ResetPassword},
     link::LinkPurpose,
     password_policy::PasswordCandidate,
+};
+use crate::server::{
+    clock,
+    error::ServiceError,
+    identity::accounts::policy_for_member,
+    identity::client::Origin,
+    identity::client::Requester,
+    identity::links::{self, IssuedLink},
+    identity::passwords,
+    identity::security_log::{self, EventKind},
+    identity::settings::SecuritySettings,
+    mail::{budget, compose, MailQueue},
+    store::Store,
 };
 
 /// Mails a reset link to the account that signs in as `form.email`, or, when no account does,

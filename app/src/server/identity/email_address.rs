@@ -1,25 +1,25 @@
 //! The member's sign-in address: verifying it, and changing it through a link to the new address
 //! that the old address can undo.
 
-use super::{
-    client::Origin,
-    client::Requester,
-    clock,
-    error::ServiceError,
-    links::{self, IssuedLink, LinkProblem},
-    mail::{budget, compose, MailQueue},
-    security_log::{self, EventKind},
-    sessions::Session,
-    settings::SecuritySettings,
-    store::{
-        tokens::{AddressChange, AddressMove, NewAddress},
-        Store,
-    },
-};
 use crate::model::{
     account::{normalize_email, ChangeEmail, FollowLink},
     field_error::FieldError,
     link::LinkPurpose,
+};
+use crate::server::{
+    clock,
+    error::ServiceError,
+    identity::client::Origin,
+    identity::client::Requester,
+    identity::links::{self, IssuedLink, LinkProblem},
+    identity::security_log::{self, EventKind},
+    identity::sessions::Session,
+    identity::settings::SecuritySettings,
+    mail::{budget, compose, MailQueue},
+    store::{
+        tokens::{AddressChange, AddressMove, NewAddress},
+        Store,
+    },
 };
 
 /// Follows a verification link: the address it was sent to counts as verified.
@@ -82,7 +82,7 @@ pub async fn request_change(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    super::two_factor::confirm_identity(
+    crate::server::identity::two_factor::confirm_identity(
         store,
         &security.limits,
         session.user_id,

@@ -24,27 +24,28 @@ use webauthn_rs::prelude::{
     WebauthnBuilder,
 };
 
-use super::{
-    accounts::{self, SignedIn},
-    client::Origin,
-    client::Requester,
+pub use crate::model::two_factor::PasskeySummary;
+use crate::model::{
+    field_error::FieldError,
+    two_factor::{passkey_name, MAX_PASSKEYS},
+};
+use crate::server::{
     clock,
     error::ServiceError,
+    identity::accounts::{self, SignedIn},
+    identity::client::Origin,
+    identity::client::Requester,
+    identity::security_log::EventKind,
+    identity::sessions::{new_token, token_hash, Session},
+    identity::settings::SecuritySettings,
+    identity::two_factor,
     mail::MailQueue,
-    security_log::EventKind,
-    sessions::{new_token, token_hash, Session},
-    settings::{Limits, SecuritySettings},
+    settings::Limits,
     store::{
         passkeys::{Ceremony, Purpose, StoredPasskey},
         security_log::NewEvent,
         Store,
     },
-    two_factor,
-};
-pub use crate::model::two_factor::PasskeySummary;
-use crate::model::{
-    field_error::FieldError,
-    two_factor::{passkey_name, MAX_PASSKEYS},
 };
 
 /// How long the browser may take between a ceremony's two requests.
@@ -347,7 +348,7 @@ pub async fn start_sign_in(
     rp: &Webauthn,
     client: &str,
 ) -> Result<CeremonyStart, ServiceError> {
-    super::throttle::count_passkey_start(store, limits, client).await?;
+    crate::server::identity::throttle::count_passkey_start(store, limits, client).await?;
     let (mut options, state) = rp.start_discoverable_authentication().map_err(internal)?;
     // Asked for by a button, so the browser's own dialog, not the autofill list.
     options.mediation = None;
@@ -501,7 +502,7 @@ pub async fn finish_second_step(
         Ok(result) => result,
         Err(error) => {
             tracing::info!(%error, "a passkey second step was refused");
-            super::security_log::record(
+            crate::server::identity::security_log::record(
                 store,
                 challenge.user_id,
                 EventKind::SecondFactorFailed,
