@@ -43,6 +43,8 @@ use crate::server::{
 };
 
 /// The most updates committed together; more wait for the next transaction.
+/// How many updates may wait for a writer before callers wait to hand theirs over.
+pub const QUEUE: usize = 4096;
 pub const MAX_BATCH: usize = 512;
 
 /// How often, at most, the thread checkpoints the write-ahead log between batches.
