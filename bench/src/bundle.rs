@@ -8,7 +8,12 @@ use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
 
-use crate::load::Connection;
+use crate::{
+    load::Connection,
+    portal, process,
+    process::{free_addr, Server},
+    settings, sign_up, Setup,
+};
 
 /// The pages a member meets first, and whether they need a session.
 const PAGES: [(&str, bool); 5] = [
@@ -197,6 +202,68 @@ async fn fetch(
         ));
     }
     Ok(body)
+}
+
+/// `bench site-check`: starts the server as an operator would (`PORTAL_SERVER`, with its site in
+/// `LEPTOS_SITE_ROOT`) on a throwaway database and checks that it serves the files its pages
+/// link to.
+pub async fn site_check() -> Result<(usize, usize), String> {
+    let settings = settings()?;
+    let dir = std::env::temp_dir().join(format!("portal-site-check-{}", std::process::id()));
+    let database = Setup::Sqlite.database(&dir, "portal").await?;
+    let addr = free_addr();
+    let server = Server::start(
+        portal(&settings, Setup::Sqlite, &database, addr),
+        addr,
+        "/api/health",
+    )
+    .await;
+    let checked = match server {
+        Ok(_server) => match process::check_site(addr).await {
+            Ok(checked) => wasm_of_pages(addr, &settings.site_root)
+                .await
+                .map(|pages| (checked, pages)),
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let (checked, pages) = checked?;
+    for path in &checked {
+        println!("ok: {} serves {path}", settings.server);
+    }
+    // The budget the wasm a page loads first must stay within (WASM_GZIP_BUDGET, bytes gzipped).
+    let budget: usize = std::env::var("WASM_GZIP_BUDGET")
+        .ok()
+        .and_then(|budget| budget.parse().ok())
+        .ok_or("WASM_GZIP_BUDGET must name the budget in bytes")?;
+    println!("page                     first wasm (gzip)  all wasm until interactive");
+    let mut over = 0;
+    for page in &pages {
+        let files = page.linked.len() + page.chunks.len();
+        println!(
+            "{:<24} {:>17}  {:>9} in {files} files",
+            page.path,
+            page.first(),
+            page.total()
+        );
+        if page.first() > budget {
+            eprintln!(
+                "error: {} loads {} bytes of wasm first, over the budget of {budget}",
+                page.path,
+                page.first()
+            );
+            over += 1;
+        }
+    }
+    Ok((checked.len() + pages.len() - over, over))
+}
+
+/// Signs a member up and measures the wasm of the pages a member meets first.
+async fn wasm_of_pages(addr: SocketAddr, site_root: &str) -> Result<Vec<PageWasm>, String> {
+    let members = sign_up(addr, 1).await?;
+    let (_, token) = members.first().ok_or("no member")?;
+    measure(addr, site_root, token).await
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@
 //! a Markdown table and each page's ratios to the JSON read, and fails if any answer was not a
 //! 2xx.
 //!
-//! `bench site-check` checks only that the server serves the files its pages link to (`make
-//! bundle-check` runs it on the release build). `bench crash-test` is `make crash-test` (see
+//! `bench site-check` checks that the server serves the files its pages load and measures each
+//! page's wasm against `WASM_GZIP_BUDGET` (`bundle.rs`; `make bundle-check` runs it on the
+//! release build). `bench crash-test` is `make crash-test` (see
 //! `crash.rs`); `bench cluster-test` is `make test-cluster` (see `cluster.rs`); `bench
 //! baseline-server` is the baseline's own process.
 //!
@@ -25,6 +26,7 @@ mod cluster;
 mod crash;
 mod load;
 mod mail_sink;
+mod pages;
 mod process;
 mod soak;
 
@@ -39,6 +41,7 @@ use bytes::Bytes;
 use http::Request;
 use http_body_util::Full;
 use load::{Connection, MakeRequest, Stats};
+use pages::{measure_pages, page_rounds, print_page_ratios, PAGE_JSON_READ, PAGE_SLICE_WARM_UP};
 use process::{free_addr, RssWatch, Server};
 
 const PASSWORD: &str = "a quiet harbour at dusk";
@@ -108,7 +111,7 @@ fn main() -> ExitCode {
         .expect("a runtime");
     let checks = match args.get(1).map(String::as_str) {
         Some("crash-test") => Some(runtime.block_on(crash_test())),
-        Some("site-check") => Some(runtime.block_on(site_check())),
+        Some("site-check") => Some(runtime.block_on(bundle::site_check())),
         Some("cluster-test") => Some(runtime.block_on(async {
             let settings = settings()?;
             cluster::run(&settings.server, &settings.site_root).await
@@ -158,68 +161,6 @@ struct Row {
     peak_rss_mib: Option<f64>,
     /// Answers slower than `soak::STALL`, or none (the soak's row; 0 elsewhere).
     stalls: u64,
-}
-
-/// `bench site-check`: starts the server as an operator would (`PORTAL_SERVER`, with its site in
-/// `LEPTOS_SITE_ROOT`) on a throwaway database and checks that it serves the files its pages
-/// link to.
-async fn site_check() -> Result<(usize, usize), String> {
-    let settings = settings()?;
-    let dir = std::env::temp_dir().join(format!("portal-site-check-{}", std::process::id()));
-    let database = Setup::Sqlite.database(&dir, "portal").await?;
-    let addr = free_addr();
-    let server = Server::start(
-        portal(&settings, Setup::Sqlite, &database, addr),
-        addr,
-        "/api/health",
-    )
-    .await;
-    let checked = match server {
-        Ok(_server) => match process::check_site(addr).await {
-            Ok(checked) => wasm_of_pages(addr, &settings.site_root)
-                .await
-                .map(|pages| (checked, pages)),
-            Err(error) => Err(error),
-        },
-        Err(error) => Err(error),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    let (checked, pages) = checked?;
-    for path in &checked {
-        println!("ok: {} serves {path}", settings.server);
-    }
-    // The budget the wasm a page loads first must stay within (WASM_GZIP_BUDGET, bytes gzipped).
-    let budget: usize = std::env::var("WASM_GZIP_BUDGET")
-        .ok()
-        .and_then(|budget| budget.parse().ok())
-        .ok_or("WASM_GZIP_BUDGET must name the budget in bytes")?;
-    println!("page                     first wasm (gzip)  all wasm until interactive");
-    let mut over = 0;
-    for page in &pages {
-        let files = page.linked.len() + page.chunks.len();
-        println!(
-            "{:<24} {:>17}  {:>9} in {files} files",
-            page.path,
-            page.first(),
-            page.total()
-        );
-        if page.first() > budget {
-            eprintln!(
-                "error: {} loads {} bytes of wasm first, over the budget of {budget}",
-                page.path,
-                page.first()
-            );
-            over += 1;
-        }
-    }
-    Ok((checked.len() + pages.len() - over, over))
-}
-
-/// Signs a member up and measures the wasm of the pages a member meets first.
-async fn wasm_of_pages(addr: SocketAddr, site_root: &str) -> Result<Vec<bundle::PageWasm>, String> {
-    let members = sign_up(addr, 1).await?;
-    let (_, token) = members.first().ok_or("no member")?;
-    bundle::measure(addr, site_root, token).await
 }
 
 async fn crash_test() -> Result<(usize, usize), String> {
@@ -635,159 +576,6 @@ async fn measure(
         });
     }
     Ok(rows)
-}
-
-/// The concurrency of the page rows, each beside the JSON read of the same profile.
-const PAGE_CLIENTS: usize = 50;
-/// The page rows' names start with this; the JSON read's row beside them is `PAGE_JSON_READ`.
-const PAGE_ROW: &str = "page ";
-const PAGE_JSON_READ: &str = "yardstick of the pages: GET /en/profile (JSON read)";
-/// The warm-up of each slice of a page row (new connections, then the same as the rest).
-const PAGE_SLICE_WARM_UP: Duration = Duration::from_millis(250);
-/// How many of the members show their profile in the directory.
-const PUBLIC_MEMBERS: usize = 32;
-
-/// The server-rendered pages at `PAGE_CLIENTS` clients, taking turns with the JSON read of the
-/// same profile (their yardstick): `/login` signed out, the others with a member's session
-/// cookie. Half the members are made public first, with a position, a company and a summary, so
-/// the directory lists `PUBLIC_MEMBERS` cards.
-async fn measure_pages(
-    settings: &Settings,
-    setup: Setup,
-    addr: SocketAddr,
-    members: &Arc<Vec<(String, String)>>,
-    pids: &[u32],
-    read: &MakeRequest,
-) -> Result<Vec<Row>, String> {
-    let mut connection = Connection::open(addr)
-        .await
-        .map_err(|error| error.to_string())?;
-    for (n, (_, token)) in members.iter().take(PUBLIC_MEMBERS).enumerate() {
-        let body = serde_json::json!({
-            "ProfileIsPublic": true,
-            "Position": "Engineer",
-            "CompanyName": format!("Company {n}"),
-            "ProfileSummary": format!("**Member {n}** builds *reliable* systems and writes about them."),
-        });
-        let (status, answer) = connection
-            .send(json_request(
-                "PATCH",
-                addr,
-                "/api/public/coworker/profile",
-                Some(token),
-                body.to_string(),
-            ))
-            .await
-            .map_err(|error| error.to_string())?;
-        if !status.is_success() {
-            return Err(format!(
-                "making member {n} public answered {status}: {}",
-                String::from_utf8_lossy(&answer)
-            ));
-        }
-    }
-    let page = |path: &'static str, signed_in: bool| -> MakeRequest {
-        let members = members.clone();
-        Arc::new(move |client, _| {
-            let mut request = Request::get(path).header("host", addr.to_string());
-            if signed_in {
-                let token = &members[client % members.len()].1;
-                request = request.header(
-                    "cookie",
-                    format!(
-                        "{}={token}",
-                        app::server::identity::session_cookie::SESSION_COOKIE
-                    ),
-                );
-            }
-            request.body(Full::default()).expect("a valid request")
-        })
-    };
-    let scenarios = [
-        (PAGE_JSON_READ.to_owned(), read.clone()),
-        (format!("{PAGE_ROW}GET /login"), page("/login", false)),
-        (format!("{PAGE_ROW}GET /profile"), page("/profile", true)),
-        (
-            format!("{PAGE_ROW}GET /profile/professional"),
-            page("/profile/professional", true),
-        ),
-        (
-            format!("{PAGE_ROW}GET /directory ({PUBLIC_MEMBERS} cards)"),
-            page("/directory", true),
-        ),
-    ];
-    // Interleaved: every round measures each row for a slice of the time, so that a machine
-    // that gets slower or faster during the run moves the JSON read and the pages alike
-    // instead of whichever row ran at that moment.
-    let rounds = page_rounds(settings.duration);
-    let slice = settings.duration / rounds;
-    let mut totals: Vec<(Stats, f64)> = scenarios.iter().map(|_| (Stats::default(), 0.0)).collect();
-    for round in 1..=rounds {
-        for ((name, make_request), (total, peak_mib)) in scenarios.iter().zip(&mut totals) {
-            eprintln!(
-                "{}: {name}, {PAGE_CLIENTS} clients, round {round} of {rounds}...",
-                setup.name()
-            );
-            let watch = RssWatch::start_all(pids);
-            let stats = load::run(
-                addr,
-                PAGE_CLIENTS,
-                PAGE_SLICE_WARM_UP,
-                slice,
-                make_request.clone(),
-            )
-            .await;
-            total.add(stats);
-            *peak_mib = watch.peak_mib().max(*peak_mib);
-        }
-    }
-    Ok(scenarios
-        .into_iter()
-        .zip(totals)
-        .map(|((name, _), (stats, peak_mib))| Row {
-            setup,
-            name,
-            clients: PAGE_CLIENTS,
-            stats,
-            peak_rss_mib: Some(peak_mib),
-            stalls: 0,
-        })
-        .collect())
-}
-
-/// How many rounds the page rows take turns in: one per 2 s of `duration`, at most 10.
-fn page_rounds(duration: Duration) -> u32 {
-    (duration.as_secs() / 2).clamp(1, 10) as u32
-}
-
-/// Each page row against the JSON read measured beside it: the targets are at least 40% of its
-/// requests per second and at most 3 times its p99.
-fn print_page_ratios(rows: &[Row]) {
-    for json in rows.iter().filter(|row| row.name == PAGE_JSON_READ) {
-        let (json_rate, json_p99) = (
-            json.stats.requests_per_sec(),
-            json.stats.percentile_ms(0.99),
-        );
-        for row in rows
-            .iter()
-            .filter(|row| row.setup == json.setup && row.name.starts_with(PAGE_ROW))
-        {
-            let rate = row.stats.requests_per_sec() / json_rate;
-            let p99 = row.stats.percentile_ms(0.99) / json_p99;
-            let verdict = if rate >= 0.4 && p99 <= 3.0 {
-                "meets"
-            } else {
-                "misses"
-            };
-            println!(
-                "{}: {} does {:.0}% of the JSON read's req/s, p99 {:.2}x its p99 ({verdict} the 40% / 3x target)",
-                json.setup.name(),
-                row.name.trim_start_matches(PAGE_ROW),
-                rate * 100.0,
-                p99
-            );
-        }
-    }
 }
 
 fn print_table(settings: &Settings, rows: &[Row]) {
