@@ -1,6 +1,14 @@
 //! The statements of SQLite's profile writer, run synchronously through rusqlite on the
-//! writer's own thread (see `server::profiles::sqlite_writer`): the same SQL as the sqlx statements in
-//! `profiles`, without a round trip to a connection's worker thread per statement.
+//! writer's own thread (see `server::profiles::sqlite_writer`): the same SQL as the sqlx
+//! statements in `profiles`, without a round trip to a connection's worker thread per statement.
+//!
+//! Why SQLite's writer keeps its own copy of the update and audit statements, measured: sqlx
+//! runs each SQLite connection on a thread of its own, so every statement is two thread
+//! wake-ups, and at 8 clients more than half of the server's samples were the kernel's context
+//! switches. On this thread a PATCH is one hand-off to the writer and one answer back; the peer
+//! bench's PATCH went from 1.37x and 2.28x the Node peer's requests (at 8 and 64 clients) to
+//! 2.79x to 4.30x in four runs (README, Performance). The writer tests (`profile_writer/tests.rs`)
+//! run the same checks through both copies (`WriteMode::Batched` and `WriteMode::EachAlone`).
 
 use std::{path::Path, time::Duration};
 
@@ -124,8 +132,8 @@ pub fn apply(
     now: i64,
 ) -> rusqlite::Result<Option<i64>> {
     let mut sql = String::from("UPDATE customer_profiles SET ");
-    let mut values = Vec::with_capacity(write.assignments.len() + 4);
-    for (field, value) in &write.assignments {
+    let mut values = Vec::with_capacity(write.change.values.len() + 4);
+    for (field, value) in &write.change.values {
         let Some(column) = column(*field) else {
             continue;
         };
@@ -136,10 +144,10 @@ pub fn apply(
     sql.push_str("version = version + 1, updated_at = ? WHERE id = ? AND user_id = ?");
     values.extend([
         Value::Integer(now),
-        Value::Integer(write.profile_id),
-        Value::Integer(write.user_id),
+        Value::Integer(write.change.profile_id),
+        Value::Integer(write.change.user_id),
     ]);
-    if let Some(version) = write.expected_version {
+    if let Some(version) = write.change.expected_version {
         sql.push_str(" AND version = ?");
         values.push(Value::Integer(version));
     }
@@ -165,9 +173,9 @@ pub fn audit(connection: &Connection, writes: &[&ProfileWrite], now: i64) -> rus
     );
     let values = writes.iter().flat_map(|write| {
         [
-            Value::Integer(write.profile_id),
+            Value::Integer(write.change.profile_id),
             Value::Integer(now),
-            Value::Integer(write.user_id),
+            Value::Integer(write.change.user_id),
             Value::Text(write.changed_fields.clone()),
         ]
     });
@@ -180,12 +188,12 @@ pub fn audit(connection: &Connection, writes: &[&ProfileWrite], now: i64) -> rus
     );
     let values = writes.iter().flat_map(|write| {
         [
-            Value::Integer(write.user_id),
+            Value::Integer(write.change.user_id),
             Value::Integer(now),
             Value::Text(EventKind::ProfileChanged.as_str().to_owned()),
             Value::Text(write.changed_fields.clone()),
-            Value::Text(write.origin.user_agent.clone()),
-            Value::Text(write.origin.client_addr.clone()),
+            Value::Text(write.change.origin.user_agent.clone()),
+            Value::Text(write.change.origin.client_addr.clone()),
         ]
     });
     connection

@@ -166,23 +166,14 @@ fn push_columns(sql: &mut String, wanted: &[(ProfileField, &str)]) {
     }
 }
 
-/// One validated update of a profile, ready to be written.
+/// A change compared with what is stored, ready to be written: its values narrowed to the
+/// fields whose value differs (`ProfileChange::against`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileWrite {
-    pub profile_id: i64,
-    pub user_id: i64,
-    /// The session making the change (the one kept when the password changes).
-    pub session_id: i64,
-    /// Stored fields and their new values (`None` clears one).
-    pub assignments: Vec<(ProfileField, Option<StoredValue>)>,
-    /// Write only if the profile still has this version (`If-Match`).
-    pub expected_version: Option<i64>,
-    /// A new password: stored, every other session of the user ends, its notice is queued.
-    pub password: Option<NewPassword>,
+    /// The change, with only the values that differ.
+    pub change: ProfileChange,
     /// Wire names of the changed fields, for the audit row.
     pub changed_fields: String,
-    /// Where the change came from, for the audit row.
-    pub origin: Origin,
 }
 
 /// Binds `$value`, a stored value of `$field`, to a `QueryBuilder` of either backend; a cleared
@@ -205,7 +196,7 @@ macro_rules! push_value {
 macro_rules! push_update {
     ($query:expr, $write:expr, $now:expr) => {
         $query.push("UPDATE customer_profiles SET ");
-        for (field, value) in &$write.assignments {
+        for (field, value) in &$write.change.values {
             let Some(column) = column(*field) else {
                 continue;
             };
@@ -216,9 +207,13 @@ macro_rules! push_update {
         $query
             .push("version = version + 1, updated_at = ")
             .push_bind($now);
-        $query.push(" WHERE id = ").push_bind($write.profile_id);
-        $query.push(" AND user_id = ").push_bind($write.user_id);
-        if let Some(version) = $write.expected_version {
+        $query
+            .push(" WHERE id = ")
+            .push_bind($write.change.profile_id);
+        $query
+            .push(" AND user_id = ")
+            .push_bind($write.change.user_id);
+        if let Some(version) = $write.change.expected_version {
             $query.push(" AND version = ").push_bind(version);
         }
     };
@@ -250,16 +245,16 @@ macro_rules! write_statements {
                 else {
                     return Ok(None);
                 };
-                if let Some(password) = &write.password {
+                if let Some(password) = &write.change.password {
                     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                         .bind(&password.hash)
-                        .bind(write.user_id)
+                        .bind(write.change.user_id)
                         .execute(&mut *connection)
                         .await?;
                     // Every other device signs in again; this session stays.
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                        .bind(write.user_id)
-                        .bind(write.session_id)
+                        .bind(write.change.user_id)
+                        .bind(write.change.session_id)
                         .execute(&mut *connection)
                         .await?;
                     crate::server::store::mail::insert_mail!(
@@ -284,9 +279,9 @@ macro_rules! write_statements {
                     "INSERT INTO profile_audit (profile_id, at, actor_user_id, changed_fields) ",
                 );
                 query.push_values(writes, |mut row, write| {
-                    row.push_bind(write.profile_id)
+                    row.push_bind(write.change.profile_id)
                         .push_bind(now)
-                        .push_bind(write.user_id)
+                        .push_bind(write.change.user_id)
                         .push_bind(write.changed_fields.clone());
                 });
                 query.build().execute(&mut *connection).await?;
@@ -296,12 +291,12 @@ macro_rules! write_statements {
                      (user_id, at, kind, detail, user_agent, client_addr) ",
                 );
                 query.push_values(writes, |mut row, write| {
-                    row.push_bind(write.user_id)
+                    row.push_bind(write.change.user_id)
                         .push_bind(now)
                         .push_bind($crate::model::security::EventKind::ProfileChanged.as_str())
                         .push_bind(write.changed_fields.clone())
-                        .push_bind(write.origin.user_agent.clone())
-                        .push_bind(write.origin.client_addr.clone());
+                        .push_bind(write.change.origin.user_agent.clone())
+                        .push_bind(write.change.origin.client_addr.clone());
                 });
                 query.build().execute(&mut *connection).await?;
                 Ok(())
@@ -382,14 +377,17 @@ impl ProfileChange {
             names.push(PASSWORD_CHANGED);
         }
         Ok(ProfileWrite {
+            // Field by field: `..self.clone()` would copy every sent value only to drop it.
+            change: ProfileChange {
+                profile_id: self.profile_id,
+                user_id: self.user_id,
+                session_id: self.session_id,
+                values: assignments,
+                expected_version: self.expected_version,
+                password: self.password.clone(),
+                origin: self.origin.clone(),
+            },
             changed_fields: names.join(","),
-            profile_id: self.profile_id,
-            user_id: self.user_id,
-            session_id: self.session_id,
-            assignments,
-            expected_version: self.expected_version,
-            password: self.password.clone(),
-            origin: self.origin.clone(),
         })
     }
 }
@@ -397,7 +395,7 @@ impl ProfileChange {
 impl ProfileWrite {
     /// The fields it writes.
     pub fn fields(&self) -> Vec<ProfileField> {
-        self.assignments.iter().map(|(field, _)| *field).collect()
+        self.change.values.iter().map(|(field, _)| *field).collect()
     }
 }
 

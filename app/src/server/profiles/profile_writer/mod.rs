@@ -185,7 +185,7 @@ impl ProfileWriter {
                 let changed = write.fields();
                 // A new password also ends sessions and queues a notice: rare, and slow anyway
                 // (the hash), so it is committed alone on the pool, as `each` does.
-                let version = if write.password.is_some() {
+                let version = if write.change.password.is_some() {
                     write_alone(pool, &write).await?
                 } else {
                     let (answer, answered) = oneshot::channel();

@@ -95,7 +95,7 @@ async fn commit_together(
 ) -> Result<Vec<Result<i64, ServiceError>>, BatchFailed> {
     let mut order: Vec<usize> = (0..writes.len()).collect();
     // Stable: updates of one profile keep the order they came in.
-    order.sort_by_key(|&index| writes[index].profile_id);
+    order.sort_by_key(|&index| writes[index].change.profile_id);
     let now = clock::now();
     let mut results: Vec<Option<Result<i64, ServiceError>>> = writes.iter().map(|_| None).collect();
     let mut audited = Vec::with_capacity(writes.len());

@@ -10,18 +10,27 @@ use crate::{
 
 fn position(profile_id: i64, user_id: i64, text: &str) -> ProfileWrite {
     ProfileWrite {
-        profile_id,
-        user_id,
-        session_id: 0,
-        assignments: vec![(
-            ProfileField::Position,
-            Some(StoredValue::Text(text.to_owned())),
-        )],
-        expected_version: None,
-        password: None,
+        change: ProfileChange {
+            profile_id,
+            user_id,
+            session_id: 0,
+            values: vec![(
+                ProfileField::Position,
+                Some(StoredValue::Text(text.to_owned())),
+            )],
+            expected_version: None,
+            password: None,
+            origin: Origin::default(),
+        },
         changed_fields: "Position".to_owned(),
-        origin: Origin::default(),
     }
+}
+
+/// `write` with its change made by `change`.
+fn with(write: ProfileWrite, change: impl FnOnce(&mut ProfileChange)) -> ProfileWrite {
+    let mut write = write;
+    change(&mut write.change);
+    write
 }
 
 #[tokio::test]
@@ -30,26 +39,25 @@ async fn each_update_in_a_batch_succeeds_or_fails_on_its_own() {
     let (profile, user) = (session.active_profile_id, session.user_id);
 
     let first = position(profile, user, "Designer");
-    let stale = ProfileWrite {
-        expected_version: Some(1),
-        ..position(profile, user, "Stale")
-    };
+    let stale = with(position(profile, user, "Stale"), |change| {
+        change.expected_version = Some(1)
+    });
     // A number where a flag goes (SQLite's CHECK refuses it, PostgreSQL's types do): a
     // statement that fails outright.
-    let broken = ProfileWrite {
-        assignments: vec![(
+    let broken = with(position(profile, user, ""), |change| {
+        change.values = vec![(
             ProfileField::ReceiveActivityDigest,
             Some(StoredValue::Integer(7)),
-        )],
-        ..position(profile, user, "")
-    };
+        )]
+    });
     let last = ProfileWrite {
-        assignments: vec![(
-            ProfileField::Industry,
-            Some(StoredValue::Text("Design".to_owned())),
-        )],
         changed_fields: "Industry".to_owned(),
-        ..position(profile, user, "")
+        ..with(position(profile, user, ""), |change| {
+            change.values = vec![(
+                ProfileField::Industry,
+                Some(StoredValue::Text("Design".to_owned())),
+            )]
+        })
     };
     let writes = [&first, &stale, &broken, &last];
     let results = match &store {
