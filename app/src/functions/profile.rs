@@ -154,9 +154,12 @@ pub async fn save_profile_page(
     let patch = section.patch_from_form(&values, &loaded);
     let caller = ssr::caller();
     let outcome = profiles::update(
-        &state.store,
-        &state.profile_writer,
-        &state.mail,
+        profiles::Services {
+            store: &state.store,
+            writer: &state.profile_writer,
+            mail: &state.mail,
+            countries: &state.countries,
+        },
         &session,
         &patch,
         None,
@@ -252,10 +255,9 @@ pub async fn draft_profile_summary(current: String) -> Result<String, PortalErro
 
 /// The public profiles, for signed-in members.
 #[server(prefix = "/api/fn", endpoint = "member_directory")]
-pub async fn member_directory() -> Result<Vec<DirectoryEntry>, PortalError> {
+pub async fn member_directory() -> Result<Arc<Vec<DirectoryEntry>>, PortalError> {
     let state = ssr::state()?;
     ssr::require_session(&state).await?;
-    let entries =
-        crate::server::profiles::directory::public_profiles(&state.store, &state.directory).await?;
-    Ok(entries.as_ref().clone())
+    // The list as kept by the directory's cache: the page clones its entries, not their text.
+    Ok(crate::server::profiles::directory::public_profiles(&state.store, &state.directory).await?)
 }

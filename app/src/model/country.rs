@@ -54,6 +54,14 @@ impl CountryChoices {
         html
     }
 
+    /// The two-letter code of country `id`, or `None` if there is no such country.
+    pub fn code_of(&self, id: i64) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|country| country.id == id)
+            .map(|country| country.two_digits_code.as_str())
+    }
+
     /// Each country's Id and two-letter code.
     pub fn codes(&self) -> Vec<(i64, String)> {
         self.list

@@ -1,28 +1,32 @@
 //! The member directory: what a public profile shows to other members.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::profile::field::SocialNetwork;
 
-/// One public profile, ready to show. `bio_html` is already sanitised by the server.
+/// One public profile, ready to show. `bio_html` is already sanitised by the server. Its text is
+/// shared (`Arc`): the server keeps the directory as last read and every page that shows it
+/// takes its entries from there, so a clone of an entry copies no string.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryEntry {
     pub id: i64,
-    pub full_name: String,
-    pub position: Option<String>,
-    pub company_name: Option<String>,
-    pub industry: Option<String>,
-    pub tags: Vec<String>,
-    pub website: Option<String>,
-    pub social: Vec<SocialLink>,
-    pub bio_html: String,
+    pub full_name: Arc<str>,
+    pub position: Option<Arc<str>>,
+    pub company_name: Option<Arc<str>>,
+    pub industry: Option<Arc<str>>,
+    pub tags: Arc<[Arc<str>]>,
+    pub website: Option<Arc<str>>,
+    pub social: Arc<[SocialLink]>,
+    pub bio_html: Arc<str>,
 }
 
 /// A link to the member's profile on a social network, built from the stored handle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SocialLink {
     pub network: SocialNetwork,
-    pub handle: String,
+    pub handle: Arc<str>,
 }
 
 impl SocialLink {
@@ -74,7 +78,7 @@ mod tests {
         for (network, handle, url) in cases {
             let link = SocialLink {
                 network,
-                handle: handle.to_owned(),
+                handle: handle.into(),
             };
             assert_eq!(link.url(), url);
         }

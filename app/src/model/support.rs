@@ -22,7 +22,7 @@ pub struct SupportProfile {
 }
 
 /// The three fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SupportField {
     Email,
     Telephone,

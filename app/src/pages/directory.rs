@@ -31,7 +31,8 @@ pub fn DirectoryPage() -> impl IntoView {
                         EitherOf3::B(view! {
                             <ul class="directory">
                                 {entries
-                                    .into_iter()
+                                    .iter()
+                                    .cloned()
                                     .map(|entry| view! { <DirectoryCard entry /> })
                                     .collect_view()}
                             </ul>
@@ -67,7 +68,7 @@ fn DirectoryCard(entry: DirectoryEntry) -> impl IntoView {
                 .then(|| {
                     view! {
                         <ul class="chips" aria-label="Tags">
-                            {entry.tags.into_iter().map(|tag| view! { <li class="chip">{tag}</li> }).collect_view()}
+                            {entry.tags.iter().cloned().map(|tag| view! { <li class="chip">{tag}</li> }).collect_view()}
                         </ul>
                     }
                 })}
@@ -84,7 +85,7 @@ fn DirectoryCard(entry: DirectoryEntry) -> impl IntoView {
                     })}
                 {entry
                     .social
-                    .into_iter()
+                    .iter()
                     .map(|link| {
                         view! {
                             <li>

@@ -156,6 +156,7 @@ pub async fn patch(
             store: &state.store,
             writer: &state.profile_writer,
             mail: &state.mail,
+            countries: &state.countries,
         },
         presented,
         ttl,

@@ -32,9 +32,10 @@ impl CountryList {
     pub async fn all(&self, store: &Store) -> Result<Vec<Country>, ServiceError> {
         Ok(self.choices(store).await?.list.clone())
     }
-}
 
-/// The two-letter code of country `id`, or `None` if there is no such country.
-pub async fn code_of(store: &Store, id: i64) -> Result<Option<String>, ServiceError> {
-    Ok(store.country_code(id).await?)
+    /// The two-letter code of country `id`, or `None` if there is no such country: read from
+    /// the list in memory, not the database.
+    pub async fn code_of(&self, store: &Store, id: i64) -> Result<Option<String>, ServiceError> {
+        Ok(self.choices(store).await?.code_of(id).map(str::to_owned))
+    }
 }

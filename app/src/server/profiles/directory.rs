@@ -75,26 +75,35 @@ fn entry(row: PublicProfileRow) -> DirectoryEntry {
         (SocialNetwork::Linkedin, row.linkedin),
     ]
     .into_iter()
-    .filter_map(|(network, handle)| handle.map(|handle| SocialLink { network, handle }))
+    .filter_map(|(network, handle)| {
+        handle.map(|handle| SocialLink {
+            network,
+            handle: handle.into(),
+        })
+    })
     .collect();
     DirectoryEntry {
         id: row.id,
-        full_name: row.full_name,
-        position: row.position,
-        company_name: row.company_name,
-        industry: row.industry,
+        full_name: row.full_name.into(),
+        position: row.position.map(Into::into),
+        company_name: row.company_name.map(Into::into),
+        industry: row.industry.map(Into::into),
         tags: row
             .profile_tags
             .as_deref()
             .map(rules::split_tags)
-            .unwrap_or_default(),
-        website: row.profile_website,
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        website: row.profile_website.map(Into::into),
         social,
         bio_html: row
             .profile_summary
             .as_deref()
             .map(markdown::render)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
     }
 }
 
@@ -104,10 +113,7 @@ mod tests {
     use crate::server::{identity::testing, store::scratch};
 
     fn names(entries: &[DirectoryEntry]) -> Vec<&str> {
-        entries
-            .iter()
-            .map(|entry| entry.full_name.as_str())
-            .collect()
+        entries.iter().map(|entry| &*entry.full_name).collect()
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ pub mod support;
 
 use chrono::Utc;
 
+use self::countries::CountryList;
 use self::profile_writer::{ProfileWriter, Saved};
 use crate::model::{
     field_error::FieldError,
@@ -79,9 +80,12 @@ pub struct UpdateOutcome {
 /// `limits` (see `throttle`); `origin` is where the change came from, for the audit row that
 /// the security log shows.
 pub async fn update(
-    store: &Store,
-    writer: &ProfileWriter,
-    mail: &MailQueue,
+    services @ Services {
+        store,
+        writer,
+        mail,
+        countries: _,
+    }: Services<'_>,
     session: &Session,
     patch: &ProfilePatch,
     expected_version: Option<i64>,
@@ -99,7 +103,7 @@ pub async fn update(
     } else {
         None
     };
-    let validated = validate(store, session, patch, stored_billing_country, guesses).await?;
+    let validated = validate(services, session, patch, stored_billing_country, guesses).await?;
 
     let password = match &validated.password_change {
         Some(change) => Some(NewPassword {
@@ -189,13 +193,14 @@ impl IfMatch {
     }
 }
 
-/// What an update is written with: the database, its profile writer, and the mail queue (for a
-/// new password's notice).
+/// What an update is written with: the database, its profile writer, the mail queue (for a
+/// new password's notice) and the country list (for the countries' and the tax number's rules).
 #[derive(Clone, Copy, Debug)]
 pub struct Services<'a> {
     pub store: &'a Store,
     pub writer: &'a ProfileWriter,
     pub mail: &'a MailQueue,
+    pub countries: &'a CountryList,
 }
 
 /// The session token a request came with.
@@ -212,11 +217,7 @@ pub struct Presented<'a> {
 /// password, country or tax number), the session is checked by the writer as it writes: one
 /// hand-off to the writer a PATCH. Any other patch is `sessions::authenticate`, then `update`.
 pub async fn update_presented(
-    Services {
-        store,
-        writer,
-        mail,
-    }: Services<'_>,
+    services @ Services { store, writer, .. }: Services<'_>,
     presented: Presented<'_>,
     ttl_secs: i64,
     patch: &ProfilePatch,
@@ -259,7 +260,7 @@ pub async fn update_presented(
     }
     let session = signed_in(store, presented, ttl_secs).await?;
     let expected = if_match.version_for(session.active_profile_id);
-    let outcome = update(store, writer, mail, &session, patch, expected, guesses).await?;
+    let outcome = update(services, &session, patch, expected, guesses).await?;
     Ok((session, outcome))
 }
 
@@ -277,7 +278,9 @@ pub async fn signed_in(
 /// Every rule: the pure core, then what needs the database (countries, the current password,
 /// the location's password policy). All failures are returned together.
 async fn validate(
-    store: &Store,
+    Services {
+        store, countries, ..
+    }: Services<'_>,
     session: &Session,
     patch: &ProfilePatch,
     stored_billing_country: Option<i64>,
@@ -306,7 +309,7 @@ async fn validate(
         let Some(id) = id.filter(|_| needed) else {
             continue;
         };
-        match countries::code_of(store, id).await? {
+        match countries.code_of(store, id).await? {
             Some(code) if field == ProfileField::BillingCountryId => {
                 billing_country_code = Some(code)
             }
@@ -469,11 +472,12 @@ mod tests {
         )
         .await;
         let writer = ProfileWriter::start(&store).await.expect("writer");
-        let mail = mail_queue();
+        let (mail, countries) = (mail_queue(), CountryList::default());
         let services = Services {
             store: &store,
             writer: &writer,
             mail: &mail,
+            countries: &countries,
         };
         let presented = |token| Presented {
             token,
@@ -536,17 +540,16 @@ mod tests {
             .await
             .expect("seed");
         let patch = ProfilePatch::from_json(&json!({"Position": "Designer", "Industry": "Design"}));
-        let outcome = update(
-            &store,
-            &writer,
-            &mail_queue(),
-            &session,
-            &patch,
-            Some(1),
-            GUESSES,
-        )
-        .await
-        .expect("updates");
+        let (mail, countries) = (mail_queue(), CountryList::default());
+        let services = Services {
+            store: &store,
+            writer: &writer,
+            mail: &mail,
+            countries: &countries,
+        };
+        let outcome = update(services, &session, &patch, Some(1), GUESSES)
+            .await
+            .expect("updates");
         assert_eq!(outcome.changed, vec!["Position", "Industry"]);
         assert_eq!(outcome.version, 2);
 
@@ -574,24 +577,37 @@ mod tests {
     async fn a_failing_rule_or_a_stale_version_writes_nothing() {
         let (_dir, store, session) = member().await;
         let writer = ProfileWriter::start(&store).await.expect("writer");
+        let (mail, countries) = (mail_queue(), CountryList::default());
+        let services = Services {
+            store: &store,
+            writer: &writer,
+            mail: &mail,
+            countries: &countries,
+        };
         let bad =
             ProfilePatch::from_json(&json!({"Position": "Designer", "DateOfBirth": "1800-01-01"}));
         assert!(matches!(
-            update(&store, &writer, &mail_queue(), &session, &bad, None, GUESSES).await,
+            update(services, &session, &bad, None, GUESSES).await,
             Err(ServiceError::Validation(errors)) if errors.len() == 1
+        ));
+        // Countries are looked up in the list the migrations wrote: 276 is Germany, 999 is none.
+        let unknown_country = ProfilePatch::from_json(&json!({"CountryId": 999}));
+        assert!(matches!(
+            update(services, &session, &unknown_country, None, GUESSES).await,
+            Err(ServiceError::Validation(errors))
+                if errors.len() == 1 && errors[0].property_name == "CountryId"
+        ));
+        let german_vat = ProfilePatch::from_json(
+            &json!({"BillingCountryId": 276, "TaxIdNumber": "FR12345678901"}),
+        );
+        assert!(matches!(
+            update(services, &session, &german_vat, None, GUESSES).await,
+            Err(ServiceError::Validation(errors))
+                if errors.len() == 1 && errors[0].property_name == "TaxIdNumber"
         ));
         let stale = ProfilePatch::from_json(&json!({"Position": "Designer"}));
         assert!(matches!(
-            update(
-                &store,
-                &writer,
-                &mail_queue(),
-                &session,
-                &stale,
-                Some(7),
-                GUESSES
-            )
-            .await,
+            update(services, &session, &stale, Some(7), GUESSES).await,
             Err(ServiceError::PreconditionFailed(_))
         ));
         let (position, version, audits): (Option<String>, i64, i64) = store

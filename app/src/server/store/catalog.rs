@@ -30,16 +30,6 @@ impl Store {
         .await)
     }
 
-    /// The two-letter code of country `id`, or `None` if there is no such country.
-    pub async fn country_code(&self, id: i64) -> Result<Option<String>, sqlx::Error> {
-        on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT two_digits_code FROM countries WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await)
-    }
-
     /// The directory's version: moved on, by the database's triggers, with every change to
     /// what `public_profiles` reads.
     pub async fn directory_version(&self) -> Result<i64, sqlx::Error> {
