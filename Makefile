@@ -5,6 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 CARGO_LEPTOS_VERSION := 0.3.8
+CARGO_DENY_VERSION := 0.20.2
 # Must equal the wasm-bindgen crate pinned in Cargo.toml.
 WASM_BINDGEN_VERSION := 0.2.130
 
@@ -30,7 +31,7 @@ export PORTAL_TEST_SMTP_PYTHON := $(CURDIR)/$(MAIL_VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test prerequisites deploy-tools tools browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run test prerequisites deploy-tools tools deny browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: prerequisites tools build-release
@@ -38,8 +39,8 @@ run: prerequisites tools build-release
 
 ## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
 ## without JavaScript)
-test: prerequisites tools browser postgres haproxy deploy-tools mail-server fmt-check build-debug test-rust lint-openapi test-e2e \
-	test-cluster bundle-check
+test: prerequisites tools browser postgres haproxy deploy-tools mail-server fmt-check deny build-debug test-rust lint-openapi \
+	test-e2e test-cluster bundle-check
 
 ## prerequisites: what `make run` and `make test` cannot install themselves (README, "Before you
 ## start"): one line naming what is missing, instead of a deep error later
@@ -68,6 +69,24 @@ tools: $(NPM_STAMP)
 		|| cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
 	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" \
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+## deny: `cargo deny check` with deny.toml: RustSec advisories, licences, bans (duplicates are
+## reported, wildcards refused) and sources. The RustSec database is fetched from github.com;
+## where that is out of reach the copy fetched last is used, its date printed; with no copy at
+## all the advisories are left out and a line says so (the other three are still checked)
+deny:
+	@cargo deny --version 2>/dev/null | grep -q " $(CARGO_DENY_VERSION)$$" \
+		|| cargo install cargo-deny@$(CARGO_DENY_VERSION) --locked
+	@db=$$(ls -d $${CARGO_HOME:-$$HOME/.cargo}/advisory-dbs/advisory-db-*/.git 2>/dev/null | head -1 || true); \
+	if cargo deny fetch db >/dev/null 2>&1; then \
+		cargo deny check --hide-inclusion-graph; \
+	elif [ -n "$$db" ]; then \
+		echo "deny: github.com is out of reach: advisories from the RustSec database as of $$(git --git-dir="$$db" log -1 --format=%cs)"; \
+		cargo deny --offline check --hide-inclusion-graph; \
+	else \
+		echo "deny: github.com is out of reach and no RustSec database was ever fetched here: advisories NOT checked" >&2; \
+		cargo deny --offline check --hide-inclusion-graph bans licenses sources; \
+	fi
 
 $(NPM_STAMP): end2end/package.json end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
