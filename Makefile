@@ -31,11 +31,20 @@ export PORTAL_TEST_SMTP_PYTHON := $(CURDIR)/$(MAIL_VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run test prerequisites deploy-tools tools deny browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run demo test prerequisites deploy-tools tools deny browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: prerequisites tools build-release
 	./target/release/server
+
+## demo: the release server on a new database in target/demo/ (made anew each time) with 36
+## sample members (`server demo`, which refuses any database that has a member); prints the
+## address and password to sign in with
+DEMO_DIR := target/demo
+demo: prerequisites tools build-release
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	DATABASE_URL=sqlite://$(DEMO_DIR)/portal.db ./target/release/server demo
+	DATABASE_URL=sqlite://$(DEMO_DIR)/portal.db MAIL_OUTBOX=$(DEMO_DIR)/mail-outbox ./target/release/server
 
 ## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
 ## without JavaScript)

@@ -38,6 +38,9 @@ enum Command {
         /// The new file, e.g. /var/backups/portal/portal-2026-12-01.db
         path: std::path::PathBuf,
     },
+    /// Fill the new, empty database of DATABASE_URL with 36 sample members for a first look
+    /// (`make demo`); refuses a database that has any member.
+    Demo,
     /// Copy every row of one database into a new, empty one (SQLite to PostgreSQL, say),
     /// migrating both first.
     CopyDatabase {
@@ -63,6 +66,7 @@ async fn main() -> ExitCode {
             Err(error) => Err(error.to_string()),
         },
         Command::Backup { path } => backup(&path).await,
+        Command::Demo => demo().await,
         Command::CopyDatabase { from, to } => server::copy_database::run(&from, &to)
             .await
             .map_err(|error| error.to_string()),
@@ -129,5 +133,44 @@ async fn backup(path: &std::path::Path) -> Result<String, String> {
         backup.members,
         path.display(),
         backup.bytes
+    ))
+}
+
+/// Fills a new database with the sample members of `operations::demo`.
+async fn demo() -> Result<String, String> {
+    use app::server::{
+        mail::MailQueue,
+        operations::demo,
+        profiles::{countries::CountryList, profile_writer::ProfileWriter, Services},
+    };
+    let config = Config::from_env().map_err(|error| error.to_string())?;
+    let store = app::server::store::Store::open(&config.database_url)
+        .await
+        .map_err(|error| error.to_string())?;
+    let address = config
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.leptos_options.site_addr));
+    let seeded = async {
+        let writer = ProfileWriter::start(&store).await?;
+        let (mail, countries) = (MailQueue::new(&address), CountryList::default());
+        let services = Services {
+            store: &store,
+            writer: &writer,
+            mail: &mail,
+            countries: &countries,
+        };
+        Ok::<_, app::server::error::ServiceError>(demo::seed(services, &config.limits).await?)
+    }
+    .await;
+    store.close().await;
+    let seeded = seeded.map_err(|error| error.to_string())?;
+    Ok(format!(
+        "made {} sample members ({} in the directory)\n\
+         sign in at {address}/login as {} with the password {}",
+        seeded.emails.len(),
+        seeded.public,
+        seeded.emails[0],
+        demo::PASSWORD
     ))
 }

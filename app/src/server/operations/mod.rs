@@ -1,4 +1,6 @@
-//! What the operator runs: the admin commands' services and the periodic clean-up.
+//! What the operator runs: the admin commands' services, the periodic clean-up and the sample
+//! members of `server demo`.
 
 pub mod cleanup;
+pub mod demo;
 pub mod operator;

@@ -201,6 +201,15 @@ impl Store {
         .map(drop))
     }
 
+    /// How many members there are.
+    pub async fn member_count(&self) -> Result<i64, sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(pool)
+        .await)
+    }
+
     /// The profile a new session of `user_id` acts as: the default one, else the oldest.
     pub async fn first_profile_of(&self, user_id: i64) -> Result<i64, sqlx::Error> {
         on_pool!(self, |pool| sqlx::query_scalar(
