@@ -31,7 +31,7 @@ export PORTAL_TEST_SMTP_PYTHON := $(CURDIR)/$(MAIL_VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 NPM_STAMP := end2end/node_modules/.package-lock.json
 
-.PHONY: run demo test prerequisites deploy-tools tools deny browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
+.PHONY: run demo screenshots docs-check test prerequisites deploy-tools tools deny browser postgres haproxy mail-server build-debug build-release test-rust test-rust-sqlite test-rust-postgres test-cluster lint-openapi test-e2e bundle-check bench lighthouse crash-test fuzz-api lint fmt fmt-check clean
 
 ## run: build the release site and serve it on $LEPTOS_SITE_ADDR (default http://127.0.0.1:3000)
 run: prerequisites tools build-release
@@ -46,13 +46,29 @@ demo: prerequisites tools build-release
 	DATABASE_URL=sqlite://$(DEMO_DIR)/portal.db ./target/release/server demo
 	DATABASE_URL=sqlite://$(DEMO_DIR)/portal.db MAIL_OUTBOX=$(DEMO_DIR)/mail-outbox ./target/release/server
 
+## screenshots: the pictures in docs/screenshots/ (README and docs), taken by Playwright from the
+## release server filled by `server demo` (end2end/scripts/screenshots.mjs), then shrunk to
+## 256-colour PNGs (Pillow, in target/shots-venv)
+SHOTS_VENV := target/shots-venv
+screenshots: tools browser build-release $(SHOTS_VENV)/.installed
+	node end2end/scripts/screenshots.mjs
+	$(SHOTS_VENV)/bin/python end2end/scripts/shrink.py docs/screenshots/*.png
+
+$(SHOTS_VENV)/.installed: end2end/scripts/shrink-requirements.txt
+	$(call python_venv,$(SHOTS_VENV),end2end/scripts/shrink-requirements.txt)
+
+## docs-check: every relative link and picture in README.md and docs/ resolves (files and
+## headings), and the README stays within 250 lines
+docs-check:
+	python3 end2end/scripts/check_links.py
+
 ## test: every test: Rust unit and HTTP tests on SQLite and on PostgreSQL, then Playwright (with and
 ## without JavaScript)
-test: prerequisites tools browser postgres haproxy deploy-tools mail-server fmt-check deny build-debug test-rust lint-openapi \
+test: prerequisites tools browser postgres haproxy deploy-tools mail-server fmt-check docs-check deny build-debug test-rust lint-openapi \
 	test-e2e test-cluster bundle-check
 
-## prerequisites: what `make run` and `make test` cannot install themselves (README, "Before you
-## start"): one line naming what is missing, instead of a deep error later
+## prerequisites: what `make run` and `make test` cannot install themselves (README, "Two
+## commands"): one line naming what is missing, instead of a deep error later
 prerequisites:
 	@command -v rustup >/dev/null && command -v cargo >/dev/null \
 		|| { echo "make: rustup is missing: install Rust 1.88 or newer from https://rustup.rs, then run make again" >&2; exit 1; }
@@ -86,6 +102,8 @@ tools: $(NPM_STAMP)
 deny:
 	@cargo deny --version 2>/dev/null | grep -q " $(CARGO_DENY_VERSION)$$" \
 		|| cargo install cargo-deny@$(CARGO_DENY_VERSION) --locked
+	@# Every crate of the lock file, for every platform, from crates.io: `--offline` below reads them.
+	@cargo fetch --locked --quiet
 	@db=$$(ls -d $${CARGO_HOME:-$$HOME/.cargo}/advisory-dbs/advisory-db-*/.git 2>/dev/null | head -1 || true); \
 	if cargo deny fetch db >/dev/null 2>&1; then \
 		cargo deny check --hide-inclusion-graph; \
