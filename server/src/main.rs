@@ -17,7 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///
 /// Without a command it serves HTTP, configured by the environment (DATABASE_URL,
 /// LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, PUBLIC_URL, TRUSTED_PROXIES, SMTP_URL and the others
-/// the README lists).
+/// docs/configuration.md lists).
 #[derive(Debug, Parser)]
 #[command(name = "server", version)]
 struct Cli {

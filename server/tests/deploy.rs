@@ -1,4 +1,4 @@
-//! The deployment recipe of the README, run: the systemd unit passes `systemd-analyze verify`
+//! The deployment recipe of docs/operating.md, run: the systemd unit passes `systemd-analyze verify`
 //! with its hardening on, the portal answers through HAProxy (Debian's) terminating TLS with
 //! deploy/haproxy-tls.cfg as it stands, and a drafting backend behind the operator's own
 //! certificate authority is reached once that CA is in the system's trust store.

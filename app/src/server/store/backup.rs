@@ -13,7 +13,7 @@ pub enum BackupError {
     #[error("{0} exists already; a backup is written only to a new file")]
     Exists(String),
     #[error(
-        "this database is PostgreSQL: back it up with pg_dump (the README's \"Backups\" shows how)"
+        "this database is PostgreSQL: back it up with pg_dump (docs/operating.md, \"Backups\", shows how)"
     )]
     Postgres,
     #[error("the backup failed: {0}")]

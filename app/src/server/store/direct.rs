@@ -7,7 +7,7 @@
 //! wake-ups, and at 8 clients more than half of the server's samples were the kernel's context
 //! switches. On this thread a PATCH is one hand-off to the writer and one answer back; the peer
 //! bench's PATCH went from 1.37x and 2.28x the Node peer's requests (at 8 and 64 clients) to
-//! 2.79x to 4.30x in four runs (README, Performance). The writer tests (`profile_writer/tests.rs`)
+//! 2.79x to 4.30x in four runs (docs/performance.md). The writer tests (`profile_writer/tests.rs`)
 //! run the same checks through both copies (`WriteMode::Batched` and `WriteMode::EachAlone`).
 
 use std::{path::Path, time::Duration};

@@ -52,7 +52,7 @@ pub enum WriteMode {
 }
 
 impl WriteMode {
-    /// What was faster on each backend in `make bench` (see the README's numbers).
+    /// What was faster on each backend in `make bench` (see docs/performance.md).
     pub fn default_for(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => WriteMode::Batched,
