@@ -69,21 +69,25 @@ const server = spawn(binary, [], { env, stdio: ["ignore", "inherit", "inherit"] 
 let browser;
 try {
   await waitUntilUp(base, server);
-  const signIn = await fetch(`${base}/api/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ Email: email, Password: password }),
-  });
-  const token = (await signIn.json()).Value?.AccessToken;
-  if (!token) throw new Error(`signing in as ${email} answered ${signIn.status}`);
-
   mkdirSync(folder, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.PORTAL_CHROMIUM ?? "/usr/bin/chromium",
     args: ["--disable-background-networking", "--disable-component-update", "--no-first-run"],
   });
+  // Signed in as the browser (its User-Agent, without "Headless"), so the security page names
+  // the device as a member would see it.
+  const probe = await browser.newPage();
+  const userAgent = (await probe.evaluate(() => navigator.userAgent)).replace("HeadlessChrome", "Chrome");
+  await probe.close();
+  const signIn = await fetch(`${base}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "User-Agent": userAgent },
+    body: JSON.stringify({ Email: email, Password: password }),
+  });
+  const token = (await signIn.json()).Value?.AccessToken;
+  if (!token) throw new Error(`signing in as ${email} answered ${signIn.status}`);
   for (const { name, path, signedIn, ...device } of SHOTS) {
-    const context = await browser.newContext({ ...device, colorScheme: "light" });
+    const context = await browser.newContext({ ...device, userAgent, colorScheme: "light" });
     if (signedIn) {
       await context.addCookies([{ name: "portal_session", value: token, url: base }]);
     }
