@@ -295,6 +295,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_hash_from_the_reference_implementation_verifies() {
+        // Made by the reference C implementation (argon2-cffi 25, Python) with our parameters:
+        // a hash stored before any change of crate must keep working.
+        let stored = "$argon2id$v=19$m=19456,t=2,p=1$pAVZATY242vuP70lD8WQOQ$\
+                      XM+4UxtKvTXUX95yIcfqEfGwq3JOyRb7s4iyoMR7HXk";
+        assert!(verify(
+            "a stored password from before".to_owned(),
+            Some(stored.to_owned())
+        )
+        .await
+        .expect("verifies"));
+        assert!(!verify(
+            "a stored password from after".to_owned(),
+            Some(stored.to_owned())
+        )
+        .await
+        .expect("verifies"));
+        assert!(!needs_rehash(stored));
+    }
+
+    #[tokio::test]
     async fn a_burst_of_hashes_reuses_one_buffer_per_slot() {
         let hashes: Vec<_> = (0..8)
             .map(|n| tokio::spawn(hash(format!("password number {n}"))))
