@@ -71,7 +71,9 @@ test: prerequisites tools browser postgres haproxy deploy-tools mail-server fmt-
 ## commands"): one line naming what is missing, instead of a deep error later
 prerequisites:
 	@command -v rustup >/dev/null && command -v cargo >/dev/null \
-		|| { echo "make: rustup is missing: install Rust 1.88 or newer from https://rustup.rs, then run make again" >&2; exit 1; }
+		|| { echo "make: rustup is missing: install Rust 1.94 or newer from https://rustup.rs, then run make again" >&2; exit 1; }
+	@v=$$(rustc --version | cut -d' ' -f2); [ "$$(printf '%s\n' 1.94.0 "$$v" | sort -V | head -1)" = 1.94.0 ] \
+		|| { echo "make: Rust $$v is too old: 1.94 or newer is needed (sqlx 0.9); run rustup update" >&2; exit 1; }
 	@command -v npm >/dev/null && command -v node >/dev/null \
 		|| { echo "make: Node.js with npm is missing: install Node 18 or newer (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' \

@@ -230,7 +230,7 @@ macro_rules! envelope_failures {
                     $(.header(
                         $header,
                         HeaderBuilder::new()
-                            .schema(ObjectBuilder::new().schema_type(Type::String))
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
                             .description(Some($meaning))
                             .build(),
                     ))?
@@ -345,7 +345,7 @@ fn field_schema(field: ProfileField, direction: Direction) -> Schema {
         }
     }
     if field.is_secret() {
-        schema = schema.write_only(Some(true));
+        schema = schema.write_only(true);
     }
     schema.build().into()
 }

@@ -511,7 +511,7 @@ pub async fn linked_profiles(
 
 #[cfg(test)]
 mod tests {
-    use argon2::{password_hash::SaltString, Algorithm, Argon2, Params, PasswordHasher, Version};
+    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
 
     use super::*;
     use crate::server::{identity::device::DeviceKey, identity::testing::member};
@@ -532,10 +532,7 @@ mod tests {
             Version::V0x13,
             Params::new(8_192, 1, 1, None).expect("params"),
         )
-        .hash_password(
-            b"a quiet harbour at dusk",
-            &SaltString::generate(&mut argon2::password_hash::rand_core::OsRng),
-        )
+        .hash_password(b"a quiet harbour at dusk")
         .expect("hashes")
         .to_string();
         store

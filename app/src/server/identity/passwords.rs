@@ -15,7 +15,7 @@ use std::{
 };
 
 use argon2::{
-    password_hash::{rand_core::OsRng, Output, ParamsString, SaltString},
+    password_hash::phc::{Output, ParamsString, Salt},
     Algorithm, Argon2, Block, Params, PasswordHash, Version,
 };
 use tokio::sync::Semaphore;
@@ -105,28 +105,26 @@ fn argon2_output(
     }
     let blocks = params.block_count();
     let argon2 = Argon2::new(algorithm, version, params);
-    Output::init_with(output_len, |out| {
-        argon2
-            .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
-            .map_err(|_| argon2::password_hash::Error::Crypto)
-    })
-    .map_err(hashing)
+    let mut bytes = [0u8; Output::MAX_LENGTH];
+    let out = bytes
+        .get_mut(..output_len)
+        .ok_or_else(|| hashing(format!("an output of {output_len} bytes")))?;
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut *out, &mut memory[..blocks])
+        .map_err(hashing)?;
+    Output::new(out).map_err(hashing)
 }
 
 fn hash_blocking(password: &str, memory: &mut Vec<Block>) -> Result<String, PasswordError> {
-    let salt = SaltString::generate(&mut OsRng);
-    let mut salt_bytes = [0u8; 64];
-    let salt_bytes = salt
-        .as_salt()
-        .decode_b64(&mut salt_bytes)
-        .map_err(hashing)?;
+    // 16 random bytes from the operating system.
+    let salt = Salt::generate();
     let params = params()?;
     let output = argon2_output(
         Algorithm::Argon2id,
         Version::V0x13,
         params.clone(),
         password,
-        salt_bytes,
+        &salt,
         Params::DEFAULT_OUTPUT_LEN,
         memory,
     )?;
@@ -134,7 +132,7 @@ fn hash_blocking(password: &str, memory: &mut Vec<Block>) -> Result<String, Pass
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(&params).map_err(hashing)?,
-        salt: Some(salt.as_salt()),
+        salt: Some(salt),
         hash: Some(output),
     }
     .to_string())
@@ -146,7 +144,7 @@ fn verify_blocking(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
     };
     // Verification follows the parameters stored in the PHC string, so older hashes still work.
     let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
-        Algorithm::try_from(parsed.algorithm),
+        Algorithm::try_from(parsed.algorithm.as_str()),
         Params::try_from(&parsed),
         parsed.salt,
         parsed.hash,
@@ -172,17 +170,13 @@ fn verify_blocking(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
         .version
         .map_or(Ok(Version::V0x13), Version::try_from)
         .unwrap_or(Version::V0x13);
-    let mut salt_bytes = [0u8; 64];
-    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
-        return false;
-    };
     // `Output` compares in constant time.
     argon2_output(
         algorithm,
         version,
         params,
         password,
-        salt_bytes,
+        &salt,
         expected.len(),
         memory,
     )
@@ -238,7 +232,7 @@ pub fn needs_rehash(phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return true;
     };
-    let current = Algorithm::try_from(parsed.algorithm) == Ok(Algorithm::Argon2id)
+    let current = Algorithm::try_from(parsed.algorithm.as_str()) == Ok(Algorithm::Argon2id)
         && parsed.version == Some(Version::V0x13.into());
     match Params::try_from(&parsed) {
         Ok(params) => !current || params.m_cost() < MEMORY_KIB || params.t_cost() < PASSES,
@@ -282,9 +276,8 @@ mod tests {
         use argon2::{PasswordHasher, PasswordVerifier};
         // A hash written by the crate itself, with other (older, larger) parameters.
         let params = Params::new(24_576, 3, 1, None).expect("params");
-        let salt = SaltString::generate(&mut OsRng);
         let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(b"an old password", &salt)
+            .hash_password(b"an old password")
             .expect("hashes")
             .to_string();
         assert!(verify("an old password".to_owned(), Some(theirs.clone()))
@@ -299,6 +292,27 @@ mod tests {
         assert!(Argon2::default()
             .verify_password(b"a new password", &parsed)
             .is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_hash_from_the_reference_implementation_verifies() {
+        // Made by the reference C implementation (argon2-cffi 25, Python) with our parameters:
+        // a hash stored before any change of crate must keep working.
+        let stored = "$argon2id$v=19$m=19456,t=2,p=1$pAVZATY242vuP70lD8WQOQ$\
+                      XM+4UxtKvTXUX95yIcfqEfGwq3JOyRb7s4iyoMR7HXk";
+        assert!(verify(
+            "a stored password from before".to_owned(),
+            Some(stored.to_owned())
+        )
+        .await
+        .expect("verifies"));
+        assert!(!verify(
+            "a stored password from after".to_owned(),
+            Some(stored.to_owned())
+        )
+        .await
+        .expect("verifies"));
+        assert!(!needs_rehash(stored));
     }
 
     #[tokio::test]
@@ -320,7 +334,7 @@ mod tests {
     fn phc_with(params: Params, password: &str) -> String {
         use argon2::PasswordHasher;
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+            .hash_password(password.as_bytes())
             .expect("hashes")
             .to_string()
     }

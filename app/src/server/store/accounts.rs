@@ -77,7 +77,9 @@ impl Store {
     pub async fn default_location(&self) -> Result<Option<(i64, PasswordPolicy)>, sqlx::Error> {
         let sql = format!("SELECT l.id, {POLICY_COLUMNS} FROM locations l WHERE l.is_default");
         let row: Option<(i64, i64, i64, bool, bool, bool, bool)> =
-            on_pool!(self, |pool| sqlx::query_as(&sql).fetch_optional(pool).await)?;
+            on_pool!(self, |pool| sqlx::query_as(super::built(&sql))
+                .fetch_optional(pool)
+                .await)?;
         Ok(row.map(|(id, min, max, digit, upper, lower, symbol)| {
             (id, policy_from_row((min, max, digit, upper, lower, symbol)))
         }))
@@ -92,7 +94,7 @@ impl Store {
             "SELECT {POLICY_COLUMNS} FROM locations l
              JOIN customer_profiles p ON p.location_id = l.id WHERE p.id = $1"
         );
-        let row: Option<PolicyRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+        let row: Option<PolicyRow> = on_pool!(self, |pool| sqlx::query_as(super::built(&sql))
             .bind(profile_id)
             .fetch_optional(pool)
             .await)?;

@@ -150,7 +150,7 @@ async fn read(store: &Store, table: &str, columns: &[Column]) -> Result<Vec<Vec<
     let sql = select(table, columns);
     let rows = on_pool!(store, |pool| {
         let mut rows = Vec::new();
-        for row in sqlx::query(&sql).fetch_all(pool).await? {
+        for row in sqlx::query(super::built(&sql)).fetch_all(pool).await? {
             let mut cells = Vec::with_capacity(columns.len());
             for (index, column) in columns.iter().enumerate() {
                 cells.push(read_cell!(row, index, column.declared.as_str())?);
@@ -185,7 +185,7 @@ async fn write(store: &Store, tables: &[TableRows]) -> Result<(), CopyError> {
     on_pool!(store, |pool| {
         let mut tx = pool.begin().await?;
         for (table, _, _) in tables.iter().rev() {
-            sqlx::query(&format!("DELETE FROM {table}"))
+            sqlx::query(super::built(&format!("DELETE FROM {table}")))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -205,11 +205,11 @@ async fn write(store: &Store, tables: &[TableRows]) -> Result<(), CopyError> {
             if postgres && names.contains(&"id") {
                 // The next id after the highest copied one (pg_get_serial_sequence is NULL for
                 // a table without an identity, and setval(NULL, ...) does nothing).
-                sqlx::query(&format!(
+                sqlx::query(super::built(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
                                    COALESCE(MAX(id), 1), MAX(id) IS NOT NULL)
                      FROM {table}"
-                ))
+                )))
                 .execute(&mut *tx)
                 .await?;
             }

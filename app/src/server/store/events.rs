@@ -36,7 +36,7 @@ impl Store {
             placeholders.join(", ")
         );
         on_pool!(self, |pool| {
-            let mut query = sqlx::query_scalar(&sql);
+            let mut query = sqlx::query_scalar(super::built(&sql));
             for (_, key) in keys {
                 query = bind_key!(query, *key);
             }
@@ -46,7 +46,7 @@ impl Store {
 
     pub async fn delete_event(&self, table: &'static str, id: i64) -> Result<(), sqlx::Error> {
         let sql = format!("DELETE FROM {table} WHERE id = $1");
-        on_pool!(self, |pool| sqlx::query(&sql)
+        on_pool!(self, |pool| sqlx::query(super::built(&sql))
             .bind(id)
             .execute(pool)
             .await
@@ -67,7 +67,7 @@ impl Store {
              ORDER BY at DESC, id DESC LIMIT 1 OFFSET $3"
         );
         on_pool!(self, |pool| {
-            let query = sqlx::query_scalar(&sql);
+            let query = sqlx::query_scalar(super::built(&sql));
             bind_key!(query, key)
                 .bind(since)
                 .bind(offset)
@@ -84,7 +84,7 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let sql = format!("DELETE FROM {table} WHERE {column} = $1");
         on_pool!(self, |pool| {
-            let query = sqlx::query(&sql);
+            let query = sqlx::query(super::built(&sql));
             bind_key!(query, key).execute(pool).await.map(drop)
         })
     }

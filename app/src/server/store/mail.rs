@@ -85,7 +85,7 @@ impl Store {
             Store::Sqlite(_) => CLAIM.replace("LOCKING", ""),
             Store::Postgres(_) => CLAIM.replace("LOCKING", "FOR UPDATE SKIP LOCKED"),
         };
-        let row: Option<QueuedRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+        let row: Option<QueuedRow> = on_pool!(self, |pool| sqlx::query_as(super::built(&sql))
             .bind(lease_until)
             .bind(now)
             .fetch_optional(pool)

@@ -72,8 +72,9 @@ impl Store {
                     (SELECT COUNT(*) FROM customer_profiles p WHERE p.location_id = l.id)
              FROM locations l ORDER BY l.name"
         );
-        let rows: Vec<LocationColumns> =
-            on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        let rows: Vec<LocationColumns> = on_pool!(self, |pool| sqlx::query_as(super::built(&sql))
+            .fetch_all(pool)
+            .await)?;
         Ok(rows
             .into_iter()
             .map(

@@ -71,7 +71,7 @@ impl Store {
     /// Member `user_id`'s passkeys, oldest first.
     pub async fn passkeys_of(&self, user_id: i64) -> Result<Vec<StoredPasskey>, sqlx::Error> {
         let sql = format!("SELECT {COLUMNS} WHERE user_id = $1 ORDER BY id");
-        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(super::built(&sql))
             .bind(user_id)
             .fetch_all(pool)
             .await)?;
@@ -95,7 +95,7 @@ impl Store {
         credential_id: &[u8],
     ) -> Result<Option<StoredPasskey>, sqlx::Error> {
         let sql = format!("SELECT {COLUMNS} WHERE credential_id = $1");
-        let row: Option<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+        let row: Option<PasskeyRow> = on_pool!(self, |pool| sqlx::query_as(super::built(&sql))
             .bind(credential_id)
             .fetch_optional(pool)
             .await)?;

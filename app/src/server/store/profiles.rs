@@ -111,7 +111,7 @@ impl Store {
         push_columns(&mut sql, &wanted);
         sql.push_str(" FROM customer_profiles p WHERE p.id = $1 AND p.user_id = $2");
         on_pool!(self, |pool| {
-            let Some(row) = sqlx::query(&sql)
+            let Some(row) = sqlx::query(super::built(&sql))
                 .bind(profile_id)
                 .bind(user_id)
                 .fetch_optional(pool)
@@ -516,7 +516,7 @@ impl ChangeStatement<'_> {
     /// The statement. Its row: the stored version (`NULL`: no such profile), the new version
     /// (`NULL`: nothing written), whether each sent field changed, then, for a session owner,
     /// the session's columns; no row when the owner is not found.
-    fn query(&self) -> sqlx::QueryBuilder<'_, sqlx::Postgres> {
+    fn query(&self) -> sqlx::QueryBuilder<sqlx::Postgres> {
         let mut query = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH ");
         if let Owner::Session { token_hash } = self.owner {
             query.push(

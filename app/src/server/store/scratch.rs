@@ -40,7 +40,7 @@ pub async fn database_url(dir: &Path) -> Result<String, DatabaseError> {
         .collect();
     let options = open::postgres_options(&server)?;
     let mut admin = options.connect().await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    sqlx::query(super::built(&format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await?;
     admin.close().await?;
@@ -134,7 +134,7 @@ impl<T> ColumnValue for T where
 impl Store {
     /// Runs one statement; how many rows it changed.
     pub async fn execute_sql(&self, sql: &str) -> Result<u64, sqlx::Error> {
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| sqlx::query(super::built(sql))
             .execute(pool)
             .await
             .map(|done| done.rows_affected()))
@@ -145,7 +145,9 @@ impl Store {
     where
         T: ColumnValue,
     {
-        on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await)
+        on_pool!(self, |pool| sqlx::query_scalar(super::built(sql))
+            .fetch_one(pool)
+            .await)
     }
 
     /// The single value of each row.
@@ -153,7 +155,9 @@ impl Store {
     where
         T: ColumnValue,
     {
-        on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_all(pool).await)
+        on_pool!(self, |pool| sqlx::query_scalar(super::built(sql))
+            .fetch_all(pool)
+            .await)
     }
 
     /// The first row, as a tuple.
@@ -161,6 +165,8 @@ impl Store {
     where
         T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>,
     {
-        on_pool!(self, |pool| sqlx::query_as(sql).fetch_one(pool).await)
+        on_pool!(self, |pool| sqlx::query_as(super::built(sql))
+            .fetch_one(pool)
+            .await)
     }
 }

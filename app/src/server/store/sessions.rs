@@ -258,7 +258,7 @@ impl Store {
         );
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let rows: Vec<(String, String)> = sqlx::query_as(&sql)
+            let rows: Vec<(String, String)> = sqlx::query_as(super::built(&sql))
                 .bind(user_id)
                 .bind(id)
                 .fetch_all(&mut *tx)

@@ -98,7 +98,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let current = stored(
-                sqlx::query_as(&select)
+                sqlx::query_as(super::built(&select))
                     .bind(user_id)
                     .fetch_one(&mut *tx)
                     .await?,

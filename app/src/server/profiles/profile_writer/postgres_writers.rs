@@ -130,7 +130,7 @@ const POSTGRES_WRITERS: usize = 8;
 
 /// Tasks that each own a PostgreSQL connection and run the one-statement writes handed to
 /// them, one at a time. A pooled connection costs a round trip on every return to the pool:
-/// sqlx 0.8 tests each one with a `Sync` and waits for the answer, so that a connection a
+/// sqlx (0.8 and 0.9) tests each one with a `Sync` and waits for the answer, so that a connection a
 /// dropped request left mid-statement never serves another. A connection owned by a task
 /// needs no such test, because a job runs to its end there whether or not the request that
 /// gave it is still waiting; only after a failed job is the connection tested (and replaced
