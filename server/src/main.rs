@@ -151,7 +151,7 @@ async fn demo() -> Result<String, String> {
         .public_origin
         .clone()
         .unwrap_or_else(|| format!("http://{}", config.leptos_options.site_addr));
-    let seeded = async {
+    let seeded: Result<_, app::server::error::ServiceError> = async {
         let writer = ProfileWriter::start(&store).await?;
         let (mail, countries) = (MailQueue::new(&address), CountryList::default());
         let services = Services {
@@ -160,7 +160,7 @@ async fn demo() -> Result<String, String> {
             mail: &mail,
             countries: &countries,
         };
-        Ok::<_, app::server::error::ServiceError>(demo::seed(services, &config.limits).await?)
+        demo::seed(services, &config.limits).await
     }
     .await;
     store.close().await;

@@ -147,7 +147,7 @@ fn profile(index: usize) -> Value {
         "CountryId": country,
         "ProfileIsPublic": is_public(index),
     });
-    if index % 2 == 0 {
+    if index.is_multiple_of(2) {
         profile["ProfileWebsite"] = json!(format!("https://{slug}.example"));
     }
     if index % 4 == 1 {
