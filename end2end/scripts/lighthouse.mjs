@@ -9,11 +9,11 @@
 // each page's JSON report to; none by default).
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as chromeLauncher from "chrome-launcher";
 import lighthouse from "lighthouse";
+import { freePort, waitUntilUp } from "./server.mjs";
 
 const TARGETS = { performance: 95, accessibility: 100, "best-practices": 100, seo: 100 };
 // The largest paint within 1.2 s, and nothing on the page moving (issue 38).
@@ -28,29 +28,6 @@ const PAGES = [
   { path: "/directory", signedIn: true },
 ];
 const SESSION_COOKIE = "portal_session";
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-async function waitUntilUp(base, server) {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${base}/api/health did not answer within 30 s`);
-}
 
 async function api(base, method, path, body, token) {
   const headers = { "Content-Type": "application/json" };

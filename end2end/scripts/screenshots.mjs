@@ -8,10 +8,10 @@
 // docs/screenshots).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "@playwright/test";
+import { freePort, waitUntilUp } from "./server.mjs";
 
 const DESKTOP = { viewport: { width: 1280, height: 800 } };
 // A phone-sized screen (a Pixel 7's CSS pixels), touch and all.
@@ -24,29 +24,6 @@ const SHOTS = [
   { name: "security", path: "/profile/security", signedIn: true, ...DESKTOP },
   { name: "personal-phone", path: "/profile", signedIn: true, ...PHONE },
 ];
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-async function waitUntilUp(base, server) {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${base}/api/health did not answer within 30 s`);
-}
 
 const binary = process.env.PORTAL_SERVER ?? "target/release/server";
 const folder = process.env.SCREENSHOTS ?? "docs/screenshots";
